@@ -1,0 +1,64 @@
+/**
+ * Storage blobs (files) as the server returns them.
+ *
+ * @since 0.1.0
+ */
+import * as Schema from "effect/Schema"
+
+/**
+ * The upload grant of a new blob. `params` is one URL whose query holds every form field of the upload.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const BlobObjectAccess = Schema.Struct({
+  id: Schema.optional(Schema.Number),
+  blob_id: Schema.optional(Schema.Number),
+  expires: Schema.optional(Schema.NullOr(Schema.String)),
+  object_access_type: Schema.optional(Schema.String),
+  params: Schema.optional(Schema.String),
+  download_url: Schema.optional(Schema.String)
+}).annotations({ parseOptions: { onExcessProperty: "preserve" } })
+
+/**
+ * @since 0.1.0
+ * @category schemas
+ */
+export class Blob extends Schema.Class<Blob>("@connectycube-effect/core/Blob")({
+  id: Schema.Number,
+  uid: Schema.String,
+  name: Schema.optional(Schema.NullOr(Schema.String)),
+  content_type: Schema.optional(Schema.NullOr(Schema.String)),
+  size: Schema.optional(Schema.NullOr(Schema.Number)),
+  public: Schema.optional(Schema.Boolean),
+  created_at: Schema.optional(Schema.String),
+  updated_at: Schema.optional(Schema.String),
+  blob_status: Schema.optional(Schema.NullOr(Schema.String)),
+  set_completed_at: Schema.optional(Schema.NullOr(Schema.String)),
+  last_read_access_ts: Schema.optional(Schema.NullOr(Schema.Unknown)),
+  account_id: Schema.optional(Schema.NullOr(Schema.Number)),
+  app_id: Schema.optional(Schema.NullOr(Schema.Number)),
+  blob_object_access: Schema.optional(BlobObjectAccess)
+}, { parseOptions: { onExcessProperty: "preserve" } }) {}
+
+/**
+ * @since 0.1.0
+ * @category schemas
+ */
+export const BlobEnvelope = Schema.Struct({ blob: Blob })
+
+/**
+ * Content types the SDK accepts for uploads: `type/subtype` with an optional parameter.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const CONTENT_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*(\s*;.*)?$/i
+
+/**
+ * The largest file the server takes (100 MB).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const MAX_SIZE = 100 * 1024 * 1024

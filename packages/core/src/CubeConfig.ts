@@ -1,0 +1,176 @@
+/**
+ * The application's credentials and endpoint. Built from plain options (`layer`) or from the
+ * environment (`layerConfig`, reading `CONNECTYCUBE_*`), and validated before any request is made.
+ *
+ * @since 0.1.0
+ */
+import * as Config from "effect/Config"
+import type * as ConfigError from "effect/ConfigError"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
+import { InvalidInput } from "./Errors.js"
+
+/**
+ * The production endpoint.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const DEFAULT_API_URL = "https://api.connectycube.com"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /** The application id from the ConnectyCube dashboard (a positive integer, or its decimal string). */
+  readonly appId: number | string
+  /**
+   * The application's auth key. Optional for apps that only ever receive a token minted elsewhere
+   * (`Session.setToken`); then no session can be created by this client.
+   */
+  readonly authKey?: string | Redacted.Redacted<string> | undefined
+  /** Base URL, `https://api.connectycube.com` by default; point it at the emulator in development. */
+  readonly apiUrl?: string | undefined
+  /** Per-call timeout, retries included. 30 seconds by default. */
+  readonly timeout?: Duration.DurationInput | undefined
+}
+
+/**
+ * @since 0.1.0
+ * @category tags
+ */
+export class CubeConfig extends Context.Tag("@connectycube-effect/core/CubeConfig")<CubeConfig, CubeConfig.Service>() {}
+
+/**
+ * @since 0.1.0
+ */
+export declare namespace CubeConfig {
+  /**
+   * @since 0.1.0
+   * @category models
+   */
+  export interface Service {
+    readonly appId: number
+    readonly authKey: Redacted.Redacted<string> | undefined
+    /** Normalised: no trailing slash. */
+    readonly apiUrl: string
+    readonly timeout: Duration.Duration
+  }
+}
+
+/**
+ * Validates options into the service. Fails with `InvalidInput` naming the field.
+ *
+ * @example
+ * ```ts
+ * import { CubeConfig } from "@connectycube-effect/core"
+ * import { Effect } from "effect"
+ *
+ * const config = Effect.runSync(CubeConfig.make({ appId: 1, authKey: "key", apiUrl: "http://127.0.0.1:8090" }))
+ * console.log(config.apiUrl)
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (options: Options): Effect.Effect<CubeConfig.Service, InvalidInput> =>
+  Effect.suspend(() => {
+    const appId = typeof options.appId === "string" && /^\d+$/.test(options.appId.trim())
+      ? Number(options.appId.trim())
+      : options.appId
+    if (typeof appId !== "number" || !Number.isSafeInteger(appId) || appId <= 0) {
+      return Effect.fail(new InvalidInput({ field: "appId", reason: "must be a positive integer" }))
+    }
+    let authKey: Redacted.Redacted<string> | undefined
+    if (options.authKey !== undefined) {
+      const raw = Redacted.isRedacted(options.authKey) ? Redacted.value(options.authKey) : options.authKey
+      if (typeof raw !== "string" || raw.trim() === "") {
+        return Effect.fail(new InvalidInput({ field: "authKey", reason: "must be a non-empty string" }))
+      }
+      authKey = Redacted.isRedacted(options.authKey) ? options.authKey : Redacted.make(raw)
+    }
+    const apiUrl = (options.apiUrl ?? DEFAULT_API_URL).trim()
+    let parsed: URL
+    try {
+      parsed = new URL(apiUrl)
+    } catch {
+      return Effect.fail(new InvalidInput({ field: "apiUrl", reason: "must be an absolute http(s) URL" }))
+    }
+    if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
+      return Effect.fail(new InvalidInput({ field: "apiUrl", reason: "must be an absolute http(s) URL" }))
+    }
+    if (parsed.search !== "" || parsed.hash !== "") {
+      return Effect.fail(new InvalidInput({ field: "apiUrl", reason: "must not have a query or a fragment" }))
+    }
+    const timeout = Duration.decodeUnknown(options.timeout ?? "30 seconds")
+    if (timeout._tag === "None" || !Duration.greaterThan(timeout.value, Duration.zero)) {
+      return Effect.fail(new InvalidInput({ field: "timeout", reason: "must be a positive duration" }))
+    }
+    return Effect.succeed(CubeConfig.of({
+      appId,
+      authKey,
+      apiUrl: apiUrl.replace(/\/+$/, ""),
+      timeout: timeout.value
+    }))
+  })
+
+/**
+ * A layer from plain options.
+ *
+ * @example
+ * ```ts
+ * import { CubeConfig } from "@connectycube-effect/core"
+ *
+ * const ConfigLive = CubeConfig.layer({ appId: 1, authKey: "key", apiUrl: "http://127.0.0.1:8090" })
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (options: Options): Layer.Layer<CubeConfig, InvalidInput> => Layer.effect(CubeConfig, make(options))
+
+/**
+ * The `Config` read by `layerConfig` by default: `CONNECTYCUBE_APP_ID`, `CONNECTYCUBE_AUTH_KEY` (redacted),
+ * `CONNECTYCUBE_API_URL` and `CONNECTYCUBE_TIMEOUT` (a duration such as `10 seconds`).
+ *
+ * @since 0.1.0
+ * @category config
+ */
+export const fromEnv: Config.Config<Options> = Config.all({
+  appId: Config.string("CONNECTYCUBE_APP_ID"),
+  authKey: Config.option(Config.redacted("CONNECTYCUBE_AUTH_KEY")).pipe(
+    Config.map((o) => (o._tag === "Some" ? o.value : undefined))
+  ),
+  apiUrl: Config.option(Config.string("CONNECTYCUBE_API_URL")).pipe(
+    Config.map((o) => (o._tag === "Some" ? o.value : undefined))
+  ),
+  timeout: Config.option(Config.duration("CONNECTYCUBE_TIMEOUT")).pipe(
+    Config.map((o) => (o._tag === "Some" ? o.value : undefined))
+  )
+})
+
+/**
+ * A layer from `Config` (the environment by default), validated like `layer`.
+ *
+ * @example
+ * ```ts
+ * import { CubeConfig } from "@connectycube-effect/core"
+ * import { Config } from "effect"
+ *
+ * // CONNECTYCUBE_APP_ID, CONNECTYCUBE_AUTH_KEY, CONNECTYCUBE_API_URL
+ * const FromEnv = CubeConfig.layerConfig()
+ * // or field by field
+ * const Custom = CubeConfig.layerConfig(Config.all({ appId: Config.string("APP"), authKey: Config.redacted("KEY") }))
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerConfig = (
+  config: Config.Config<Options> = fromEnv
+): Layer.Layer<CubeConfig, ConfigError.ConfigError | InvalidInput> =>
+  Layer.effect(CubeConfig, Effect.flatMap(config, make))

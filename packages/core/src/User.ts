@@ -1,0 +1,102 @@
+/**
+ * The ConnectyCube user as it travels on the wire, tolerant of every variant the server has sent:
+ * MongoDB `_id`, `external_id`, `is_guest`, `null`s, `""` avatars, `user_tags` as a comma string or an array.
+ * Unknown keys are kept when decoding (the server adds fields over time).
+ *
+ * @since 0.1.0
+ */
+import * as Schema from "effect/Schema"
+
+const NullableString = Schema.optional(Schema.NullOr(Schema.String))
+const NullableNumber = Schema.optional(Schema.NullOr(Schema.Number))
+/** Ids that the server has sent both as numbers and as strings. */
+const NullableId = Schema.optional(Schema.NullOr(Schema.Union(Schema.Number, Schema.String)))
+
+/**
+ * @since 0.1.0
+ * @category schemas
+ */
+export class User extends Schema.Class<User>("@connectycube-effect/core/User")({
+  id: Schema.Number,
+  _id: Schema.optional(Schema.String),
+  login: NullableString,
+  email: NullableString,
+  full_name: NullableString,
+  phone: NullableString,
+  website: NullableString,
+  created_at: NullableString,
+  updated_at: NullableString,
+  last_request_at: NullableString,
+  external_user_id: NullableId,
+  external_id: NullableId,
+  facebook_id: NullableId,
+  twitter_id: NullableId,
+  custom_data: NullableString,
+  blob_id: NullableNumber,
+  avatar: NullableString,
+  user_tags: Schema.optional(Schema.NullOr(Schema.Union(Schema.String, Schema.Array(Schema.String)))),
+  timezone: NullableNumber,
+  is_guest: Schema.optional(Schema.NullOr(Schema.Boolean))
+}, { parseOptions: { onExcessProperty: "preserve" } }) {}
+
+/**
+ * The plain object shape of a user (what the wire carries and what `User` encodes to).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type UserJson = typeof User.Encoded
+
+/**
+ * `{"user": {...}}`, the envelope of signup, update and the V1 single-user lookups.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const UserEnvelope = Schema.Struct({ user: User })
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type UserEnvelope = typeof UserEnvelope.Type
+
+/**
+ * The user's tags as a list, whichever form the server used (`"a,b"`, `["a","b"]` or `null`).
+ *
+ * @example
+ * ```ts
+ * import { User } from "@connectycube-effect/core"
+ *
+ * User.tags({ user_tags: "iphone,apple" }) // ["iphone", "apple"]
+ * ```
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const tags = (user: { readonly user_tags?: string | ReadonlyArray<string> | null | undefined }): ReadonlyArray<string> => {
+  const raw = user.user_tags
+  if (raw === null || raw === undefined) return []
+  const list = typeof raw === "string" ? raw.split(",") : raw
+  return list.map((t) => t.trim()).filter((t) => t !== "")
+}
+
+/**
+ * Decodes `custom_data` (a JSON string by convention) with a Schema.
+ *
+ * @example
+ * ```ts
+ * import { User } from "@connectycube-effect/core"
+ * import { Schema } from "effect"
+ *
+ * const Profile = Schema.Struct({ middle_name: Schema.String })
+ * const profile = User.customData(Profile)({ custom_data: "{\"middle_name\":\"Bartoleo\"}" })
+ * ```
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const customData = <A, I>(schema: Schema.Schema<A, I>) => {
+  const decode = Schema.decodeUnknownEither(Schema.parseJson(schema))
+  return (user: { readonly custom_data?: string | null | undefined }) => decode(user.custom_data ?? "")
+}

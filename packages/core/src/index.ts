@@ -1,0 +1,29 @@
+/**
+ * @since 0.1.0
+ */
+export * as Blob from "./Blob.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as CubeConfig from "./CubeConfig.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as Errors from "./Errors.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as Paging from "./Paging.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as Session from "./Session.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as User from "./User.js"
