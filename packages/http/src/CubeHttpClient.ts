@@ -1,0 +1,324 @@
+/**
+ * The transport every service uses: the ConnectyCube URL and header rules, the bracket query encoding,
+ * JSON bodies, decoding through the core Schemas, status → typed error mapping, and a transient retry
+ * policy for idempotent calls. It knows nothing of sessions: it sends the token it is given (the `Session`
+ * service decides which).
+ *
+ * The `HttpClient` is a requirement, never hard-wired: provide `FetchHttpClient.layer` (any runtime)
+ * or `NodeHttpClient.layerUndici` (Node, faster).
+ *
+ * @since 0.1.0
+ */
+import * as HttpClient from "@effect/platform/HttpClient"
+import type * as HttpClientError from "@effect/platform/HttpClientError"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as Headers from "@effect/platform/Headers"
+import { CubeConfig } from "@connectycube-effect/core/CubeConfig"
+import * as Errors from "@connectycube-effect/core/Errors"
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as FiberRef from "effect/FiberRef"
+import * as Layer from "effect/Layer"
+import * as ParseResult from "effect/ParseResult"
+import * as Random from "effect/Random"
+import * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
+import * as QueryString from "./QueryString.js"
+
+/**
+ * The value of the `CB-SDK` header this SDK sends.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const SDK_HEADER = "JS Effect 0.1.0 - Client"
+
+/**
+ * Header names whose values must never be logged or put in spans.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const REDACTED_HEADERS: ReadonlyArray<string> = ["cb-token", "cb-authkey"]
+
+/**
+ * One API call, described as data.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Request {
+  readonly method: "GET" | "POST" | "PUT" | "DELETE"
+  /** Path below the base URL, without the leading slash and without `.json`: `"users/v2"`. */
+  readonly path: string
+  /** Query parameters (bracket-encoded, sorted), or an already encoded query string. */
+  readonly query?: QueryString.Input | string | undefined
+  readonly queryOptions?: QueryString.Options | undefined
+  /** JSON body (POST and PUT). */
+  readonly body?: unknown
+  /**
+   * Which credential the call carries. `"session"` (default): the session token, created on demand by the
+   * `Session` service. `"session-or-auth-key"`: the token when one is held, else `CB-AuthKey` (signup).
+   * `"none"`: neither (creating a session).
+   */
+  readonly auth?: "session" | "session-or-auth-key" | "none" | undefined
+  /** Retry transient failures (408, 429, 5xx, network). Defaults to true for every method but POST. */
+  readonly retry?: boolean | undefined
+  /** Overrides the configured timeout for this call. */
+  readonly timeout?: Duration.DurationInput | undefined
+}
+
+/**
+ * A successful answer.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Response {
+  readonly status: number
+  /** The parsed JSON body; `undefined` for an empty body; the text when it was not JSON. */
+  readonly body: unknown
+  /**
+   * When the session token expires, on this machine's `Clock`, from `CB-Token-ExpirationDate`
+   * (made relative to the server's `Date` header so clock skew does not matter).
+   */
+  readonly tokenExpiresAt: number | undefined
+}
+
+/**
+ * How transient failures of idempotent calls are retried.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RetryPolicy {
+  /** Retries after the first attempt (default 2). */
+  readonly times: number
+  /** First backoff delay (default 300 ms), doubled each retry, with ±25 % jitter. */
+  readonly baseDelay: Duration.DurationInput
+  /** Longest backoff delay (default 5 seconds). */
+  readonly maxDelay: Duration.DurationInput
+  /** A `Retry-After` longer than this is not waited for: the call fails with `RateLimited` (default 30 seconds). */
+  readonly maxRetryAfter: Duration.DurationInput
+}
+
+/**
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaultRetryPolicy: RetryPolicy = {
+  times: 2,
+  baseDelay: "300 millis",
+  maxDelay: "5 seconds",
+  maxRetryAfter: "30 seconds"
+}
+
+/**
+ * @since 0.1.0
+ * @category tags
+ */
+export class CubeHttpClient extends Context.Tag("@connectycube-effect/http/CubeHttpClient")<
+  CubeHttpClient,
+  CubeHttpClient.Service
+>() {}
+
+/**
+ * @since 0.1.0
+ */
+export declare namespace CubeHttpClient {
+  /**
+   * @since 0.1.0
+   * @category models
+   */
+  export interface Service {
+    readonly config: CubeConfig.Service
+    /** The underlying client (tracer propagation off, secrets redacted), for calls outside the API (uploads). */
+    readonly httpClient: HttpClient.HttpClient
+    /** The full URL of an API path: base + `/path.json` + `?query`. */
+    readonly url: (path: string, query?: QueryString.Input | string, options?: QueryString.Options) => string
+    /**
+     * Sends one call with the given token (or the auth key, per `request.auth`), retrying transient
+     * failures when the call is idempotent, within the timeout.
+     */
+    readonly send: (
+      request: Request,
+      token: Redacted.Redacted<string> | undefined
+    ) => Effect.Effect<Response, Errors.CubeError>
+  }
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  readonly retry?: Partial<RetryPolicy> | undefined
+}
+
+/** `2023-08-25 13:29:29 UTC` → epoch millis. */
+const parseExpirationDate = (value: string): number | undefined => {
+  const m = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?\s*(?:UTC|GMT|Z)?$/i.exec(value.trim())
+  if (m === null) return undefined
+  return Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]))
+}
+
+const parseBody = (text: string): unknown => {
+  if (text === "") return undefined
+  try {
+    return JSON.parse(text)
+  } catch {
+    return text
+  }
+}
+
+const transportError = (error: HttpClientError.HttpClientError, info: Errors.RequestInfo): Errors.CubeError =>
+  new Errors.TransportError({
+    reason: error._tag === "RequestError" ? error.reason : `Response${error.reason}`,
+    description: error.cause instanceof Error ? error.cause.message : (error.description ?? error.message),
+    request: info
+  })
+
+/**
+ * Builds the service from `CubeConfig` and an `HttpClient`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (options: Options = {}): Effect.Effect<CubeHttpClient.Service, never, CubeConfig | HttpClient.HttpClient> =>
+  Effect.gen(function*() {
+    const config = yield* CubeConfig
+    const policy = { ...defaultRetryPolicy, ...options.retry }
+    const baseDelay = Duration.toMillis(policy.baseDelay)
+    const maxDelay = Duration.toMillis(policy.maxDelay)
+    const maxRetryAfter = Duration.toMillis(policy.maxRetryAfter)
+    const redactedNames = [...(yield* FiberRef.get(Headers.currentRedactedNames)), ...REDACTED_HEADERS]
+    const httpClient = (yield* HttpClient.HttpClient).pipe(
+      HttpClient.withTracerPropagation(false),
+      HttpClient.transform((effect) => Effect.locally(effect, Headers.currentRedactedNames, redactedNames))
+    )
+
+    const url = (path: string, query?: QueryString.Input | string, queryOptions?: QueryString.Options): string => {
+      const base = `${config.apiUrl}/${path}.json`
+      if (query === undefined) return base
+      const qs = typeof query === "string" ? query : QueryString.encode(query, queryOptions)
+      return qs === "" ? base : `${base}?${qs}`
+    }
+
+    const attempt = (request: Request, token: Redacted.Redacted<string> | undefined, info: Errors.RequestInfo) => {
+      const headers: Record<string, string> = { "CB-SDK": SDK_HEADER }
+      const auth = request.auth ?? "session"
+      if (auth !== "none" && token !== undefined) headers["CB-Token"] = Redacted.value(token)
+      else if (auth === "session-or-auth-key" && config.authKey !== undefined) {
+        headers["CB-AuthKey"] = Redacted.value(config.authKey)
+      }
+      let req = HttpClientRequest.make(request.method)(url(request.path, request.query, request.queryOptions), {
+        headers
+      })
+      if (request.body !== undefined) req = HttpClientRequest.bodyUnsafeJson(req, request.body)
+      return httpClient.execute(req).pipe(
+        Effect.flatMap((response) =>
+          Effect.map(response.text, (text) => ({ response, body: parseBody(text) }))
+        ),
+        Effect.catchAll((error) => Effect.fail(transportError(error, info))),
+        Effect.flatMap(({ body, response }) =>
+          Effect.flatMap(Clock.currentTimeMillis, (now): Effect.Effect<Response, Errors.CubeError> => {
+            if (response.status >= 200 && response.status < 300) {
+              const exp = response.headers["cb-token-expirationdate"]
+              let tokenExpiresAt: number | undefined
+              if (exp !== undefined) {
+                const at = parseExpirationDate(exp)
+                const serverNow = response.headers["date"] !== undefined ? Date.parse(response.headers["date"]) : NaN
+                if (at !== undefined) tokenExpiresAt = Number.isNaN(serverNow) ? at : now + (at - serverNow)
+              }
+              return Effect.succeed({ status: response.status, body, tokenExpiresAt })
+            }
+            return Effect.fail(Errors.fromResponse({
+              status: response.status,
+              body,
+              retryAfter: response.headers["retry-after"],
+              request: info,
+              now
+            }))
+          })
+        )
+      )
+    }
+
+    const backoff = (error: Errors.CubeError, retry: number) =>
+      Effect.map(Random.nextRange(0.75, 1.25), (jitter) => {
+        const exp = Math.min(maxDelay, baseDelay * 2 ** retry) * jitter
+        return error._tag === "RateLimited" && error.retryAfterMs !== undefined ? Math.max(exp, error.retryAfterMs) : exp
+      })
+
+    const send = (request: Request, token: Redacted.Redacted<string> | undefined) => {
+      const info: Errors.RequestInfo = { method: request.method, path: `/${request.path}.json` }
+      const retryable = request.retry ?? request.method !== "POST"
+      const loop = (retry: number): Effect.Effect<Response, Errors.CubeError> =>
+        attempt(request, token, info).pipe(
+          Effect.catchIf(
+            (error) =>
+              retryable && retry < policy.times && Errors.isTransient(error) &&
+              !(error._tag === "RateLimited" && (error.retryAfterMs ?? 0) > maxRetryAfter),
+            (error) => Effect.flatMap(backoff(error, retry), (ms) => Effect.zipRight(Effect.sleep(ms), loop(retry + 1)))
+          )
+        )
+      const timeout = request.timeout !== undefined ? Duration.decode(request.timeout) : config.timeout
+      return loop(0).pipe(
+        Effect.timeoutFail({
+          duration: timeout,
+          onTimeout: () => new Errors.Timeout({ timeoutMs: Duration.toMillis(timeout), request: info })
+        })
+      )
+    }
+
+    return CubeHttpClient.of({ config, httpClient, url, send })
+  })
+
+/**
+ * Decodes a response body with a Schema, failing with `DecodeError` (which never includes the body:
+ * a session body holds a token).
+ *
+ * @since 0.1.0
+ * @category decoding
+ */
+export const decode = <A, I, R>(schema: Schema.Schema<A, I, R>) => {
+  const decodeUnknown = Schema.decodeUnknown(schema, { onExcessProperty: "preserve" })
+  return (response: Response, request?: Errors.RequestInfo): Effect.Effect<A, Errors.DecodeError, R> =>
+    decodeUnknown(response.body).pipe(
+      Effect.mapError((error) =>
+        new Errors.DecodeError({
+          status: response.status,
+          description: response.body === undefined
+            ? "empty body where JSON was expected"
+            : typeof response.body === "string"
+            ? "the body is not JSON"
+            : ParseResult.ArrayFormatter.formatErrorSync(error).map((i) => `${i.path.join(".") || "body"}: ${i.message.replace(/actual .*/s, "").trim()}`).join("; "),
+          ...(request !== undefined ? { request } : {})
+        })
+      )
+    )
+}
+
+/**
+ * The layer: needs `CubeConfig` and an `HttpClient`.
+ *
+ * @example
+ * ```ts
+ * import { CubeConfig } from "@connectycube-effect/core"
+ * import { CubeHttpClient } from "@connectycube-effect/http"
+ * import { FetchHttpClient } from "@effect/platform"
+ * import { Layer } from "effect"
+ *
+ * const HttpLive = CubeHttpClient.layer().pipe(
+ *   Layer.provide(CubeConfig.layer({ appId: 1, authKey: "key" })),
+ *   Layer.provide(FetchHttpClient.layer)
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (options: Options = {}): Layer.Layer<CubeHttpClient, never, CubeConfig | HttpClient.HttpClient> =>
+  Layer.effect(CubeHttpClient, make(options))

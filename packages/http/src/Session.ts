@@ -1,0 +1,562 @@
+/**
+ * The session lifecycle: every way to sign in, `login`/`logout`, `destroy`, and the authenticated
+ * execution every service goes through.
+ *
+ * Expiry is handled once for all callers. The token's expiry is tracked (from `CB-Token-ExpirationDate`,
+ * else 2 hours sliding from the last successful call, on `Clock`) and the session is re-created before
+ * sending when it has lapsed. When a call still gets 401 "Required session does not exist", the session is
+ * re-created with the credentials it was created with and the call is retried once. Re-creation is
+ * single-flight: N concurrent calls holding the stale token share one `POST /session`, and a failed
+ * re-creation fails every waiter and is not cached (the next call tries again).
+ *
+ * @since 0.1.0
+ */
+import { CubeConfig } from "@connectycube-effect/core/CubeConfig"
+import * as Errors from "@connectycube-effect/core/Errors"
+import * as CoreSession from "@connectycube-effect/core/Session"
+import { UserEnvelope } from "@connectycube-effect/core/User"
+import type { User } from "@connectycube-effect/core/User"
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Data from "effect/Data"
+import * as Deferred from "effect/Deferred"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as PubSub from "effect/PubSub"
+import * as Redacted from "effect/Redacted"
+import * as Ref from "effect/Ref"
+import * as Schema from "effect/Schema"
+import * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
+import * as CubeHttpClient from "./CubeHttpClient.js"
+import { SessionStore } from "./SessionStore.js"
+import * as SessionStoreModule from "./SessionStore.js"
+
+/**
+ * What is known about the current session, without its token.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Info {
+  readonly sessionId: number
+  readonly userId: number | undefined
+  readonly kind: "application" | "user"
+  /** Epoch millis on this machine's `Clock`. */
+  readonly expiresAt: number
+  /** How the session would be re-created: `"application"`, `"login"`, `"email"`, `"facebook"`, …, or `"none"`. */
+  readonly recreateWith: string
+}
+
+/**
+ * Lifecycle events. They never carry the token.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type SessionEvent = Data.TaggedEnum<{
+  /** A session was created (`create`, or a token was set). */
+  Created: { readonly info: Info }
+  /** An application session became a user session (`login`). */
+  Upgraded: { readonly info: Info }
+  /** A user session became an application session (`logout`). */
+  Downgraded: { readonly info: Info }
+  /** The session was re-created after it expired (or before, when its expiry had passed). */
+  Renewed: { readonly info: Info; readonly reason: "expired" | "lapsed" }
+  /** The session expired and could not be re-created (no credentials, or the hook gave up). */
+  Expired: { readonly sessionId: number | undefined }
+  /** `destroy` ended the session. */
+  Destroyed: {}
+}>
+
+/**
+ * @since 0.1.0
+ * @category constructors
+ */
+export const SessionEvent = Data.taggedEnum<SessionEvent>()
+
+/**
+ * The official SDK's `config.on.sessionExpired(handleResponse, retry)` hook: call `handleResponse()` to give
+ * up (the call fails with `SessionExpired`), or `retry(session)` with a new session to re-send the call.
+ * When set, it replaces the automatic re-creation.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type SessionExpiredHook = (
+  handleResponse: () => void,
+  retry: (session: { readonly token: string; readonly user_id?: number | null | undefined; readonly id?: number }) => void
+) => void
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /** Create an application session on demand when a call needs one and none is held (default true). */
+  readonly autoCreate?: boolean | undefined
+  /** Token lifetime assumed when the server sends no `CB-Token-ExpirationDate` (default 2 hours). */
+  readonly ttl?: Duration.DurationInput | undefined
+  /** Renew this long before the tracked expiry (default 1 minute). */
+  readonly renewBefore?: Duration.DurationInput | undefined
+  /** The compatibility hook; see `SessionExpiredHook`. */
+  readonly onSessionExpired?: SessionExpiredHook | undefined
+}
+
+/**
+ * @since 0.1.0
+ * @category tags
+ */
+export class Session extends Context.Tag("@connectycube-effect/http/Session")<Session, Session.Service>() {}
+
+/**
+ * @since 0.1.0
+ */
+export declare namespace Session {
+  /**
+   * @since 0.1.0
+   * @category models
+   */
+  export interface Service {
+    /**
+     * `createSession()`: an application session; `createSession(credentials)`: a user session (login/email +
+     * password, guest, facebook/twitter, firebase_phone/firebase_email, or a custom identity provider token as
+     * `login`). Resolves to the session as the server returned it (with its token).
+     */
+    readonly create: (
+      credentials?: CoreSession.CredentialsInput | undefined
+    ) => Effect.Effect<CoreSession.Session, Errors.CubeError>
+    /** Upgrades the current (application) session to a user session: `POST /login`. Resolves to the user. */
+    readonly login: (credentials: CoreSession.CredentialsInput) => Effect.Effect<User, Errors.CubeError>
+    /** Downgrades the user session to an application session: `DELETE /login`. The token is kept. */
+    readonly logout: Effect.Effect<void, Errors.CubeError>
+    /** Ends the session on the server (`DELETE /session`) and forgets it. A no-op without a session. */
+    readonly destroy: Effect.Effect<void, Errors.CubeError>
+    /** The session as the server sees it now: `GET /session`. */
+    readonly get: Effect.Effect<CoreSession.Session, Errors.CubeError>
+    /** What this client holds, without a request. */
+    readonly current: Effect.Effect<Option.Option<Info>>
+    /** The token held, if any (for URLs such as `privateUrl`). */
+    readonly token: Effect.Effect<Option.Option<Redacted.Redacted<string>>>
+    /** Uses a token obtained elsewhere (a server of yours minted it). It cannot be re-created when it expires. */
+    readonly setSession: (session: {
+      readonly token: string | Redacted.Redacted<string>
+      readonly id?: number | undefined
+      readonly user_id?: number | null | undefined
+    }) => Effect.Effect<void>
+    /** Every lifecycle event from now on. */
+    readonly events: Stream.Stream<SessionEvent>
+    /** Sends a call with the session's credential, handling expiry as described above. */
+    readonly execute: (request: CubeHttpClient.Request) => Effect.Effect<CubeHttpClient.Response, Errors.CubeError>
+    /** `execute`, then decode the body with a Schema. */
+    readonly request: <A, I, R>(
+      request: CubeHttpClient.Request,
+      schema: Schema.Schema<A, I, R>
+    ) => Effect.Effect<A, Errors.CubeError, R>
+  }
+}
+
+type Recreate =
+  | { readonly _tag: "Application" }
+  | { readonly _tag: "Credentials"; readonly credentials: Redacted.Redacted<CoreSession.Credentials> }
+  | { readonly _tag: "None" }
+
+interface State {
+  readonly token: Redacted.Redacted<string>
+  readonly sessionId: number
+  readonly userId: number | undefined
+  readonly recreate: Recreate
+  /** Mutable on purpose: every successful call slides it, without taking a lock. */
+  readonly expiry: { at: number }
+}
+
+interface Cell {
+  readonly state: Option.Option<State>
+  readonly inflight: Option.Option<Deferred.Deferred<Option.Option<State>, Errors.CubeError>>
+}
+
+const describe = (recreate: Recreate): string =>
+  recreate._tag === "Application"
+    ? "application"
+    : recreate._tag === "None"
+    ? "none"
+    : CoreSession.describeCredentials(Redacted.value(recreate.credentials))
+
+const infoOf = (state: State): Info => ({
+  sessionId: state.sessionId,
+  userId: state.userId,
+  kind: state.userId === undefined ? "application" : "user",
+  expiresAt: state.expiry.at,
+  recreateWith: describe(state.recreate)
+})
+
+const decodeCredentials = Schema.decodeUnknown(CoreSession.Credentials, { errors: "first" })
+
+/**
+ * Validates credential input (the typed union, or the seed's flat Firebase keys) before anything is sent.
+ *
+ * @since 0.1.0
+ * @category validation
+ */
+export const validateCredentials = (
+  input: unknown
+): Effect.Effect<CoreSession.Credentials, Errors.InvalidInput> =>
+  decodeCredentials(CoreSession.normalizeCredentials(input)).pipe(
+    Effect.mapError((error) => {
+      const o = (input ?? {}) as Record<string, unknown>
+      const field = typeof o.provider === "string"
+        ? "provider" in o && !["facebook", "twitter", "firebase_phone", "firebase_email"].includes(o.provider)
+          ? "provider"
+          : o.provider.startsWith("firebase") ? o.provider : "keys"
+        : "guest" in o
+        ? "guest"
+        : "email" in o && !("login" in o)
+        ? "email"
+        : "login" in o
+        ? "login|password"
+        : "credentials"
+      const reason = field === "credentials"
+        ? "expected {login, password}, {email, password}, {guest: \"1\"}, or a provider with its keys"
+        : /must not be empty|not an address/.exec(error.message)?.[0] ?? "does not match any credential form"
+      return new Errors.InvalidInput({ field, reason })
+    })
+  )
+
+const sessionBody = (appId: number, authKey: string, credentials: CoreSession.Credentials | undefined) => {
+  const base = { application_id: appId, auth_key: authKey }
+  if (credentials === undefined) return base
+  if ("guest" in credentials) {
+    return { ...base, user: { guest: "1", ...(credentials.full_name !== undefined ? { full_name: credentials.full_name } : {}) } }
+  }
+  if ("provider" in credentials) return { ...base, ...credentials }
+  return { ...base, user: credentials }
+}
+
+const loginBody = (credentials: CoreSession.Credentials) => {
+  if ("guest" in credentials) return undefined
+  return credentials
+}
+
+const decodeSession = CubeHttpClient.decode(CoreSession.SessionEnvelope)
+const decodeUser = CubeHttpClient.decode(UserEnvelope)
+
+/**
+ * Builds the service. Needs `CubeHttpClient`; uses a `SessionStore` when one is provided (memory otherwise).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (
+  options: Options = {}
+): Effect.Effect<Session.Service, never, CubeHttpClient.CubeHttpClient | Scope.Scope> =>
+  Effect.gen(function*() {
+    const client = yield* CubeHttpClient.CubeHttpClient
+    const config: CubeConfig.Service = client.config
+    const store = Option.getOrUndefined(yield* Effect.serviceOption(SessionStore)) ??
+      (yield* SessionStoreModule.makeMemory)
+    const scope = yield* Effect.scope
+    const ttl = Duration.toMillis(options.ttl ?? "2 hours")
+    const renewBefore = Duration.toMillis(options.renewBefore ?? "1 minute")
+    const autoCreate = options.autoCreate ?? true
+    const hook = options.onSessionExpired
+    const events = yield* PubSub.unbounded<SessionEvent>()
+    const publish = (event: SessionEvent) => PubSub.publish(events, event)
+
+    const cell = yield* Ref.make<Cell>({ state: Option.none(), inflight: Option.none() })
+
+    // Resume a stored session: an application session can be re-created from the config, a user session cannot
+    // (its password is never stored), so it is used until the server says it expired.
+    const stored = yield* store.load
+    if (Option.isSome(stored)) {
+      const s = stored.value
+      yield* Ref.set(cell, {
+        state: Option.some<State>({
+          token: Redacted.make(s.token),
+          sessionId: s.sessionId,
+          userId: s.userId ?? undefined,
+          recreate: s.kind === "application" && config.authKey !== undefined
+            ? { _tag: "Application" as const }
+            : { _tag: "None" as const },
+          expiry: { at: s.expiresAt }
+        }),
+        inflight: Option.none()
+      })
+    }
+
+    const persist = (state: State) =>
+      store.save({
+        token: Redacted.value(state.token),
+        sessionId: state.sessionId,
+        userId: state.userId ?? null,
+        kind: state.userId === undefined ? "application" : "user",
+        expiresAt: state.expiry.at
+      })
+
+    const expiryFrom = (response: CubeHttpClient.Response) =>
+      Effect.map(Clock.currentTimeMillis, (now) => response.tokenExpiresAt ?? now + ttl)
+
+    /** POST /session; does not touch the state. */
+    const postSession = (credentials: CoreSession.Credentials | undefined) =>
+      Effect.gen(function*() {
+        if (config.authKey === undefined) {
+          return yield* new Errors.InvalidInput({ field: "authKey", reason: "not configured, so no session can be created" })
+        }
+        const response = yield* client.send({
+          method: "POST",
+          path: "session",
+          body: sessionBody(config.appId, Redacted.value(config.authKey), credentials),
+          auth: "none"
+        }, undefined)
+        const session = (yield* decodeSession(response, { method: "POST", path: "/session.json" })).session
+        const state: State = {
+          token: Redacted.make(session.token),
+          sessionId: session.id,
+          userId: CoreSession.isUserSession(session) ? (session.user_id as number) : undefined,
+          recreate: credentials === undefined
+            ? { _tag: "Application" }
+            : "guest" in credentials
+            // A guest cannot be signed in again: re-creating would make a different guest user.
+            ? { _tag: "None" }
+            : { _tag: "Credentials", credentials: Redacted.make(credentials) },
+          expiry: { at: yield* expiryFrom(response) }
+        }
+        return [session, state] as const
+      })
+
+    const install = (state: State) =>
+      Effect.zipRight(
+        Ref.update(cell, (c) => ({ ...c, state: Option.some(state) })),
+        persist(state)
+      )
+
+    const recreate = (state: State | undefined): Effect.Effect<Option.Option<State>, Errors.CubeError> => {
+      const how: Recreate = state?.recreate ?? { _tag: "Application" }
+      if (how._tag === "None") return Effect.succeed(Option.none())
+      return postSession(how._tag === "Credentials" ? Redacted.value(how.credentials) : undefined).pipe(
+        Effect.map(([, next]) => Option.some(next))
+      )
+    }
+
+    /**
+     * The single-flight gate. Returns the state to use; re-creates it (once, shared by every concurrent caller)
+     * when there is none, when its tracked expiry has passed, or when it still holds `stale`.
+     */
+    const ensure = (stale: string | undefined): Effect.Effect<Option.Option<State>, Errors.CubeError> =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        Effect.flatten(Ref.modify(cell, (c): readonly [Effect.Effect<Option.Option<State>, Errors.CubeError>, Cell] => {
+          const current = Option.getOrUndefined(c.state)
+          const isStale = current !== undefined && stale !== undefined && Redacted.value(current.token) === stale
+          const lapsed = current !== undefined && now >= current.expiry.at - renewBefore
+          if (current !== undefined && !isStale && !lapsed) return [Effect.succeed(c.state), c]
+          if (current === undefined && stale !== undefined) {
+            // Someone destroyed the session while this call was in flight.
+            return [Effect.fail(new Errors.SessionExpired({ status: 401 })), c]
+          }
+          if (current === undefined && (!autoCreate || config.authKey === undefined)) return [Effect.succeed(c.state), c]
+          if (current !== undefined && current.recreate._tag === "None") {
+            // Cannot renew: a lapsed token is still tried (the server decides); a rejected one is gone.
+            return isStale
+              ? [Effect.as(publish(SessionEvent.Expired({ sessionId: current.sessionId })), Option.none()), c]
+              : [Effect.succeed(c.state), c]
+          }
+          if (Option.isSome(c.inflight)) return [Deferred.await(c.inflight.value), c]
+          const deferred = Deferred.unsafeMake<Option.Option<State>, Errors.CubeError>(Effect.runSync(Effect.fiberId))
+          const run = recreate(current).pipe(
+            Effect.tap((next) =>
+              Option.isSome(next)
+                ? Effect.zipRight(
+                  persist(next.value),
+                  publish(
+                    current === undefined
+                      ? SessionEvent.Created({ info: infoOf(next.value) })
+                      : SessionEvent.Renewed({ info: infoOf(next.value), reason: isStale ? "expired" : "lapsed" })
+                  )
+                )
+                : Effect.void
+            ),
+            Effect.onExit((exit) =>
+              Effect.zipRight(
+                Ref.update(cell, (c2) => ({
+                  state: Exit.isSuccess(exit) && Option.isSome(exit.value) ? exit.value : c2.state,
+                  inflight: Option.none()
+                })),
+                Deferred.done(deferred, exit)
+              )
+            )
+          )
+          // The re-creation runs in the layer's scope: a caller that is interrupted does not cancel it for the others.
+          return [
+            Effect.zipRight(Effect.forkIn(run, scope), Deferred.await(deferred)),
+            { ...c, inflight: Option.some(deferred) }
+          ]
+        })))
+
+    const slide = (state: State, response: CubeHttpClient.Response) =>
+      Effect.map(expiryFrom(response), (at) => {
+        state.expiry.at = at
+        return response
+      })
+
+    const viaHook = (request: CubeHttpClient.Request, error: Errors.SessionExpired, f: SessionExpiredHook) =>
+      Effect.async<Option.Option<{ readonly token: string; readonly user_id?: number | null | undefined; readonly id?: number }>>(
+        (resume) => {
+          let done = false
+          f(
+            () => {
+              if (!done) (done = true), resume(Effect.succeed(Option.none()))
+            },
+            (session) => {
+              if (!done) (done = true), resume(Effect.succeed(session && session.token ? Option.some(session) : Option.none()))
+            }
+          )
+        }
+      ).pipe(
+        Effect.flatMap((session) =>
+          Option.match(session, {
+            onNone: () => Effect.fail(error),
+            onSome: (s) =>
+              Effect.zipRight(
+                setSession(s),
+                Effect.flatMap(Ref.get(cell), (c) =>
+                  client.send(request, Option.getOrUndefined(Option.map(c.state, (st) => st.token))))
+              )
+          })
+        )
+      )
+
+    const execute = (request: CubeHttpClient.Request): Effect.Effect<CubeHttpClient.Response, Errors.CubeError> => {
+      const auth = request.auth ?? "session"
+      if (auth === "none") return client.send(request, undefined)
+      const acquire = auth === "session" ? ensure(undefined) : Effect.map(Ref.get(cell), (c) => c.state)
+      return Effect.flatMap(acquire, (state) => {
+        if (Option.isNone(state)) return client.send(request, undefined)
+        const first = state.value
+        return client.send(request, first.token).pipe(
+          Effect.flatMap((response) => slide(first, response)),
+          Effect.catchTag("SessionExpired", (error) => {
+            if (hook !== undefined) return viaHook(request, error, hook)
+            return Effect.flatMap(ensure(Redacted.value(first.token)), (next) =>
+              Option.isNone(next) || Redacted.value(next.value.token) === Redacted.value(first.token)
+                ? Effect.fail(error)
+                : client.send(request, next.value.token).pipe(Effect.flatMap((response) => slide(next.value, response))))
+          })
+        )
+      })
+    }
+
+    const setSession: Session.Service["setSession"] = (session) =>
+      Effect.gen(function*() {
+        const now = yield* Clock.currentTimeMillis
+        const userId = typeof session.user_id === "number" && session.user_id > 0 ? session.user_id : undefined
+        const state: State = {
+          token: Redacted.isRedacted(session.token) ? session.token : Redacted.make(session.token),
+          sessionId: session.id ?? userId ?? 0,
+          userId,
+          recreate: { _tag: "None" },
+          expiry: { at: now + ttl }
+        }
+        yield* install(state)
+        yield* publish(SessionEvent.Created({ info: infoOf(state) }))
+      })
+
+    const create = Effect.fn("Session.create")(function*(input?: CoreSession.CredentialsInput | undefined) {
+      const credentials = input === undefined || (typeof input === "object" && Object.keys(input).length === 0)
+        ? undefined
+        : yield* validateCredentials(input)
+      const [session, state] = yield* postSession(credentials)
+      yield* install(state)
+      yield* publish(SessionEvent.Created({ info: infoOf(state) }))
+      return session
+    })
+
+    const login = Effect.fn("Session.login")(function*(input: CoreSession.CredentialsInput) {
+      const credentials = yield* validateCredentials(input)
+      const body = loginBody(credentials)
+      if (body === undefined) {
+        return yield* new Errors.InvalidInput({ field: "guest", reason: "a guest session is created with createSession, not login" })
+      }
+      const response = yield* execute({ method: "POST", path: "login", body })
+      const user = (yield* decodeUser(response, { method: "POST", path: "/login.json" })).user
+      const c = yield* Ref.get(cell)
+      if (Option.isSome(c.state)) {
+        const state: State = {
+          ...c.state.value,
+          userId: user.id,
+          recreate: { _tag: "Credentials", credentials: Redacted.make(credentials) }
+        }
+        yield* install(state)
+        yield* publish(SessionEvent.Upgraded({ info: infoOf(state) }))
+      }
+      return user
+    })
+
+    const logout = Effect.gen(function*() {
+      yield* execute({ method: "DELETE", path: "login", retry: false })
+      const c = yield* Ref.get(cell)
+      if (Option.isSome(c.state)) {
+        const state: State = {
+          ...c.state.value,
+          userId: undefined,
+          recreate: config.authKey !== undefined ? { _tag: "Application" } : { _tag: "None" }
+        }
+        yield* install(state)
+        yield* publish(SessionEvent.Downgraded({ info: infoOf(state) }))
+      }
+    }).pipe(Effect.withSpan("Session.logout"))
+
+    const destroy = Effect.gen(function*() {
+      const c = yield* Ref.get(cell)
+      if (Option.isNone(c.state)) return
+      yield* client.send({ method: "DELETE", path: "session", retry: false }, c.state.value.token).pipe(
+        // An already expired session is as good as destroyed.
+        Effect.catchTag("SessionExpired", () => Effect.void)
+      )
+      yield* Ref.update(cell, (c2) => ({ ...c2, state: Option.none() }))
+      yield* store.clear
+      yield* publish(SessionEvent.Destroyed())
+    }).pipe(Effect.withSpan("Session.destroy"))
+
+    const get = Effect.flatMap(
+      execute({ method: "GET", path: "session" }),
+      (response) => Effect.map(decodeSession(response, { method: "GET", path: "/session.json" }), (e) => e.session)
+    ).pipe(Effect.withSpan("Session.get"))
+
+    const request = <A, I, R>(req: CubeHttpClient.Request, schema: Schema.Schema<A, I, R>) => {
+      const decode = CubeHttpClient.decode(schema)
+      return Effect.flatMap(execute(req), (response) => decode(response, { method: req.method, path: `/${req.path}.json` }))
+    }
+
+    return Session.of({
+      create,
+      login,
+      logout,
+      destroy,
+      get,
+      current: Effect.map(Ref.get(cell), (c) => Option.map(c.state, infoOf)),
+      token: Effect.map(Ref.get(cell), (c) => Option.map(c.state, (s) => s.token)),
+      setSession,
+      events: Stream.fromPubSub(events),
+      execute,
+      request
+    })
+  })
+
+/**
+ * The layer. Needs `CubeHttpClient`; provide a `SessionStore` layer to persist the session.
+ *
+ * @example
+ * ```ts
+ * import { CubeHttpClient, Session } from "@connectycube-effect/http"
+ * import { Layer } from "effect"
+ *
+ * const SessionLive = Session.layer({ ttl: "2 hours" }).pipe(Layer.provideMerge(CubeHttpClient.layer()))
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (options: Options = {}): Layer.Layer<Session, never, CubeHttpClient.CubeHttpClient> =>
+  Layer.scoped(Session, make(options))

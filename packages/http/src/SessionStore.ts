@@ -1,0 +1,124 @@
+/**
+ * Where the session token is kept between process runs. In memory by default; `layerKeyValueStore`
+ * keeps it in any @effect/platform `KeyValueStore` (a file system directory in Node, `localStorage`
+ * in a browser), so a restart resumes the session instead of signing the user in again.
+ *
+ * Only the token and what is needed to use it are stored, never the password it was created with.
+ *
+ * @since 0.1.0
+ */
+import * as KeyValueStore from "@effect/platform/KeyValueStore"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Ref from "effect/Ref"
+import * as Schema from "effect/Schema"
+
+/**
+ * @since 0.1.0
+ * @category schemas
+ */
+export const StoredSession = Schema.Struct({
+  token: Schema.String,
+  sessionId: Schema.Number,
+  userId: Schema.NullOr(Schema.Number),
+  kind: Schema.Literal("application", "user"),
+  /** Epoch millis on the client's clock. */
+  expiresAt: Schema.Number
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type StoredSession = typeof StoredSession.Type
+
+/**
+ * @since 0.1.0
+ * @category tags
+ */
+export class SessionStore extends Context.Tag("@connectycube-effect/http/SessionStore")<
+  SessionStore,
+  SessionStore.Service
+>() {}
+
+/**
+ * @since 0.1.0
+ */
+export declare namespace SessionStore {
+  /**
+   * Persistence failures never fail an API call: the store swallows (and logs) them.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  export interface Service {
+    readonly load: Effect.Effect<Option.Option<StoredSession>>
+    readonly save: (session: StoredSession) => Effect.Effect<void>
+    readonly clear: Effect.Effect<void>
+  }
+}
+
+/**
+ * A store in memory (the default): nothing survives the process.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const makeMemory: Effect.Effect<SessionStore.Service> = Effect.map(
+  Ref.make(Option.none<StoredSession>()),
+  (ref) =>
+    SessionStore.of({
+      load: Ref.get(ref),
+      save: (session) => Ref.set(ref, Option.some(session)),
+      clear: Ref.set(ref, Option.none())
+    })
+)
+
+/**
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerMemory: Layer.Layer<SessionStore> = Layer.effect(SessionStore, makeMemory)
+
+/**
+ * A store over a `KeyValueStore`.
+ *
+ * @example
+ * ```ts
+ * import { SessionStore } from "@connectycube-effect/http"
+ * import { NodeKeyValueStore } from "@effect/platform-node"
+ * import { Layer } from "effect"
+ *
+ * const Store = SessionStore.layerKeyValueStore().pipe(Layer.provide(NodeKeyValueStore.layerFileSystem(".cube-session")))
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerKeyValueStore = (
+  options: { readonly key?: string } = {}
+): Layer.Layer<SessionStore, never, KeyValueStore.KeyValueStore> =>
+  Layer.effect(
+    SessionStore,
+    Effect.gen(function*() {
+      const key = options.key ?? "connectycube-session"
+      const store = (yield* KeyValueStore.KeyValueStore).forSchema(Schema.parseJson(StoredSession))
+      const quiet = <A>(effect: Effect.Effect<A, unknown>, fallback: A) =>
+        // Only the failure's tag is logged: a parse error would echo the stored token.
+        Effect.catchAllCause(effect, (cause) =>
+          Effect.as(
+            Effect.logWarning(
+              "SessionStore: persistence failed",
+              cause._tag === "Fail" ? String((cause.error as { _tag?: unknown })?._tag ?? "error") : cause._tag
+            ),
+            fallback
+          ))
+      return SessionStore.of({
+        load: quiet(store.get(key), Option.none()),
+        save: (session) => quiet(store.set(key, session), undefined),
+        clear: quiet(store.remove(key), undefined)
+      })
+    })
+  )

@@ -1,0 +1,24 @@
+/**
+ * @since 0.1.0
+ */
+export * as Cube from "./Cube.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as CubeHttpClient from "./CubeHttpClient.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as QueryString from "./QueryString.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as Session from "./Session.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as SessionStore from "./SessionStore.js"
