@@ -11,7 +11,7 @@
  *
  * @since 0.1.0
  */
-import { CubeConfig } from "@connectycube-effect/core/CubeConfig"
+import type { CubeConfig } from "@connectycube-effect/core/CubeConfig"
 import * as Errors from "@connectycube-effect/core/Errors"
 import * as CoreSession from "@connectycube-effect/core/Session"
 import { UserEnvelope } from "@connectycube-effect/core/User"
@@ -29,7 +29,7 @@ import * as PubSub from "effect/PubSub"
 import * as Redacted from "effect/Redacted"
 import * as Ref from "effect/Ref"
 import * as Schema from "effect/Schema"
-import * as Scope from "effect/Scope"
+import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as CubeHttpClient from "./CubeHttpClient.js"
 import { SessionStore } from "./SessionStore.js"
@@ -406,10 +406,14 @@ export const make = (
           let done = false
           f(
             () => {
-              if (!done) (done = true), resume(Effect.succeed(Option.none()))
+              if (done) return
+              done = true
+              resume(Effect.succeed(Option.none()))
             },
             (session) => {
-              if (!done) (done = true), resume(Effect.succeed(session && session.token ? Option.some(session) : Option.none()))
+              if (done) return
+              done = true
+              resume(Effect.succeed(session && session.token ? Option.some(session) : Option.none()))
             }
           )
         }

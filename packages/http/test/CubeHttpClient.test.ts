@@ -1,0 +1,209 @@
+import { assert, describe, it } from "@effect/vitest"
+import { CubeHttpClient, Session } from "@connectycube-effect/http"
+import { Errors } from "@connectycube-effect/core"
+import { Deferred, Effect, Exit, Fiber, Redacted, TestClock } from "effect"
+import { appSessionBody, cubeLayer, fakeHttp } from "./fake.js"
+
+const send = (request: CubeHttpClient.Request, token?: string) =>
+  Effect.flatMap(CubeHttpClient.CubeHttpClient, (client) =>
+    client.send(request, token === undefined ? undefined : Redacted.make(token)))
+
+describe("CubeHttpClient", () => {
+  describe("URL and header rules", () => {
+    it.effect("POST /session.json: JSON body, CB-SDK, no token even when one is held", () => {
+      const http = fakeHttp(() => ({ status: 201, body: appSessionBody("T1") }))
+      return Effect.gen(function*() {
+        const session = yield* Session.Session
+        const created = yield* session.create()
+        assert.strictEqual(created.token, "T1")
+        yield* session.create()
+        const [first, second] = http.requests
+        assert.strictEqual(first.method, "POST")
+        assert.strictEqual(first.url, "http://cube.test/session.json")
+        assert.strictEqual(first.headers["content-type"], "application/json")
+        assert.strictEqual(first.headers["cb-sdk"], CubeHttpClient.SDK_HEADER)
+        assert.deepStrictEqual(JSON.parse(first.body!), { application_id: 1, auth_key: "secret-auth-key" })
+        assert.isUndefined(second.headers["cb-token"])
+        assert.isUndefined(second.headers["cb-authkey"])
+      }).pipe(Effect.provide(cubeLayer(http.layer)))
+    })
+
+    it.effect("GET carries CB-Token and the sorted bracket query; no body, no content type", () => {
+      const http = fakeHttp(() => ({ status: 200, body: { ok: true } }))
+      return Effect.gen(function*() {
+        yield* send({ method: "GET", path: "users/v2", query: { limit: 10, offset: 50, id: { in: [1, 2] } } }, "TOK")
+        const [req] = http.requests
+        assert.strictEqual(req.url, "http://cube.test/users/v2.json?id[in][]=1&id[in][]=2&limit=10&offset=50")
+        assert.strictEqual(req.headers["cb-token"], "TOK")
+        assert.isUndefined(req.headers["content-type"])
+        assert.isUndefined(req.body)
+        // no tracing headers: they would trigger CORS preflights against the API
+        assert.isUndefined(req.headers["traceparent"])
+        assert.isUndefined(req.headers["b3"])
+      }).pipe(Effect.provide(cubeLayer(http.layer)))
+    })
+
+    it.effect("CB-AuthKey only for session-or-auth-key calls without a token", () => {
+      const http = fakeHttp(() => ({ status: 201, body: { user: { id: 1 } } }))
+      return Effect.gen(function*() {
+        yield* send({ method: "POST", path: "users", body: { user: { login: "a" } }, auth: "session-or-auth-key" })
+        yield* send({ method: "POST", path: "users", body: { user: { login: "a" } }, auth: "session-or-auth-key" }, "T")
+        yield* send({ method: "GET", path: "users/1" })
+        assert.strictEqual(http.requests[0].headers["cb-authkey"], "secret-auth-key")
+        assert.isUndefined(http.requests[0].headers["cb-token"])
+        assert.strictEqual(http.requests[1].headers["cb-token"], "T")
+        assert.isUndefined(http.requests[1].headers["cb-authkey"])
+        assert.isUndefined(http.requests[2].headers["cb-authkey"])
+      }).pipe(Effect.provide(cubeLayer(http.layer)))
+    })
+
+    it.effect("a trailing slash in apiUrl does not double the slash", () => {
+      const http = fakeHttp(() => ({ status: 200, body: {} }))
+      return Effect.gen(function*() {
+        yield* send({ method: "GET", path: "session" }, "T")
+        assert.strictEqual(http.requests[0].url, "http://127.0.0.1:8080/api/session.json")
+      }).pipe(Effect.provide(cubeLayer(http.layer, { apiUrl: "http://127.0.0.1:8080/api/" })))
+    })
+  })
+
+  describe("error mapping", () => {
+    const cases: Array<[number, unknown, string]> = [
+      [401, { errors: { base: ["Required session does not exist"] } }, "SessionExpired"],
+      [401, { errors: ["Token is required"] }, "Unauthorized"],
+      [403, { errors: { base: ["Forbidden. Need user."] } }, "Forbidden"],
+      [404, { errors: { base: ["Entity you are looking for was not found."] } }, "NotFound"],
+      [422, { errors: { login: ["has already been taken"] } }, "ValidationError"],
+      [429, { errors: { base: ["Too Many Requests"] } }, "RateLimited"],
+      [500, "<html>Internal Server Error</html>", "ServerError"],
+      [400, { errors: ["bad"] }, "BadRequest"],
+      [408, "", "Timeout"]
+    ]
+    for (const [status, body, tag] of cases) {
+      it.effect(`${status} → ${tag}`, () => {
+        const http = fakeHttp(() => ({ status, body }))
+        return Effect.gen(function*() {
+          const error = yield* Effect.flip(send({ method: "POST", path: "users", body: {} }, "T"))
+          assert.strictEqual(error._tag, tag)
+          assert.isTrue(Errors.isCubeError(error))
+          assert.instanceOf(error, Error)
+          if (error._tag === "ValidationError") {
+            assert.deepStrictEqual(error.errors, { login: ["has already been taken"] })
+            assert.include(error.message, "login has already been taken")
+          }
+          if ("request" in error && error.request) assert.deepStrictEqual(error.request, { method: "POST", path: "/users.json" })
+        }).pipe(Effect.provide(cubeLayer(http.layer)))
+      })
+    }
+
+    it.effect("network failure → TransportError; 2xx with a wrong body → DecodeError without the body", () => {
+      const http = fakeHttp((_, n) => n === 1 ? "network-error" : { status: 201, body: { session: { token: "LEAK" } } })
+      return Effect.gen(function*() {
+        const transport = yield* Effect.flip(send({ method: "POST", path: "x" }))
+        assert.strictEqual(transport._tag, "TransportError")
+        const decode = yield* Effect.flip(Effect.flatMap(Session.Session, (s) => s.create()))
+        assert.strictEqual(decode._tag, "DecodeError")
+        assert.notInclude(decode.message, "LEAK")
+        assert.notInclude(JSON.stringify(decode), "LEAK")
+      }).pipe(Effect.provide(cubeLayer(http.layer)))
+    })
+
+    it.effect("error bodies are redacted", () => {
+      const http = fakeHttp(() => ({ status: 422, body: { errors: { base: ["x"] }, token: "SECRET", user: { password: "pw" } } }))
+      return Effect.gen(function*() {
+        const error = yield* Effect.flip(send({ method: "POST", path: "x" }, "T"))
+        const json = JSON.stringify(error)
+        assert.notInclude(json, "SECRET")
+        assert.notInclude(json, "\"pw\"")
+      }).pipe(Effect.provide(cubeLayer(http.layer)))
+    })
+  })
+
+  describe("transient retry", () => {
+    it.effect("a GET is retried on 503 with backoff and succeeds", () => {
+      const http = fakeHttp((_, n) => n < 3 ? { status: 503 } : { status: 200, body: { ok: 1 } })
+      return Effect.gen(function*() {
+        const fiber = yield* Effect.fork(send({ method: "GET", path: "users/v2" }, "T"))
+        yield* TestClock.adjust("10 seconds")
+        const response = yield* Fiber.join(fiber)
+        assert.deepStrictEqual(response.body, { ok: 1 })
+        assert.strictEqual(http.requests.length, 3)
+      }).pipe(Effect.provide(cubeLayer(http.layer)))
+    })
+
+    it.effect("a POST is never retried on 5xx or network errors", () => {
+      const http = fakeHttp(() => ({ status: 503 }))
+      return Effect.gen(function*() {
+        const fiber = yield* Effect.fork(Effect.flip(send({ method: "POST", path: "users", body: {} }, "T")))
+        yield* TestClock.adjust("1 minute")
+        const error = yield* Fiber.join(fiber)
+        assert.strictEqual(error._tag, "ServerError")
+        assert.strictEqual(http.requests.length, 1)
+      }).pipe(Effect.provide(cubeLayer(http.layer)))
+    })
+
+    it.effect("Retry-After is respected: no retry before it elapses", () => {
+      const http = fakeHttp((_, n) =>
+        n === 1 ? { status: 429, headers: { "retry-after": "7" } } : { status: 200, body: { ok: 1 } }
+      )
+      return Effect.gen(function*() {
+        const fiber = yield* Effect.fork(send({ method: "GET", path: "users/v2" }, "T"))
+        yield* TestClock.adjust("6 seconds")
+        assert.strictEqual(http.requests.length, 1)
+        yield* TestClock.adjust("2 seconds")
+        yield* Fiber.join(fiber)
+        assert.strictEqual(http.requests.length, 2)
+      }).pipe(Effect.provide(cubeLayer(http.layer)))
+    })
+
+    it.effect("a Retry-After beyond the cap fails at once with RateLimited", () => {
+      const http = fakeHttp(() => ({ status: 429, headers: { "retry-after": "3600" } }))
+      return Effect.gen(function*() {
+        const error = yield* Effect.flip(send({ method: "GET", path: "users/v2" }, "T"))
+        assert.strictEqual(error._tag, "RateLimited")
+        if (error._tag === "RateLimited") assert.strictEqual(error.retryAfterMs, 3_600_000)
+        assert.strictEqual(http.requests.length, 1)
+      }).pipe(Effect.provide(cubeLayer(http.layer)))
+    })
+
+    it.effect("attempts are bounded and 4xx are not retried", () => {
+      const http = fakeHttp((req) => req.url.includes("a") ? { status: 500 } : { status: 404 })
+      return Effect.gen(function*() {
+        const fiber = yield* Effect.fork(Effect.flip(send({ method: "GET", path: "a" }, "T")))
+        yield* TestClock.adjust("1 minute")
+        assert.strictEqual((yield* Fiber.join(fiber))._tag, "ServerError")
+        assert.strictEqual(http.requests.length, 3)
+        yield* Effect.flip(send({ method: "GET", path: "n" }, "T"))
+        assert.strictEqual(http.requests.length, 4)
+      }).pipe(Effect.provide(cubeLayer(http.layer)))
+    })
+
+    it.effect("no retry after the call's timeout: the call fails with Timeout", () => {
+      const http = fakeHttp(() => ({ status: 503 }))
+      return Effect.gen(function*() {
+        const fiber = yield* Effect.fork(Effect.flip(send({ method: "GET", path: "users/v2", timeout: "500 millis" }, "T")))
+        yield* TestClock.adjust("1 minute")
+        const error = yield* Fiber.join(fiber)
+        assert.strictEqual(error._tag, "Timeout")
+        assert.strictEqual(http.requests.length, 2)
+      }).pipe(Effect.provide(cubeLayer(http.layer)))
+    })
+  })
+
+  it.effect("interrupting a call aborts the request", () => {
+    let aborted = false
+    return Effect.gen(function*() {
+      const started = yield* Deferred.make<void>()
+      const http = fakeHttp(() =>
+        Effect.zipRight(
+          Deferred.succeed(started, undefined),
+          Effect.never.pipe(Effect.onInterrupt(() => Effect.sync(() => (aborted = true))))
+        )
+      )
+      const fiber = yield* Effect.fork(send({ method: "GET", path: "users/v2" }, "T").pipe(Effect.provide(cubeLayer(http.layer))))
+      yield* Deferred.await(started)
+      const exit = yield* Fiber.interrupt(fiber)
+      assert.isTrue(Exit.isInterrupted(exit))
+      assert.isTrue(aborted)
+    })
+  })
+})

@@ -1,0 +1,245 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Session, SessionStore } from "@connectycube-effect/http"
+import * as KeyValueStore from "@effect/platform/KeyValueStore"
+import { Chunk, Effect, Fiber, Layer, Option, Stream, TestClock } from "effect"
+import { appSessionBody, cubeLayer, expiredBody, fakeHttp } from "./fake.js"
+
+const userSession = (token: string, userId = 81) => ({
+  session: {
+    id: userId, application_id: 1, token, user_id: userId,
+    user: { id: userId, login: "cubeuser", full_name: "John Smith", avatar: "", user_tags: null }
+  }
+})
+
+/** A fake server: sessions issue tokens T1, T2, …; other calls succeed only with the latest token. */
+const server = (options: { failCreate?: (n: number) => boolean } = {}) => {
+  let issued = 0
+  let valid = ""
+  let creates = 0
+  const http = fakeHttp((req) => {
+    if (req.url.endsWith("/session.json") && req.method === "POST") {
+      creates++
+      if (options.failCreate?.(creates)) return { status: 503 }
+      valid = `T${++issued}`
+      const body = JSON.parse(req.body!)
+      return { status: 201, body: body.user ? userSession(valid) : appSessionBody(valid) }
+    }
+    if (req.headers["cb-token"] !== valid) return { status: 401, body: expiredBody }
+    return { status: 200, body: { ok: req.headers["cb-token"] } }
+  })
+  return { http, creates: () => creates, expire: () => (valid = "none") }
+}
+
+const call = Effect.flatMap(Session.Session, (s) => s.execute({ method: "GET", path: "users/v2" }))
+
+describe("Session", () => {
+  it.effect("creates an application session on demand, once", () => {
+    const s = server()
+    return Effect.gen(function*() {
+      yield* Effect.all([call, call, call], { concurrency: "unbounded" })
+      assert.strictEqual(s.creates(), 1)
+    }).pipe(Effect.provide(cubeLayer(s.http.layer)))
+  })
+
+  it.effect("1000 concurrent calls on an expired token cause exactly one POST /session", () => {
+    const s = server()
+    return Effect.gen(function*() {
+      const session = yield* Session.Session
+      yield* session.create({ login: "cubeuser", password: "awesomepwd" })
+      s.expire()
+      const results = yield* Effect.all(Array.from({ length: 1000 }, () => call), { concurrency: "unbounded" })
+      assert.strictEqual(s.creates(), 2)
+      assert.isTrue(results.every((r) => (r.body as any).ok === "T2"))
+      // re-created with the same (user) credentials
+      const last = s.http.requests.filter((r) => r.method === "POST").at(-1)!
+      assert.deepStrictEqual(JSON.parse(last.body!).user, { login: "cubeuser", password: "awesomepwd" })
+      assert.strictEqual(Option.getOrThrow(yield* session.current).userId, 81)
+    }).pipe(Effect.provide(cubeLayer(s.http.layer)))
+  })
+
+  it.effect("a failed re-creation fails every waiter, is not cached, and the next call tries again", () => {
+    const s = server({ failCreate: (n) => n === 2 })
+    return Effect.gen(function*() {
+      const session = yield* Session.Session
+      yield* session.create()
+      s.expire()
+      const results = yield* Effect.all(Array.from({ length: 50 }, () => Effect.either(call)), {
+        concurrency: "unbounded"
+      })
+      assert.strictEqual(s.creates(), 2)
+      assert.isTrue(results.every((r) => r._tag === "Left" && r.left._tag === "ServerError"))
+      const ok = yield* call
+      assert.strictEqual((ok.body as any).ok, "T2")
+      assert.strictEqual(s.creates(), 3)
+    }).pipe(Effect.provide(cubeLayer(s.http.layer, { retry: { times: 0 } })))
+  })
+
+  it.effect("renews before sending once the tracked expiry (2 h sliding) has passed", () => {
+    const s = server()
+    return Effect.gen(function*() {
+      yield* call
+      yield* TestClock.adjust("118 minutes")
+      yield* call // slides the expiry
+      yield* TestClock.adjust("118 minutes")
+      yield* call
+      assert.strictEqual(s.creates(), 1)
+      yield* TestClock.adjust("2 hours")
+      const events = yield* Effect.fork(
+        Effect.flatMap(Session.Session, (session) => Stream.runCollect(Stream.take(session.events, 1)))
+      )
+      yield* Effect.yieldNow()
+      yield* call
+      assert.strictEqual(s.creates(), 2)
+      // the request went out with the new token: no 401 round trip
+      assert.isFalse(s.http.requests.some((r) => r.headers["cb-token"] === "T1" && r.url.includes("users") && r === s.http.requests.at(-2)))
+      const [event] = Chunk.toArray(yield* Fiber.join(events))
+      assert.strictEqual(event._tag, "Renewed")
+    }).pipe(Effect.provide(cubeLayer(s.http.layer)))
+  })
+
+  it.effect("uses CB-Token-ExpirationDate relative to the server's Date header", () => {
+    let sent = 0
+    const http = fakeHttp((req) => {
+      if (req.method === "POST") return { status: 201, body: appSessionBody(`T${++sent}`) }
+      return {
+        status: 200,
+        body: {},
+        headers: { "cb-token-expirationdate": "2030-01-01 00:10:00 UTC", date: "Tue, 01 Jan 2030 00:00:00 GMT" }
+      }
+    })
+    return Effect.gen(function*() {
+      const session = yield* Session.Session
+      yield* call
+      const info = Option.getOrThrow(yield* session.current)
+      assert.strictEqual(info.expiresAt, 10 * 60 * 1000)
+    }).pipe(Effect.provide(cubeLayer(http.layer)))
+  })
+
+  it.effect("a token set from elsewhere is not re-created: SessionExpired, Expired event", () => {
+    const s = server()
+    return Effect.gen(function*() {
+      const session = yield* Session.Session
+      yield* session.setSession({ token: "FOREIGN", user_id: 5 })
+      const error = yield* Effect.flip(call)
+      assert.strictEqual(error._tag, "SessionExpired")
+      assert.strictEqual(s.creates(), 0)
+    }).pipe(Effect.provide(cubeLayer(s.http.layer)))
+  })
+
+  it.effect("the sessionExpired hook decides: retry(session) re-sends, handleResponse() gives up", () => {
+    const s = server()
+    let mode: "retry" | "giveup" = "retry"
+    let calls = 0
+    const layer = cubeLayer(s.http.layer, {
+      onSessionExpired: (handleResponse, retry) => {
+        calls++
+        if (mode === "giveup") return handleResponse()
+        setTimeout(() => retry({ token: "T1" }), 1)
+      }
+    })
+    return Effect.gen(function*() {
+      yield* Effect.flatMap(Session.Session, (session) => session.setSession({ token: "OLD" }))
+      // the hook's retry hands over a token the fake accepts (T1 is issued by this create)
+      yield* Effect.flatMap(Session.Session, (session) => session.create())
+      yield* Effect.flatMap(Session.Session, (session) => session.setSession({ token: "OLD" }))
+      const ok = yield* call
+      assert.strictEqual((ok.body as any).ok, "T1")
+      mode = "giveup"
+      yield* Effect.flatMap(Session.Session, (session) => session.setSession({ token: "OLD" }))
+      const error = yield* Effect.flip(call)
+      assert.strictEqual(error._tag, "SessionExpired")
+      assert.strictEqual(calls, 2)
+    }).pipe(Effect.provide(layer))
+  }, { timeout: 5000 })
+
+  it.effect("invalid credential forms are rejected before anything is sent", () => {
+    const s = server()
+    return Effect.gen(function*() {
+      const session = yield* Session.Session
+      const bad: Array<unknown> = [
+        { login: "x" },
+        { login: "x", password: "" },
+        { email: "not-an-email", password: "p" },
+        { provider: "facebook" },
+        { provider: "firebase_phone", firebase_phone: { project_id: "p" } },
+        { provider: "myspace", keys: { token: "t" } },
+        { guest: "0" },
+        { password: "p" }
+      ]
+      for (const input of bad) {
+        const error = yield* Effect.flip(session.create(input as any))
+        assert.strictEqual(error._tag, "InvalidInput", JSON.stringify(input))
+      }
+      const guestLogin = yield* Effect.flip(session.login({ guest: "1" }))
+      assert.strictEqual(guestLogin._tag, "InvalidInput")
+      assert.strictEqual(s.http.requests.length, 0)
+    }).pipe(Effect.provide(cubeLayer(s.http.layer)))
+  })
+
+  it.effect("the flat firebase form of the seed is sent nested", () => {
+    const s = server()
+    return Effect.gen(function*() {
+      const session = yield* Session.Session
+      yield* session.create({ provider: "firebase_phone", "firebase_phone[project_id]": "p1", "firebase_phone[access_token]": "tok" })
+      assert.deepStrictEqual(JSON.parse(s.http.requests[0].body!), {
+        application_id: 1,
+        auth_key: "secret-auth-key",
+        provider: "firebase_phone",
+        firebase_phone: { project_id: "p1", access_token: "tok" }
+      })
+    }).pipe(Effect.provide(cubeLayer(s.http.layer)))
+  })
+
+  it.effect("login upgrades, logout downgrades, destroy forgets; events in order", () => {
+    const http = fakeHttp((req) => {
+      if (req.method === "POST" && req.url.endsWith("/session.json")) return { status: 201, body: appSessionBody("A") }
+      if (req.url.endsWith("/login.json") && req.method === "POST") return { status: 202, body: { user: { id: 47592, login: "johnsmith" } } }
+      return { status: 200 }
+    })
+    return Effect.gen(function*() {
+      const session = yield* Session.Session
+      const collected = yield* Effect.fork(Stream.runCollect(Stream.take(session.events, 4)))
+      yield* Effect.yieldNow()
+      yield* session.create()
+      const user = yield* session.login({ login: "johnsmith", password: "awesomepwd" })
+      assert.strictEqual(user.id, 47592)
+      assert.strictEqual(Option.getOrThrow(yield* session.current).kind, "user")
+      yield* session.logout
+      assert.strictEqual(Option.getOrThrow(yield* session.current).kind, "application")
+      yield* session.destroy
+      assert.isTrue(Option.isNone(yield* session.current))
+      const tags = Chunk.toArray(yield* Fiber.join(collected)).map((e) => e._tag)
+      assert.deepStrictEqual(tags, ["Created", "Upgraded", "Downgraded", "Destroyed"])
+      assert.deepStrictEqual(JSON.parse(http.requests[1].body!), { login: "johnsmith", password: "awesomepwd" })
+      assert.strictEqual(http.requests[1].headers["cb-token"], "A")
+      assert.deepStrictEqual(http.requests.map((r) => `${r.method} ${new URL(r.url).pathname}`), [
+        "POST /session.json",
+        "POST /login.json",
+        "DELETE /login.json",
+        "DELETE /session.json"
+      ])
+      assert.notInclude(JSON.stringify(tags), "A\"")
+    }).pipe(Effect.provide(cubeLayer(http.layer)))
+  })
+
+  it.effect("a KeyValueStore-backed store resumes the session in a new layer", () => {
+    const s = server()
+    const kv = KeyValueStore.layerMemory
+    return Effect.gen(function*() {
+      const store = yield* KeyValueStore.KeyValueStore
+      const storeLayer = SessionStore.layerKeyValueStore().pipe(Layer.provide(Layer.succeed(KeyValueStore.KeyValueStore, store)))
+      const first = cubeLayer(s.http.layer).pipe(Layer.provide(storeLayer))
+      yield* Effect.flatMap(Session.Session, (session) => session.create({ login: "cubeuser", password: "pw" })).pipe(
+        Effect.provide(first)
+      )
+      const raw = yield* store.get("connectycube-session")
+      assert.isTrue(Option.isSome(raw))
+      assert.notInclude(Option.getOrThrow(raw), "pw")
+      // a "restart": a new layer, same store
+      const second = cubeLayer(s.http.layer).pipe(Layer.provide(storeLayer))
+      const result = yield* call.pipe(Effect.provide(second))
+      assert.strictEqual((result.body as any).ok, "T1")
+      assert.strictEqual(s.creates(), 1)
+    }).pipe(Effect.provide(kv))
+  })
+})
