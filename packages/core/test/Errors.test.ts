@@ -1,0 +1,58 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Errors, Session, User } from "@connectycube-effect/core"
+import { Effect, Schema } from "effect"
+
+describe("Errors", () => {
+  it("maps the expired-session body, and only that one, to SessionExpired", () => {
+    assert.strictEqual(Errors.fromResponse({ status: 401, body: { errors: { base: ["Required session does not exist"] } } })._tag, "SessionExpired")
+    assert.strictEqual(Errors.fromResponse({ status: 401, body: { errors: ["Invalid password"] } })._tag, "Unauthorized")
+  })
+
+  it("parses Retry-After in seconds and as an HTTP date", () => {
+    const a = Errors.fromResponse({ status: 429, body: {}, retryAfter: "3" })
+    assert.strictEqual(a._tag === "RateLimited" && a.retryAfterMs, 3000)
+    const b = Errors.fromResponse({ status: 429, body: {}, retryAfter: new Date(10_000).toUTCString(), now: 4000 })
+    assert.strictEqual(b._tag === "RateLimited" && b.retryAfterMs, 6000)
+  })
+
+  it.effect("round-trips through its Schema (the wire form keeps _tag)", () =>
+    Effect.gen(function*() {
+      const error = Errors.fromResponse({
+        status: 422,
+        body: { errors: { login: ["has already been taken"] } },
+        request: { method: "POST", path: "/users.json" }
+      })
+      const encoded = yield* Schema.encode(Errors.CubeError)(error)
+      const decoded = yield* Schema.decodeUnknown(Errors.CubeError)(JSON.parse(JSON.stringify(encoded)))
+      assert.strictEqual(decoded._tag, "ValidationError")
+      assert.instanceOf(decoded, Errors.ValidationError)
+      assert.instanceOf(decoded, Error)
+      assert.include(decoded.message, "login has already been taken")
+    }))
+
+  it("InvalidInput names the field and never the value", () => {
+    const e = new Errors.InvalidInput({ field: "password", reason: "must not be empty" })
+    assert.strictEqual(e.message, "invalid input: password: must not be empty. Nothing was sent.")
+  })
+})
+
+describe("wire schemas", () => {
+  it.effect("decode every user variant of the seed and the reference", () =>
+    Effect.gen(function*() {
+      const guest = yield* Schema.decodeUnknown(User.User)({
+        _id: "6412fe76d6600d1d3d67877c", id: 900266, login: "guest_login_728A", full_name: "Awesome Smith",
+        is_guest: true, last_request_at: null, timezone: null, email: null, phone: "", website: null,
+        twitter_id: null, external_user_id: null, facebook_id: null, custom_data: null, user_tags: null,
+        avatar: null, external_id: null
+      })
+      assert.strictEqual(guest.is_guest, true)
+      const signedUp = yield* Schema.decodeUnknown(User.User)({ id: 81, avatar: "", user_tags: "iphone,apple", blob_id: null })
+      assert.deepStrictEqual(User.tags(signedUp), ["iphone", "apple"])
+      assert.deepStrictEqual(User.tags({ user_tags: ["a"] }), ["a"])
+      const session = yield* Schema.decodeUnknown(Session.SessionEnvelope)({
+        session: { application_id: 1, created_at: "2018-10-01T10:47:01Z", device_id: null, id: 151, nonce: 4214611091,
+          token: "5a7bc95d85c0eb2bf052be3d29d3df523081e80y", ts: 1542560252, updated_at: "2018-10-01T10:47:01Z", user_id: null }
+      })
+      assert.isFalse(Session.isUserSession(session.session))
+    }))
+})
