@@ -1,0 +1,66 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Errors } from "@connectycube-effect/core"
+import { Avatar } from "@connectycube-effect/storage"
+import { Effect, Exit, Option } from "effect"
+import { API, fakeHttp, happy, storageLayer } from "./fake.js"
+
+const picture = new Uint8Array([137, 80, 78, 71, 13, 10, 26, 10])
+
+describe("Avatar.setAvatar", () => {
+  it.effect("uploads privately, then updates the user with the blob uid (the seed's flow in one call)", () =>
+    Effect.gen(function*() {
+      const http = fakeHttp(happy)
+      const updates: Array<Avatar.AvatarChanges> = []
+      const user = yield* Avatar.setAvatar(
+        { name: "me.png", file: picture, type: "image/png" },
+        (changes) => Effect.sync(() => (updates.push(changes), { id: 100, avatar: changes.avatar }))
+      ).pipe(Effect.provide(storageLayer(http.layer)))
+      expect(user).toEqual({ id: 100, avatar: "b1d5a0f0c0ffee00000000000000000000" })
+      expect(updates).toEqual([{ avatar: "b1d5a0f0c0ffee00000000000000000000" }])
+      expect(http.requests[0].body).toBe(`{"blob":{"name":"me.png","content_type":"image/png","public":false}}`)
+      expect(http.requests.map((r) => r.method)).toEqual(["POST", "POST", "PUT"])
+    }))
+
+  it.effect("a failed update deletes the uploaded picture and fails with the update's error", () =>
+    Effect.gen(function*() {
+      const http = fakeHttp(happy)
+      const exit = yield* Avatar.setAvatar(
+        { name: "me.png", file: picture, type: "image/png" },
+        () => Effect.fail(new Errors.Forbidden({ status: 403 }))
+      ).pipe(Effect.provide(storageLayer(http.layer)), Effect.exit)
+      expect(exit).toStrictEqual(Exit.fail(new Errors.Forbidden({ status: 403 })))
+      expect(http.requests.map((r) => `${r.method} ${r.url}`).at(-1)).toBe(`DELETE ${API}/blobs/9001.json`)
+    }))
+
+  it.effect("invalid input: nothing is uploaded and update is never called", () =>
+    Effect.gen(function*() {
+      const http = fakeHttp(happy)
+      let called = false
+      const exit = yield* Avatar.setAvatar(
+        { name: "", file: picture, type: "image/png" },
+        () => Effect.sync(() => (called = true))
+      ).pipe(Effect.provide(storageLayer(http.layer)), Effect.exit)
+      expect(Exit.isFailure(exit)).toBe(true)
+      expect(called).toBe(false)
+      expect(http.requests).toEqual([])
+    }))
+})
+
+describe("Avatar.url", () => {
+  it.effect("a uid becomes its private URL, a full URL stays, empty is None", () =>
+    Effect.gen(function*() {
+      const http = fakeHttp(happy)
+      const urls = yield* Effect.all([
+        Avatar.url("ABC"),
+        Avatar.url("https://cdn.example.com/me.jpg"),
+        Avatar.url(""),
+        Avatar.url(null)
+      ]).pipe(Effect.provide(storageLayer(http.layer)))
+      expect(urls).toStrictEqual([
+        Option.some(`${API}/blobs/ABC?token=TOKEN7`),
+        Option.some("https://cdn.example.com/me.jpg"),
+        Option.none(),
+        Option.none()
+      ])
+    }))
+})
