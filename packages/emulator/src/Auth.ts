@@ -1,0 +1,150 @@
+/**
+ * "Who is calling": the `CB-Token` rules every authenticated route shares, with the server's exact
+ * error bodies (rest-api.md §3, §5):
+ *
+ * - no or empty `CB-Token` → 401 `{"errors":["Token is required"]}`
+ * - unknown or expired token → 401 `{"errors":{"base":["Required session does not exist"]}}`
+ * - application session where a user is needed → 403 `{"errors":{"base":["Forbidden. Need user."]}}`
+ *
+ * Every successful lookup slides the session (2 h after this request, guests 1 day) and records the
+ * new expiry, which the server sends back as `CB-Token-ExpirationDate`.
+ *
+ * @since 0.1.0
+ */
+import type * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import type * as SqlClient from "@effect/sql/SqlClient"
+import type * as SqlError from "@effect/sql/SqlError"
+import * as Effect from "effect/Effect"
+import { ApiError, Errors, header, RequestState } from "./Http.js"
+import * as Apps from "./store/Apps.js"
+import * as Sessions from "./store/Sessions.js"
+
+/**
+ * The session of the current request.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Caller = Sessions.SessionRow
+
+/**
+ * The `CB-Token` header, `undefined` when absent or blank (Flutter sends `CB-Token: ` before it has a session).
+ *
+ * @since 0.1.0
+ * @category tokens
+ */
+export const token: Effect.Effect<string | undefined, never, HttpServerRequest.HttpServerRequest> = Effect.map(
+  header("cb-token"),
+  (value) => {
+    const t = value?.trim()
+    return t === undefined || t === "" ? undefined : t
+  }
+)
+
+/**
+ * Authenticates a given token (e.g. the `?token=` of a private blob URL) and slides it.
+ *
+ * @since 0.1.0
+ * @category authentication
+ */
+export const authenticate = (
+  value: string | undefined
+): Effect.Effect<Caller, ApiError | SqlError.SqlError, RequestState | SqlClient.SqlClient> =>
+  Effect.gen(function*() {
+    if (value === undefined || value.trim() === "") return yield* Effect.fail(Errors.tokenRequired())
+    const state = yield* RequestState
+    const session = yield* Sessions.touch(value.trim(), state.now)
+    if (session === undefined) return yield* Effect.fail(Errors.sessionNotFound())
+    state.session = session
+    state.sessionExpiresAt = session.expires_at
+    return session
+  })
+
+/**
+ * Any valid session (application or user): the READ right.
+ *
+ * @since 0.1.0
+ * @category authentication
+ */
+export const requireSession: Effect.Effect<
+  Caller,
+  ApiError | SqlError.SqlError,
+  HttpServerRequest.HttpServerRequest | RequestState | SqlClient.SqlClient
+> = Effect.flatMap(RequestState, (state) =>
+  state.session !== undefined ? Effect.succeed(state.session) : Effect.flatMap(token, authenticate))
+
+/**
+ * A user session: the WRITE right. An application session gets 403 "Forbidden. Need user.".
+ *
+ * @since 0.1.0
+ * @category authentication
+ */
+export const requireUser: Effect.Effect<
+  Caller & { readonly user_id: number },
+  ApiError | SqlError.SqlError,
+  HttpServerRequest.HttpServerRequest | RequestState | SqlClient.SqlClient
+> = Effect.flatMap(requireSession, (session) =>
+  session.user_id === null ?
+    Effect.fail(Errors.needUser()) :
+    Effect.succeed(session as Caller & { readonly user_id: number }))
+
+/**
+ * The session the server authenticated for a route declared with `auth: "session"` or `"user"`.
+ * (Use it inside such handlers; for `auth: "none"` routes call `requireSession` yourself.)
+ *
+ * @since 0.1.0
+ * @category authentication
+ */
+export const caller: Effect.Effect<Caller, never, RequestState> = Effect.flatMap(RequestState, (state) =>
+  state.session !== undefined ?
+    Effect.succeed(state.session) :
+    Effect.dieMessage("Auth.caller used in a route declared with auth: \"none\""))
+
+/**
+ * The application of a `CB-AuthKey` header (sign-up without a session, rest-api.md §4.2):
+ * an unknown key → 401 `{"errors":["Unauthorized"]}`.
+ *
+ * @since 0.1.0
+ * @category authentication
+ */
+export const requireAuthKey: Effect.Effect<
+  Apps.AppRow,
+  ApiError | SqlError.SqlError,
+  HttpServerRequest.HttpServerRequest | SqlClient.SqlClient
+> = Effect.gen(function*() {
+  const key = (yield* header("cb-authkey"))?.trim()
+  if (key === undefined || key === "") return yield* Effect.fail(Errors.tokenRequired())
+  const app = yield* Apps.findByAuthKey(key)
+  if (app === undefined) return yield* Effect.fail(Errors.unauthorized())
+  return app
+})
+
+/**
+ * Either a session (`CB-Token`) or, without a token, the app of `CB-AuthKey`: what POST /users takes.
+ *
+ * @since 0.1.0
+ * @category authentication
+ */
+export const requireSessionOrAuthKey: Effect.Effect<
+  { readonly appId: number; readonly session: Caller | undefined },
+  ApiError | SqlError.SqlError,
+  HttpServerRequest.HttpServerRequest | RequestState | SqlClient.SqlClient
+> = Effect.flatMap(token, (t): Effect.Effect<
+  { readonly appId: number; readonly session: Caller | undefined },
+  ApiError | SqlError.SqlError,
+  HttpServerRequest.HttpServerRequest | RequestState | SqlClient.SqlClient
+> =>
+  t !== undefined ?
+    Effect.map(authenticate(t), (session): { readonly appId: number; readonly session: Caller | undefined } => ({
+      appId: session.app_id,
+      session
+    })) :
+    Effect.map(requireAuthKey, (app) => ({ appId: app.id, session: undefined })))
+
+/**
+ * Is `error` one of the token errors (so a route can try another way to authenticate)?
+ *
+ * @since 0.1.0
+ * @category predicates
+ */
+export const isTokenError = (error: unknown): boolean => error instanceof ApiError && error.status === 401

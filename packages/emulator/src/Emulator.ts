@@ -1,0 +1,303 @@
+/**
+ * The emulator as a value: start it in-process (port 0 by default, host 127.0.0.1), get its `url`,
+ * control it (reset, clock, faults, export/import) and stop it with its scope.
+ *
+ * @example
+ * ```ts
+ * import { Emulator } from "@connectycube-effect/emulator"
+ *
+ * const emu = await Emulator.startEmulator()
+ * // ConnectyCube.init({ appId: 1, authKey: "emulator-auth-key" }, { endpoints: { api_url: emu.url } })
+ * await emu.close()
+ * ```
+ *
+ * @since 0.1.0
+ */
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
+import type * as SqlClient from "@effect/sql/SqlClient"
+import * as Context from "effect/Context"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
+import * as Scope from "effect/Scope"
+import * as Fs from "node:fs"
+import * as NodeHttp from "node:http"
+import * as Clock from "./Clock.js"
+import * as Db from "./Db.js"
+import * as Faults from "./Faults.js"
+import { BodyLimit } from "./Http.js"
+import * as RequestLog from "./RequestLog.js"
+import * as Route from "./Route.js"
+import * as Routes from "./Routes.js"
+import * as Server from "./Server.js"
+import * as Settings from "./Settings.js"
+import * as State from "./State.js"
+import * as Apps from "./store/Apps.js"
+import * as Emails from "./store/Emails.js"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /** TCP port; `0` (default) picks a free one. */
+  readonly port?: number | undefined
+  /** Interface to listen on (default `127.0.0.1`). */
+  readonly host?: string | undefined
+  /** Applications (default: one app, id `1`, auth key `"emulator-auth-key"`). */
+  readonly apps?: ReadonlyArray<Settings.AppOptions> | undefined
+  /** SQLite file, or `":memory:"` (default). */
+  readonly db?: string | undefined
+  /** `"NORMAL"` (default; survives a killed process) or `"FULL"` (also survives power loss). */
+  readonly synchronous?: "NORMAL" | "FULL" | undefined
+  /** Largest API request body in bytes (default 1 MiB). */
+  readonly bodyLimit?: number | undefined
+  /** Custom Identity Provider verify URL for apps that don't set their own. */
+  readonly cidpUrl?: string | undefined
+  /** A JSON file to load at start (an export, or `{"users":[...]}`). */
+  readonly seed?: string | undefined
+  /** The same as `seed`, as a value. */
+  readonly seedData?: unknown
+  /** Where the emulator clock starts (default: now). */
+  readonly clockStart?: Date | number | undefined
+  /** Capacity of the request log ring buffer (default 10 000). */
+  readonly requestLogSize?: number | undefined
+  /** Session lifetime after the last request (default 2 h). */
+  readonly sessionTtlMs?: number | undefined
+  /** Guest session lifetime (default 1 day). */
+  readonly guestSessionTtlMs?: number | undefined
+  /** Replaces the route table (tests of single modules). */
+  readonly routes?: ReadonlyArray<Route.Route> | undefined
+}
+
+/**
+ * Why the emulator could not start (port in use, bad seed, unreadable db file).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class EmulatorError extends Data.TaggedError("EmulatorError")<{
+  readonly reason: "Serve" | "Database" | "Seed" | "Export"
+  readonly message: string
+  readonly cause?: unknown
+}> {}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Service {
+  /** `http://127.0.0.1:<port>` */
+  readonly url: string
+  readonly port: number
+  readonly host: string
+  readonly clock: Clock.Service
+  /** Delete all data but the apps (and clear faults). */
+  readonly reset: Effect.Effect<void>
+  /** Move the emulator clock; returns the new time (Unix ms). */
+  readonly advanceClock: (ms: number) => Effect.Effect<number>
+  readonly setClock: (at: Date | number) => Effect.Effect<number>
+  readonly requests: Effect.Effect<ReadonlyArray<RequestLog.Entry>>
+  readonly clearRequests: Effect.Effect<void>
+  readonly emails: Effect.Effect<ReadonlyArray<Record<string, unknown>>>
+  readonly addFault: (fault: Faults.FaultInput) => Effect.Effect<void, EmulatorError>
+  readonly clearFaults: Effect.Effect<void>
+  readonly exportState: Effect.Effect<State.Snapshot>
+  readonly importState: (data: unknown) => Effect.Effect<Record<string, number>, EmulatorError>
+  /** Export to a file, atomically (temp file + rename). */
+  readonly exportToFile: (file: string) => Effect.Effect<void, EmulatorError>
+  /** Runs an effect with the emulator's database and services (for tests that poke the store). */
+  readonly run: <A, E>(effect: Effect.Effect<A, E, SqlClient.SqlClient | Clock.EmulatorClock | Settings.Settings>) => Effect.Effect<A, E>
+}
+
+/**
+ * @since 0.1.0
+ * @category tags
+ */
+export class Emulator extends Context.Tag("@connectycube-effect/emulator/Emulator")<Emulator, Service>() {}
+
+const loadSeed = (data: unknown, settings: Settings.Service, now: number) =>
+  Effect.gen(function*() {
+    const decoded = State.decodeSeed(data)
+    if (Either.isLeft(decoded)) {
+      return yield* Effect.fail(new EmulatorError({ reason: "Seed", message: `invalid seed: ${decoded.left.message}` }))
+    }
+    const seed = decoded.right
+    return yield* ("tables" in seed ?
+      State.importState(seed, settings.apps) :
+      State.importSimple(seed, settings.apps[0]?.id ?? 1, now)).pipe(
+        Effect.mapError((e) =>
+          new EmulatorError({ reason: "Seed", message: `seed rejected: ${JSON.stringify("body" in e ? e.body : e.message)}`, cause: e })
+        )
+      )
+  })
+
+/**
+ * Starts an emulator in the current scope; closing the scope stops it (connections closed, db closed).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (options: Options = {}): Effect.Effect<Service, EmulatorError, Scope.Scope> =>
+  Effect.gen(function*() {
+    const apps = (options.apps !== undefined && options.apps.length > 0 ? options.apps : [Settings.DEFAULT_APP]).map((
+      app
+    ) => (app.cidpUrl === undefined && options.cidpUrl !== undefined ? { ...app, cidpUrl: options.cidpUrl } : app))
+    const settings: Settings.Service = {
+      bodyLimit: options.bodyLimit ?? Settings.DEFAULT_BODY_LIMIT,
+      apps,
+      sessionTtlMs: options.sessionTtlMs ?? 2 * 60 * 60 * 1000,
+      guestSessionTtlMs: options.guestSessionTtlMs ?? 24 * 60 * 60 * 1000,
+      cidpTimeoutMs: 5_000
+    }
+    const routes = options.routes ?? Routes.all
+    const start = options.clockStart === undefined ? undefined : new Date(options.clockStart).getTime()
+
+    const services = Layer.mergeAll(
+      Db.layer({ filename: options.db, synchronous: options.synchronous }),
+      Clock.layer(start),
+      RequestLog.layer(options.requestLogSize),
+      Faults.layer,
+      Layer.succeed(Settings.Settings, settings),
+      Layer.succeed(BodyLimit, settings.bodyLimit),
+      Layer.succeed(Route.RouteTable, routes),
+      NodeHttpServer.layerContext
+    )
+    const context = yield* Layer.build(services).pipe(
+      Effect.mapError((cause) =>
+        new EmulatorError({ reason: "Database", message: `cannot open the database ${options.db ?? ":memory:"}`, cause })
+      )
+    )
+    const clock = Context.get(context, Clock.EmulatorClock)
+    const provide = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.provide(effect, context)
+    const dbDie = <A, E>(effect: Effect.Effect<A, E, SqlClient.SqlClient | Settings.Settings | Clock.EmulatorClock>) =>
+      Effect.orDie(provide(effect))
+
+    yield* dbDie(Apps.upsert(apps))
+
+    if (options.seed !== undefined || options.seedData !== undefined) {
+      let data = options.seedData
+      if (options.seed !== undefined) {
+        const file = options.seed
+        data = yield* Effect.try({
+          try: () => JSON.parse(Fs.readFileSync(file, "utf8")) as unknown,
+          catch: (cause) => new EmulatorError({ reason: "Seed", message: `cannot read seed file ${file}`, cause })
+        })
+      }
+      yield* provide(loadSeed(data, settings, clock.unsafeNow()))
+    }
+
+    const app = yield* provide(Server.makeApp(routes))
+    const nodeServer = NodeHttp.createServer()
+    const host = options.host ?? "127.0.0.1"
+    const server = yield* NodeHttpServer.make(() => nodeServer, { port: options.port ?? 0, host }).pipe(
+      Effect.mapError((e) => new EmulatorError({ reason: "Serve", message: `cannot listen on ${host}:${options.port ?? 0}`, cause: e.cause }))
+    )
+    // Runs before the server's own close: idle keep-alive sockets would otherwise hold the shutdown.
+    yield* Effect.addFinalizer(() => Effect.sync(() => nodeServer.closeAllConnections()))
+    yield* provide(server.serve(app))
+    const port = server.address._tag === "TcpAddress" ? server.address.port : 0
+    const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`
+
+    const faults = Context.get(context, Faults.Faults)
+    const log = Context.get(context, RequestLog.RequestLog)
+
+    const service: Service = {
+      url,
+      port,
+      host,
+      clock,
+      reset: Effect.zipRight(dbDie(State.reset), faults.clear),
+      advanceClock: clock.advance,
+      setClock: (at) => clock.set(new Date(at).getTime()),
+      requests: log.list,
+      clearRequests: log.clear,
+      emails: dbDie(Effect.map(Emails.list(), (rows) => rows.map(Emails.toJson))),
+      addFault: (fault) =>
+        Effect.asVoid(Effect.mapError(faults.add(fault), (cause) => new EmulatorError({ reason: "Seed", message: cause.message, cause }))),
+      clearFaults: faults.clear,
+      exportState: dbDie(State.exportState(clock.unsafeNow())),
+      importState: (data) => provide(loadSeed(data, settings, clock.unsafeNow())),
+      exportToFile: (file) =>
+        Effect.flatMap(
+          dbDie(State.exportState(clock.unsafeNow())),
+          (snapshot) =>
+            Effect.mapError(
+              State.writeFileAtomic(file, JSON.stringify(snapshot, null, 2)),
+              (cause) => new EmulatorError({ reason: "Export", message: `cannot write ${file}: ${cause.message}`, cause })
+            )
+        ),
+      run: (effect) => provide(effect)
+    }
+    return service
+  })
+
+/**
+ * The emulator as a layer (stopped when the layer's scope closes).
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (options: Options = {}): Layer.Layer<Emulator, EmulatorError> => Layer.scoped(Emulator, make(options))
+
+/**
+ * A started emulator for plain scripts and tests.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Handle {
+  readonly url: string
+  readonly port: number
+  readonly emulator: Service
+  readonly close: () => Promise<void>
+  readonly reset: () => Promise<void>
+  readonly advanceClock: (ms: number) => Promise<number>
+  readonly requests: () => Promise<ReadonlyArray<RequestLog.Entry>>
+  readonly emails: () => Promise<ReadonlyArray<Record<string, unknown>>>
+}
+
+/**
+ * Starts an emulator and resolves once it listens.
+ *
+ * @example
+ * ```ts
+ * import { Emulator } from "@connectycube-effect/emulator"
+ *
+ * const emu = await Emulator.startEmulator({ apps: [{ id: 7, authKey: "k" }] })
+ * const res = await fetch(`${emu.url}/session`, {
+ *   method: "POST",
+ *   headers: { "content-type": "application/json" },
+ *   body: JSON.stringify({ application_id: 7, auth_key: "k" })
+ * })
+ * await emu.close()
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const startEmulator = async (options: Options = {}): Promise<Handle> => {
+  const scope = Effect.runSync(Scope.make())
+  const exit = await Effect.runPromiseExit(Scope.extend(make(options), scope))
+  if (Exit.isFailure(exit)) {
+    await Effect.runPromise(Scope.close(scope, exit))
+    throw Either.getOrThrow(Either.left(exit.cause).pipe(Either.mapLeft((cause) => {
+      const failure = cause._tag === "Fail" ? cause.error : undefined
+      return failure ?? new EmulatorError({ reason: "Serve", message: "the emulator failed to start", cause })
+    })).pipe(Either.flip))
+  }
+  const emulator = exit.value
+  let closed: Promise<void> | undefined
+  return {
+    url: emulator.url,
+    port: emulator.port,
+    emulator,
+    close: () => (closed ??= Effect.runPromise(Scope.close(scope, Exit.void))),
+    reset: () => Effect.runPromise(emulator.reset),
+    advanceClock: (ms) => Effect.runPromise(emulator.advanceClock(ms)),
+    requests: () => Effect.runPromise(emulator.requests),
+    emails: () => Effect.runPromise(emulator.emails)
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * A route definition: the one description of an endpoint that the server mounts (with and without
+ * `.json`) and the OpenAPI document is generated from. Route modules export a
+ * `ReadonlyArray<Route>` and are listed in `Routes.ts`.
+ *
+ * @example
+ * ```ts
+ * import * as Effect from "effect/Effect"
+ * import * as Auth from "../Auth.js"
+ * import * as Http from "../Http.js"
+ * import * as Route from "../Route.js"
+ *
+ * export const routes: ReadonlyArray<Route.Route> = [
+ *   Route.make({
+ *     method: "GET",
+ *     path: "/users/:id",
+ *     summary: "A user by id",
+ *     auth: "session",
+ *     handler: Effect.gen(function*() {
+ *       const caller = yield* Auth.caller
+ *       const { id } = yield* Http.pathParams
+ *       return Http.json({ user: { id: Number(id), app: caller.app_id } })
+ *     })
+ *   })
+ * ]
+ * ```
+ *
+ * @since 0.1.0
+ */
+import type * as Etag from "@effect/platform/Etag"
+import type * as FileSystem from "@effect/platform/FileSystem"
+import type * as HttpMethod from "@effect/platform/HttpMethod"
+import type * as HttpPlatform from "@effect/platform/HttpPlatform"
+import type * as HttpRouter from "@effect/platform/HttpRouter"
+import type * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import type * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import type * as Path from "@effect/platform/Path"
+import type * as SqlClient from "@effect/sql/SqlClient"
+import type * as SqlError from "@effect/sql/SqlError"
+import * as Context from "effect/Context"
+import type * as Effect from "effect/Effect"
+import type * as Schema from "effect/Schema"
+import type { EmulatorClock } from "./Clock.js"
+import type { ApiError, BodyLimit, RequestState } from "./Http.js"
+import type { Faults } from "./Faults.js"
+import type { RequestLog } from "./RequestLog.js"
+import type { Settings } from "./Settings.js"
+
+/**
+ * Everything a handler can use. The server provides all of it; add a service here (and provide it
+ * in `Emulator.ts`) when a route module needs a new one.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Env =
+  | HttpServerRequest.HttpServerRequest
+  | HttpServerRequest.ParsedSearchParams
+  | HttpRouter.RouteContext
+  | RequestState
+  | BodyLimit
+  | SqlClient.SqlClient
+  | EmulatorClock
+  | Settings
+  | RequestLog
+  | Faults
+  | RouteTable
+  | HttpPlatform.HttpPlatform
+  | Etag.Generator
+  | FileSystem.FileSystem
+  | Path.Path
+
+/**
+ * A handler answers a response or fails with an `ApiError` (the server's error body). A `SqlError`
+ * (or any defect) becomes a 500 `{"errors":["Internal Server Error"]}`: a bug, never bad input.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Handler = Effect.Effect<HttpServerResponse.HttpServerResponse, ApiError | SqlError.SqlError, Env>
+
+/**
+ * Who may call: `"none"` (the handler checks, e.g. POST /session), `"session"` (any token: READ),
+ * `"user"` (a user token: WRITE; an app token gets 403). The server enforces it before the handler,
+ * which reads the session with `Auth.caller`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type AuthMode = "none" | "session" | "user"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Route {
+  /** One method, or several for the same handler (e.g. `["PUT", "POST"]` for blob complete). */
+  readonly method: HttpMethod.HttpMethod | ReadonlyArray<HttpMethod.HttpMethod>
+  /** find-my-way syntax without `.json` (`/users/:id`); the `.json` form is served too. */
+  readonly path: `/${string}`
+  readonly summary: string
+  readonly description?: string | undefined
+  /** OpenAPI tag (e.g. `"sessions"`, `"users"`, `"blobs"`, `"emulator"`). */
+  readonly tag?: string | undefined
+  readonly auth: AuthMode
+  /** For the OpenAPI document: the JSON body and query the route reads. */
+  readonly request?: {
+    readonly body?: Schema.Schema.Any | undefined
+    readonly query?: Schema.Schema.Any | undefined
+  } | undefined
+  /** For the OpenAPI document: the success status and body (`undefined` schema = empty body). */
+  readonly response?: {
+    readonly status: number
+    readonly body?: Schema.Schema.Any | undefined
+    readonly description?: string | undefined
+  } | undefined
+  /** For the OpenAPI document: the error statuses this route answers. */
+  readonly errors?: ReadonlyArray<number> | undefined
+  /** Leave out of the OpenAPI document. */
+  readonly internal?: boolean | undefined
+  readonly handler: Handler
+}
+
+/**
+ * Identity with type checking; gives route modules one way to write routes.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (route: Route): Route => route
+
+/**
+ * The methods of a route as a list.
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const methods = (route: Route): ReadonlyArray<HttpMethod.HttpMethod> =>
+  typeof route.method === "string" ? [route.method] : route.method as ReadonlyArray<HttpMethod.HttpMethod>
+
+/**
+ * The route table the server was built from (for the OpenAPI document).
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export class RouteTable extends Context.Tag("@connectycube-effect/emulator/Route/RouteTable")<
+  RouteTable,
+  ReadonlyArray<Route>
+>() {}

@@ -1,0 +1,183 @@
+/**
+ * Builds the emulator's HttpApp from the route table (`Routes.ts`): every route is mounted with and
+ * without `.json`, and one wrapper around the router does what every answer needs:
+ *
+ * - CORS (preflight `OPTIONS` and the allow/expose headers on every answer)
+ * - the emulator-clock `Date` header and `CB-Token-ExpirationDate` when a session was used
+ * - route auth (`auth: "session" | "user"`) before the handler runs
+ * - the error shapes: `ApiError` → its body; unknown route → 404 `E_ROUTE_NOT_FOUND`; anything
+ *   else → 500 (a bug, never bad input)
+ * - fault injection and the request log
+ *
+ * @since 0.1.0
+ */
+import * as HttpRouter from "@effect/platform/HttpRouter"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequest"
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as Auth from "./Auth.js"
+import { EmulatorClock } from "./Clock.js"
+import { Faults } from "./Faults.js"
+import * as Http from "./Http.js"
+import { RequestLog, redactQuery } from "./RequestLog.js"
+import * as Route from "./Route.js"
+
+/**
+ * The CORS headers on every answer, so a browser page can call the emulator.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const CORS_HEADERS: Readonly<Record<string, string>> = {
+  "access-control-allow-origin": "*",
+  "access-control-allow-headers":
+    "CB-Token, CB-AuthKey, CB-SDK, Content-Type, ConnectyCube-REST-API-Version, CB-Administration-API-Key",
+  "access-control-allow-methods": "GET, POST, PUT, PATCH, DELETE, OPTIONS",
+  "access-control-expose-headers": "CB-Token-ExpirationDate, Date"
+}
+
+const PREFLIGHT_HEADERS = { ...CORS_HEADERS, "access-control-max-age": "86400" }
+
+const internalError = () => Http.ApiError.messages(500, "Internal Server Error")
+
+const withAuth = (route: Route.Route): Route.Handler => {
+  switch (route.auth) {
+    case "none":
+      return route.handler
+    case "session":
+      return Effect.zipRight(Auth.requireSession, route.handler)
+    case "user":
+      return Effect.zipRight(Auth.requireUser, route.handler)
+  }
+}
+
+/**
+ * The router of a route table: each route under its path and its `.json` path.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const router = (routes: ReadonlyArray<Route.Route>) =>
+  HttpRouter.fromIterable(
+    routes.flatMap((route) => {
+      const handler = withAuth(route)
+      return Route.methods(route).map((method) => HttpRouter.makeRoute(method, route.path, handler))
+    })
+  )
+
+/**
+ * Strips one trailing `.json` (so `/users/12.json` routes as `/users/12`). Paths that really end
+ * in `.json` are not part of the API.
+ *
+ * @since 0.1.0
+ * @category internal
+ */
+export const stripJson = (pathname: string): string =>
+  pathname.length > 5 && pathname.endsWith(".json") ? pathname.slice(0, -5) : pathname
+
+const ADMIN_PREFIX = "/__emulator/"
+
+/**
+ * The emulator's HttpApp for a route table. Built once; the per-request work is a clock read, a
+ * fault check, the router, and a log push.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const makeApp = (routes: ReadonlyArray<Route.Route>) =>
+  Effect.gen(function*() {
+    const routerApp = yield* HttpRouter.toHttpApp(router(routes))
+    const clock = yield* EmulatorClock
+    const log = yield* RequestLog
+    const faults = yield* Faults
+
+    const finish = (
+      response: HttpServerResponse.HttpServerResponse,
+      state: Http.RequestState
+    ): HttpServerResponse.HttpServerResponse => {
+      const headers: Record<string, string> = { ...CORS_HEADERS, date: new Date(state.now).toUTCString() }
+      if (state.sessionExpiresAt !== undefined) {
+        headers["cb-token-expirationdate"] = Http.formatExpiration(state.sessionExpiresAt)
+      }
+      return HttpServerResponse.setHeaders(response, headers)
+    }
+
+    return Effect.gen(function*() {
+      const request = yield* HttpServerRequest.HttpServerRequest
+      const started = performance.now()
+      const now = clock.unsafeNow()
+      const url = request.url
+      const q = url.indexOf("?")
+      const rawPath = q === -1 ? url : url.slice(0, q)
+      const search = q === -1 ? "" : url.slice(q + 1)
+      const path = stripJson(rawPath)
+      const method = request.method
+      const state: Http.RequestState = {
+        now,
+        path,
+        sessionExpiresAt: undefined,
+        session: undefined,
+        body: undefined,
+        query: undefined
+      }
+      let faultKind: "status" | "drop" | "delay" | undefined
+
+      const run = Effect.gen(function*() {
+        if (method === "OPTIONS") {
+          return HttpServerResponse.empty({ status: 204, headers: PREFLIGHT_HEADERS })
+        }
+        const fault = path.startsWith(ADMIN_PREFIX) ? undefined : faults.take(method, rawPath)
+        if (fault !== undefined) {
+          if (fault.delayMs !== undefined && fault.delayMs > 0) {
+            faultKind = "delay"
+            yield* Effect.sleep(fault.delayMs)
+          }
+          if (fault.drop === true) {
+            faultKind = "drop"
+            NodeHttpServerRequest.toIncomingMessage(request).socket.destroy()
+            return HttpServerResponse.empty({ status: 499 })
+          }
+          if (fault.status !== undefined) {
+            faultKind = "status"
+            const body = fault.body ?? { errors: [`Fault injected by the emulator (${fault.status})`] }
+            const response = typeof body === "string" ?
+              HttpServerResponse.text(body, { status: fault.status, contentType: Http.JSON_CONTENT_TYPE }) :
+              Http.json(body, fault.status)
+            return fault.retryAfter === undefined ?
+              response :
+              HttpServerResponse.setHeader(response, "retry-after", String(fault.retryAfter))
+          }
+        }
+        const routed = path === rawPath ? request : request.modify({ url: q === -1 ? path : `${path}?${search}` })
+        return yield* routerApp.pipe(Effect.provideService(HttpServerRequest.HttpServerRequest, routed))
+      }).pipe(
+        Effect.provideService(Http.RequestState, state),
+        Effect.catchAll((error): Effect.Effect<HttpServerResponse.HttpServerResponse> => {
+          if (error instanceof Http.ApiError) return Effect.succeed(Http.errorResponse(error))
+          if (error._tag === "RouteNotFound") {
+            return Effect.succeed(Http.errorResponse(Http.Errors.routeNotFound(method, rawPath)))
+          }
+          return Effect.as(Effect.logError("emulator: request failed", error), Http.errorResponse(internalError()))
+        }),
+        Effect.catchAllCause((cause) =>
+          Cause.isInterruptedOnly(cause) ?
+            Effect.failCause(cause) :
+            Effect.as(Effect.logError("emulator: handler defect", cause), Http.errorResponse(internalError()))
+        )
+      )
+
+      const response = finish(yield* run, state)
+      log.push({
+        time: new Date(now).toISOString(),
+        method,
+        path: rawPath,
+        query: redactQuery(search),
+        status: response.status,
+        durationMs: Math.round((performance.now() - started) * 1000) / 1000,
+        fault: faultKind
+      })
+      return response
+    })
+  })
