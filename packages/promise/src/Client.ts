@@ -1,0 +1,88 @@
+/**
+ * A client with the official `connectycube` SDK's REST surface (sessions, users, storage), returning plain
+ * promises of plain JSON, built on the Effect SDK: one `ManagedRuntime` per client, every call a fiber that
+ * the caller's `AbortSignal` interrupts, typed errors that also carry the official `{code, info}`.
+ *
+ * @since 0.1.0
+ */
+import type * as CubeHttpClient from "@connectycube-effect/http/CubeHttpClient"
+import type * as HttpClient from "@effect/platform/HttpClient"
+import type * as Layer from "effect/Layer"
+import { layer as defaultTransport } from "#transport"
+import * as internal from "./internal/client.js"
+import type * as Types from "./Types.js"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface ClientOptions {
+  /** When given, the client is initialised at once (`init(credentials, config)`). */
+  readonly credentials?: Types.Credentials | undefined
+  readonly config?: Types.Config | undefined
+  /** A `fetch` to send requests with (a test double, a proxy-aware fetch, …). */
+  readonly fetch?: typeof globalThis.fetch | undefined
+  /**
+   * The `HttpClient` layer to send requests with. Wins over `fetch`. By default: undici in Node (when
+   * `@effect/platform-node` is installed), the global `fetch` elsewhere.
+   */
+  readonly layer?: Layer.Layer<HttpClient.HttpClient> | undefined
+  /**
+   * How transient failures (429, 5xx, network) of idempotent calls are retried. `{ times: 0 }` never retries,
+   * as the official SDK.
+   */
+  readonly retry?: Partial<CubeHttpClient.RetryPolicy> | undefined
+}
+
+/**
+ * The session part of the client: `createSession`, `login`, … as in the official SDK.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Client extends AsyncDisposable {
+  /**
+   * Sets the credentials and the endpoint, and builds a new runtime (releasing the previous one, and
+   * cancelling its calls in flight). Throws `InvalidInput` for a bad `appId` or `api_url`.
+   */
+  readonly init: (credentials: Types.Credentials, config?: Types.Config) => void
+  /** `POST /session`: an application session, or a user session with credentials. Resolves to the session. */
+  readonly createSession: {
+    (options?: Types.CallOptions): Promise<Types.Session>
+    (params?: Types.LoginParams, options?: Types.CallOptions): Promise<Types.Session>
+  }
+  /** `GET /session`: the session as the server sees it. */
+  readonly getSession: (options?: Types.CallOptions) => Promise<Types.Session>
+  /** `POST /login`: upgrades the session to a user session. Resolves to the user. */
+  readonly login: (params: Types.LoginParams, options?: Types.CallOptions) => Promise<Types.User>
+  /** `DELETE /login`: downgrades to an application session. Resolves to `""`. */
+  readonly logout: (options?: Types.CallOptions) => Promise<string>
+  /** `DELETE /session`. Resolves to `undefined`. */
+  readonly destroySession: (options?: Types.CallOptions) => Promise<undefined>
+  /** Uses a session (its `token`, and `user_id` when set) obtained elsewhere. */
+  readonly setSession: (session: { token: string; user_id?: number | null | undefined; id?: number | undefined }) => void
+  /** The config given to `init` (`config.on.sessionExpired` can be reassigned). */
+  readonly config: Types.Config
+  /** Releases the runtime (connection pool included) and cancels calls in flight. Later calls reject with `ClientDisposed`. */
+  readonly dispose: () => Promise<void>
+}
+
+/**
+ * A new, independent client: its own runtime, session and config. Pass `credentials` to have it initialised,
+ * or call `init` later.
+ *
+ * @example
+ * ```ts
+ * import { createClient } from "@connectycube-effect/promise"
+ *
+ * await using cube = createClient({
+ *   credentials: { appId: 1, authKey: "key" },
+ *   config: { endpoints: { api_url: "http://127.0.0.1:8090" } }
+ * })
+ * const session = await cube.createSession({ login: "cubeuser", password: "awesomepwd" })
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const createClient = (options: ClientOptions = {}): Client => internal.make(options, defaultTransport)

@@ -1,0 +1,234 @@
+import * as CubeConfig from "@connectycube-effect/core/CubeConfig"
+import type * as CoreErrors from "@connectycube-effect/core/Errors"
+import * as CoreSession from "@connectycube-effect/core/Session"
+import * as CoreUser from "@connectycube-effect/core/User"
+import * as Cube from "@connectycube-effect/http/Cube"
+import type * as CubeHttpClient from "@connectycube-effect/http/CubeHttpClient"
+import * as Session from "@connectycube-effect/http/Session"
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import type * as HttpClient from "@effect/platform/HttpClient"
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
+import * as ManagedRuntime from "effect/ManagedRuntime"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import * as Runtime from "effect/Runtime"
+import * as Schema from "effect/Schema"
+import type * as Client from "../Client.js"
+import { Aborted, ClientDisposed, NotInitialized, withCompat } from "../Errors.js"
+import type * as Types from "../Types.js"
+
+/** @internal */
+export type Services = Session.Session | CubeHttpClient.CubeHttpClient | CubeConfig.CubeConfig
+
+/** One `init`: its runtime and what the synchronous methods need without running it. */
+interface Live {
+  readonly runtime: ManagedRuntime.ManagedRuntime<Services, CoreErrors.CubeError>
+  /** Set once the layer is built, so `privateUrl`/`setSession` can run synchronously. */
+  built: Runtime.Runtime<Services> | undefined
+  /** `setSession` before the layer is built is queued here; calls wait for it. */
+  barrier: Promise<void>
+  /** Every call in flight, so `dispose` can cancel them. */
+  readonly inflight: Set<AbortController>
+  readonly apiUrl: string
+  readonly initialToken: string | undefined
+  readonly config: Types.Config
+}
+
+type State =
+  | { readonly _tag: "Idle" }
+  | { readonly _tag: "Live"; readonly live: Live }
+  | { readonly _tag: "Disposed" }
+
+const preserve = { onExcessProperty: "preserve" } as const
+const encodeSession = Schema.encodeSync(CoreSession.Session, preserve)
+const encodeUser = Schema.encodeSync(CoreUser.User, preserve)
+
+/** Is this the trailing `{ signal }` argument rather than a parameter object? */
+const isCallOptions = (u: unknown): u is Types.CallOptions =>
+  u !== null && typeof u === "object" && Object.keys(u).length > 0 && Object.keys(u).every((k) => k === "signal")
+
+const apiUrlOf = (config: Types.Config | undefined): string | undefined => {
+  const endpoints = config?.endpoints
+  if (endpoints?.api_url !== undefined && endpoints.api_url !== "") return endpoints.api_url
+  if (endpoints?.api !== undefined && endpoints.api !== "") return `https://${endpoints.api}`
+  return undefined
+}
+
+/** @internal */
+export const make = (
+  options: Client.ClientOptions,
+  defaultTransport: Layer.Layer<HttpClient.HttpClient>
+): Client.Client => {
+  // Client-local state (one per client object, never module-level).
+  let state: State = { _tag: "Idle" }
+
+  const transport: Layer.Layer<HttpClient.HttpClient> = options.layer ??
+    (options.fetch !== undefined
+      ? FetchHttpClient.layer.pipe(Layer.provide(Layer.succeed(FetchHttpClient.Fetch, options.fetch)))
+      : defaultTransport)
+
+  const shutdown = (live: Live): Promise<void> => {
+    for (const controller of live.inflight) controller.abort(disposedMarker)
+    live.inflight.clear()
+    return live.runtime.dispose()
+  }
+
+  const init = (credentials: Types.Credentials, config: Types.Config = {}): void => {
+    const token = typeof credentials?.token === "string" && credentials.token !== "" ? credentials.token : undefined
+    const apiUrl = apiUrlOf(config)
+    const timeout = typeof config.timeout === "number" && config.timeout > 0 ? config.timeout : undefined
+    const configOptions: CubeConfig.Options = {
+      appId: credentials?.appId,
+      // A token-only init keeps no auth key, as in the official SDK: then no session can be created.
+      authKey: token === undefined && credentials?.authKey !== "" ? credentials?.authKey : undefined,
+      apiUrl,
+      timeout
+    }
+    // Validate now, so a wrong appId or api_url throws at init instead of at the first call.
+    const validated = Effect.runSync(Effect.either(CubeConfig.make(configOptions)))
+    if (Either.isLeft(validated)) throw withCompat(validated.left)
+
+    // Looked up at expiry time, so reassigning `config.on.sessionExpired` after init takes effect.
+    const onSessionExpired: Session.SessionExpiredHook = (handleResponse, retry) => {
+      const current = config.on?.sessionExpired
+      if (typeof current !== "function") return handleResponse()
+      try {
+        current(handleResponse, (session) => retry(session as Parameters<typeof retry>[0]))
+      } catch {
+        handleResponse()
+      }
+    }
+    const cube = Cube.layer({
+      ...configOptions,
+      ...(options.retry !== undefined ? { retry: options.retry } : {}),
+      ...(typeof config.on?.sessionExpired === "function" ? { onSessionExpired } : {})
+    })
+    const seeded = token === undefined
+      ? cube
+      : Layer.effectDiscard(Effect.flatMap(Session.Session, (session) => session.setSession({ token }))).pipe(
+        Layer.provideMerge(cube)
+      )
+    const runtime = ManagedRuntime.make(seeded.pipe(Layer.provide(transport)))
+    const live: Live = {
+      runtime,
+      built: undefined,
+      barrier: Promise.resolve(),
+      inflight: new Set(),
+      apiUrl: validated.right.apiUrl,
+      initialToken: token,
+      config
+    }
+    const previous = state
+    state = { _tag: "Live", live }
+    if (previous._tag === "Live") void shutdown(previous.live)
+    // Build now (in the background) rather than on the first call: the synchronous methods need it built.
+    runtime.runtime().then(
+      (rt) => {
+        live.built = rt
+      },
+      () => undefined
+    )
+  }
+
+  const refuse = (s: State): Promise<never> =>
+    Promise.reject(s._tag === "Disposed" ? new ClientDisposed({ inFlight: false }) : new NotInitialized())
+
+  const run = <A>(effect: Effect.Effect<A, CoreErrors.CubeError, Services>, options: Types.CallOptions | undefined): Promise<A> => {
+    const s = state
+    if (s._tag !== "Live") return refuse(s)
+    const live = s.live
+    const signal = options?.signal
+    if (signal?.aborted) return Promise.reject(new Aborted({ reason: signal.reason }))
+    const controller = new AbortController()
+    const onAbort = () => controller.abort(signal?.reason)
+    signal?.addEventListener("abort", onAbort, { once: true })
+    live.inflight.add(controller)
+    const done = () => {
+      signal?.removeEventListener("abort", onAbort)
+      live.inflight.delete(controller)
+    }
+    return live.barrier
+      .then(() => live.runtime.runPromiseExit(effect, { signal: controller.signal }))
+      .then(
+        (exit) => {
+          done()
+          if (Exit.isSuccess(exit)) return exit.value
+          throw toRejection(exit.cause, controller.signal)
+        },
+        (error) => {
+          done()
+          throw error
+        }
+      )
+  }
+
+  const sync = <A>(effect: Effect.Effect<A, never, Services>): Option.Option<A> => {
+    if (state._tag !== "Live" || state.live.built === undefined) return Option.none()
+    return Option.some(Runtime.runSync(state.live.built)(effect))
+  }
+
+  const withSession = <A, E>(f: (session: Session.Session.Service) => Effect.Effect<A, E, Services>) =>
+    Effect.flatMap(Session.Session, f)
+
+  const client: Client.Client = {
+    init,
+    createSession: (params?: Types.LoginParams | Types.CallOptions, options?: Types.CallOptions) => {
+      const [input, opts] = params !== undefined && isCallOptions(params) ? [undefined, params] : [params, options]
+      return run(
+        withSession((s) => s.create(input as CoreSession.CredentialsInput | undefined)).pipe(
+          Effect.map((session) => encodeSession(session) as Types.Session)
+        ),
+        opts
+      )
+    },
+    getSession: (options?: Types.CallOptions) =>
+      run(withSession((s) => Effect.map(s.get, (session) => encodeSession(session) as Types.Session)), options),
+    login: (params: Types.LoginParams, options?: Types.CallOptions) =>
+      run(
+        withSession((s) => Effect.map(s.login(params as CoreSession.CredentialsInput), (user) => encodeUser(user) as Types.User)),
+        options
+      ),
+    logout: (options?: Types.CallOptions) => run(withSession((s) => Effect.as(s.logout, "")), options),
+    destroySession: (options?: Types.CallOptions) => run(withSession((s) => Effect.as(s.destroy, undefined)), options),
+    setSession: (session: { token: string; user_id?: number | null | undefined; id?: number | undefined }) => {
+      const s = state
+      if (s._tag !== "Live") throw s._tag === "Disposed" ? new ClientDisposed({ inFlight: false }) : new NotInitialized()
+      const set = withSession((x) => x.setSession(session))
+      if (Option.isSome(sync(set))) return
+      const live = s.live
+      live.barrier = live.barrier.then(() => live.runtime.runPromise(set)).catch(() => undefined)
+    },
+    get config() {
+      return state._tag === "Live" ? state.live.config : {}
+    },
+    dispose: () => {
+      const s = state
+      state = { _tag: "Disposed" }
+      return s._tag === "Live" ? shutdown(s.live) : Promise.resolve()
+    },
+    [Symbol.asyncDispose]: () => client.dispose()
+  }
+
+  // `createClient({ credentials })` is ready to use at once, like `createClient()` + `init`.
+  if (options.credentials !== undefined) init(options.credentials, options.config)
+  return client
+}
+
+/** The reason the client aborts its own calls with, to tell "disposed" from "the caller aborted". */
+const disposedMarker: unique symbol = Symbol.for("@connectycube-effect/promise/disposed")
+
+/** An exit's failure as the promise rejection: the tagged error with `code`/`info`. */
+const toRejection = (cause: Cause.Cause<unknown>, signal: AbortSignal): unknown => {
+  if (Cause.isInterruptedOnly(cause) || (signal.aborted && Cause.isInterrupted(cause))) {
+    return signal.reason === disposedMarker ? new ClientDisposed({ inFlight: true }) : new Aborted({ reason: signal.reason })
+  }
+  return withCompat(Cause.squash(cause))
+}
+
+/** @internal */
+export const tokenOf = (token: Option.Option<Redacted.Redacted<string>>): string | undefined =>
+  Option.getOrUndefined(Option.map(token, Redacted.value))

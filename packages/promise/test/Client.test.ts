@@ -1,0 +1,261 @@
+import ConnectyCube, {
+  Aborted,
+  ClientDisposed,
+  createClient,
+  InvalidInput,
+  NotInitialized,
+  SessionExpired,
+  ValidationError
+} from "@connectycube-effect/promise"
+import * as Errors from "@connectycube-effect/core/Errors"
+import { afterEach, describe, expect, it } from "vitest"
+import { config, creds, expired, fakeFetch, hang, sessionBody, userJson } from "./fake.js"
+
+const route = (req: { method: string; url: URL }) => `${req.method} ${req.url.pathname}`
+
+describe("resolve shapes (official TL;DR §5)", () => {
+  it("createSession → the session object, plain, with every field the server sent", async () => {
+    const { fetch, requests } = fakeFetch(() => ({ status: 201, body: sessionBody("T1", null, { device_id: null, extra: "kept" }) }))
+    await using cube = createClient({ credentials: creds, config, fetch })
+    const session = await cube.createSession()
+    expect(session).toStrictEqual(sessionBody("T1", null, { device_id: null, extra: "kept" }).session)
+    expect(Object.getPrototypeOf(session)).toBe(Object.prototype)
+    expect(requests.map(route)).toEqual(["POST /session.json"])
+    expect(JSON.parse(requests[0]!.body!)).toEqual({ application_id: 1, auth_key: "secret-auth-key" })
+  })
+
+  it("createSession(credentials) → the session with its plain user; login → the user", async () => {
+    const { fetch, requests } = fakeFetch((req) =>
+      route(req) === "POST /session.json"
+        ? { status: 201, body: sessionBody("T1", 81, { user: userJson(81, { custom: 1 }) }) }
+        : { status: 202, body: { user: userJson(81) } }
+    )
+    await using cube = createClient({ credentials: creds, config, fetch })
+    const session = await cube.createSession({ login: "cubeuser", password: "awesomepwd" })
+    expect(session.user).toStrictEqual(userJson(81, { custom: 1 }))
+    expect(Object.getPrototypeOf(session.user)).toBe(Object.prototype)
+    const user = await cube.login({ login: "cubeuser", password: "awesomepwd" })
+    expect(user).toStrictEqual(userJson(81))
+    expect(requests.map(route)).toEqual(["POST /session.json", "POST /login.json"])
+    expect(requests[1]!.headers["cb-token"]).toBe("T1")
+  })
+
+  it("getSession → the session; logout → \"\"; destroySession → undefined", async () => {
+    const { fetch, requests } = fakeFetch((req) => {
+      switch (route(req)) {
+        case "POST /session.json":
+          return { status: 201, body: sessionBody("T1", 81) }
+        case "GET /session.json":
+          return { status: 200, body: sessionBody("T1", 81) }
+        default:
+          return { status: 200 }
+      }
+    })
+    await using cube = createClient({ credentials: creds, config, fetch })
+    await cube.createSession({ login: "cubeuser", password: "awesomepwd" })
+    expect(await cube.getSession()).toStrictEqual(sessionBody("T1", 81).session)
+    expect(await cube.logout()).toBe("")
+    expect(await cube.destroySession()).toBeUndefined()
+    expect(requests.map(route)).toEqual([
+      "POST /session.json",
+      "GET /session.json",
+      "DELETE /login.json",
+      "DELETE /session.json"
+    ])
+  })
+
+  it("init with a token uses it without creating a session", async () => {
+    const { fetch, requests } = fakeFetch(() => ({ status: 200, body: sessionBody("PRESET", 5) }))
+    await using cube = createClient({ credentials: { appId: 1, token: "PRESET" }, config, fetch })
+    expect((await cube.getSession()).token).toBe("PRESET")
+    expect(requests.map(route)).toEqual(["GET /session.json"])
+    expect(requests[0]!.headers["cb-token"]).toBe("PRESET")
+    // No auth key was kept (as in the official SDK): no session can be created.
+    const error = await cube.createSession().catch((e) => e)
+    expect(error).toBeInstanceOf(InvalidInput)
+    expect(error.code).toBe("ERR_INVALID_INPUT")
+  })
+
+  it("setSession right after init is applied before the next call", async () => {
+    const { fetch, requests } = fakeFetch(() => ({ status: 200, body: sessionBody("MINTED", 9) }))
+    await using cube = createClient({ credentials: creds, config, fetch })
+    cube.setSession({ token: "MINTED", user_id: 9 })
+    await cube.getSession()
+    expect(requests[0]!.headers["cb-token"]).toBe("MINTED")
+  })
+})
+
+describe("errors: tagged, and the official {code, info}", () => {
+  it("a 422 rejects with ValidationError carrying code 422 and the parsed body as info", async () => {
+    const body = { errors: { login: ["has already been taken"] } }
+    const { fetch } = fakeFetch(() => ({ status: 422, body }))
+    await using cube = createClient({ credentials: creds, config, fetch })
+    const error = await cube.createSession({ login: "dup", password: "x12345678" }).catch((e) => e)
+    expect(error).toBeInstanceOf(ValidationError)
+    expect(error).toBeInstanceOf(Errors.ValidationError)
+    expect(error).toBeInstanceOf(Error)
+    expect(error._tag).toBe("ValidationError")
+    expect(error.code).toBe(422)
+    expect(error.info).toEqual(body)
+    expect(error.errors).toEqual({ login: ["has already been taken"] })
+  })
+
+  it("a non-JSON error body gives info \" \" (the official sentinel)", async () => {
+    const { fetch } = fakeFetch(() => ({ status: 500, body: "<html>oops</html>" }))
+    await using cube = createClient({ credentials: creds, config, fetch, retry: { times: 0 } })
+    const error = await cube.createSession().catch((e) => e)
+    expect(error._tag).toBe("ServerError")
+    expect({ code: error.code, info: error.info }).toEqual({ code: 500, info: " " })
+  })
+
+  it("invalid input is refused before sending, with a 422-like info", async () => {
+    const { fetch, requests } = fakeFetch(() => ({ status: 500 }))
+    await using cube = createClient({ credentials: creds, config, fetch })
+    const error = await cube.login({ email: "not-an-address", password: "x" }).catch((e) => e)
+    expect(error).toBeInstanceOf(InvalidInput)
+    expect(error.code).toBe("ERR_INVALID_INPUT")
+    expect(error.info).toEqual({ errors: { email: ["not an address"] } })
+    expect(requests).toHaveLength(0)
+  })
+
+  it("init throws InvalidInput for a bad appId or api_url", () => {
+    const cube = createClient()
+    expect(() => cube.init({ appId: "abc", authKey: "k" })).toThrow(InvalidInput)
+    expect(() => cube.init(creds, { endpoints: { api_url: "not a url" } })).toThrow(/apiUrl/)
+  })
+})
+
+describe("session expiry", () => {
+  it("without a handler: re-created automatically, once for concurrent callers", async () => {
+    let sessions = 0
+    const { fetch, requests } = fakeFetch((req) => {
+      if (route(req) === "POST /session.json") return { status: 201, body: sessionBody(`T${++sessions}`, 81, { user: userJson(81) }) }
+      return req.headers["cb-token"] === "T1" ? { status: 401, body: expired } : { status: 200, body: sessionBody("T2", 81) }
+    })
+    await using cube = createClient({ credentials: creds, config, fetch })
+    await cube.createSession({ login: "cubeuser", password: "awesomepwd" })
+    const results = await Promise.all([cube.getSession(), cube.getSession(), cube.getSession()])
+    expect(results.map((s) => s.token)).toEqual(["T2", "T2", "T2"])
+    expect(requests.filter((r) => route(r) === "POST /session.json")).toHaveLength(2)
+    expect(JSON.parse(requests.filter((r) => route(r) === "POST /session.json")[1]!.body!).user).toEqual({
+      login: "cubeuser",
+      password: "awesomepwd"
+    })
+  })
+
+  it("with config.on.sessionExpired: the handler decides (retry with a new session)", async () => {
+    let sessions = 0
+    const { fetch } = fakeFetch((req) => {
+      if (route(req) === "POST /session.json") return { status: 201, body: sessionBody(`T${++sessions}`) }
+      return req.headers["cb-token"] === "T1" ? { status: 401, body: expired } : { status: 200, body: sessionBody("T2") }
+    })
+    const calls: Array<string> = []
+    const cube = createClient({ fetch })
+    cube.init(creds, {
+      ...config,
+      on: {
+        sessionExpired: (handleResponse, retry) => {
+          calls.push("expired")
+          cube.createSession().then(retry).catch(() => handleResponse())
+        }
+      }
+    })
+    await cube.createSession()
+    expect((await cube.getSession()).token).toBe("T2")
+    expect(calls).toEqual(["expired"])
+    await cube.dispose()
+  })
+
+  it("with a handler that calls handleResponse(): rejects with SessionExpired {code: 401, info}", async () => {
+    const { fetch } = fakeFetch((req) =>
+      route(req) === "POST /session.json" ? { status: 201, body: sessionBody("T1") } : { status: 401, body: expired }
+    )
+    await using cube = createClient({
+      fetch,
+      credentials: creds,
+      config: { ...config, on: { sessionExpired: (handleResponse) => handleResponse() } }
+    })
+    await cube.createSession()
+    const error = await cube.getSession().catch((e) => e)
+    expect(error).toBeInstanceOf(SessionExpired)
+    expect({ code: error.code, info: error.info }).toEqual({ code: 401, info: expired })
+  })
+})
+
+describe("runtime lifecycle", () => {
+  it("a call before init rejects with NotInitialized", async () => {
+    const error = await createClient().getSession().catch((e) => e)
+    expect(error).toBeInstanceOf(NotInitialized)
+    expect(error.code).toBe("ERR_NOT_INITIALIZED")
+  })
+
+  it("AbortSignal interrupts the call and aborts its request", async () => {
+    const { fetch, requests } = fakeFetch((req) => hang(req.signal))
+    await using cube = createClient({ credentials: creds, config, fetch })
+    const controller = new AbortController()
+    const pending = cube.createSession(undefined, { signal: controller.signal })
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(requests).toHaveLength(1)
+    controller.abort()
+    const error = await pending.catch((e) => e)
+    expect(error).toBeInstanceOf(Aborted)
+    expect(error.name).toBe("AbortError")
+    expect(error.code).toBe("ABORT_ERR")
+    expect(requests[0]!.signal?.aborted).toBe(true)
+  })
+
+  it("an already aborted signal rejects without sending", async () => {
+    const { fetch, requests } = fakeFetch(() => ({ status: 200 }))
+    await using cube = createClient({ credentials: creds, config, fetch })
+    const error = await cube.getSession({ signal: AbortSignal.abort() }).catch((e) => e)
+    expect(error).toBeInstanceOf(Aborted)
+    expect(requests).toHaveLength(0)
+  })
+
+  it("dispose cancels calls in flight and later calls reject with ClientDisposed", async () => {
+    const { fetch, requests } = fakeFetch((req) => hang(req.signal))
+    const cube = createClient({ credentials: creds, config, fetch })
+    const pending = cube.createSession()
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    await cube.dispose()
+    const inflight = await pending.catch((e) => e)
+    expect(inflight).toBeInstanceOf(ClientDisposed)
+    expect(inflight.inFlight).toBe(true)
+    expect(requests[0]!.signal?.aborted).toBe(true)
+    const later = await cube.getSession().catch((e) => e)
+    expect(later).toBeInstanceOf(ClientDisposed)
+    expect(later.code).toBe("ERR_CLIENT_DISPOSED")
+    expect(later.message).toMatch(/disposed/)
+  })
+
+  it("two clients are independent (no module state)", async () => {
+    const a = fakeFetch(() => ({ status: 201, body: sessionBody("A") }))
+    const b = fakeFetch(() => ({ status: 201, body: sessionBody("B") }))
+    await using one = createClient({ credentials: { appId: 1, authKey: "key-a" }, config, fetch: a.fetch })
+    await using two = createClient({ credentials: { appId: 2, authKey: "key-b" }, config: { endpoints: { api_url: "http://other.test" } }, fetch: b.fetch })
+    expect((await one.createSession()).token).toBe("A")
+    expect((await two.createSession()).token).toBe("B")
+    expect(a.requests[0]!.url.host).toBe("cube.test")
+    expect(b.requests[0]!.url.host).toBe("other.test")
+    expect(JSON.parse(b.requests[0]!.body!).auth_key).toBe("key-b")
+  })
+})
+
+describe("the default export", () => {
+  afterEach(() => ConnectyCube.dispose())
+
+  it("is a client whose methods are also named exports", async () => {
+    const mod = await import("@connectycube-effect/promise")
+    expect(mod.default).toBe(ConnectyCube)
+    expect(mod.init).toBe(ConnectyCube.init)
+    expect(typeof mod.createSession).toBe("function")
+    expect(typeof mod.createClient).toBe("function")
+  })
+})
+
+describe("default transport", () => {
+  it("is undici in Node, selected by the #transport import's node condition", async () => {
+    const transport = await import("#transport")
+    expect(transport.name).toBe("undici")
+  })
+})
