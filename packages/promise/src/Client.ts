@@ -35,7 +35,54 @@ export interface ClientOptions {
 }
 
 /**
- * The session part of the client: `createSession`, `login`, … as in the official SDK.
+ * `storage.list`'s parameters, as in the official SDK.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ListParams {
+  current_page?: number | undefined
+  per_page?: number | undefined
+}
+
+/**
+ * `client.storage`: files, as in the official SDK.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface StorageApi {
+  /**
+   * Creates the blob, uploads the file and marks it complete. Resolves to the blob with its `size`.
+   * `public` defaults to `true`, as in the official SDK.
+   */
+  readonly createAndUpload: (params: Types.UploadParams, options?: Types.CallOptions) => Promise<Types.Blob>
+  /** `POST /blobs` alone. Resolves to `{blob}` (with the upload grant in `blob_object_access`). */
+  readonly create: (
+    params: { name: string; content_type: string; public?: boolean | undefined },
+    options?: Types.CallOptions
+  ) => Promise<Types.BlobEnvelope>
+  /** `PUT /blobs/{id}/complete`. Resolves to `""`. */
+  readonly markUploaded: (params: { id: number; size: number | string }, options?: Types.CallOptions) => Promise<string>
+  /** `GET /blobs/{id}`. Resolves to `{blob}`. */
+  readonly getInfo: (id: number, options?: Types.CallOptions) => Promise<Types.BlobEnvelope>
+  /** `GET /blobs/{uid}.json`. Resolves to `{blob}`. */
+  readonly getFile: (uid: string, options?: Types.CallOptions) => Promise<Types.BlobEnvelope>
+  /** `GET /blobs`. Resolves to `{current_page, per_page, total_entries, items: [{blob}]}`. */
+  readonly list: {
+    (options?: Types.CallOptions): Promise<Types.BlobsPage>
+    (params?: ListParams, options?: Types.CallOptions): Promise<Types.BlobsPage>
+  }
+  /** `DELETE /blobs/{id}`. Resolves to `""`. */
+  readonly delete: (id: number, options?: Types.CallOptions) => Promise<string>
+  /** `${api_url}/blobs/${uid}?token=${token}` (no request). */
+  readonly privateUrl: (uid: string) => string
+  /** `${api_url}/blobs/${uid}` (no request). */
+  readonly publicUrl: (uid: string) => string
+}
+
+/**
+ * A client: `init`, the session methods, `users` and `storage`, as in the official SDK, plus `dispose`.
  *
  * @since 0.1.0
  * @category models
@@ -61,6 +108,8 @@ export interface Client extends AsyncDisposable {
   readonly destroySession: (options?: Types.CallOptions) => Promise<undefined>
   /** Uses a session (its `token`, and `user_id` when set) obtained elsewhere. */
   readonly setSession: (session: { token: string; user_id?: number | null | undefined; id?: number | undefined }) => void
+  /** Files. */
+  readonly storage: StorageApi
   /** The config given to `init` (`config.on.sessionExpired` can be reassigned). */
   readonly config: Types.Config
   /** Releases the runtime (connection pool included) and cancels calls in flight. Later calls reject with `ClientDisposed`. */

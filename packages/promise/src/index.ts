@@ -23,7 +23,11 @@ export {
   /** @since 0.1.0 */
   type ClientOptions,
   /** @since 0.1.0 */
-  createClient
+  createClient,
+  /** @since 0.1.0 */
+  type ListParams,
+  /** @since 0.1.0 */
+  type StorageApi
 } from "./Client.js"
 
 export {
@@ -149,6 +153,14 @@ export const destroySession: Client["destroySession"] = ConnectyCube.destroySess
  * @category default client
  */
 export const setSession: Client["setSession"] = ConnectyCube.setSession
+
+/**
+ * The default client's `storage`.
+ *
+ * @since 0.1.0
+ * @category default client
+ */
+export const storage: Client["storage"] = ConnectyCube.storage
 
 /**
  * The default client's `dispose`.

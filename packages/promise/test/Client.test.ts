@@ -259,3 +259,78 @@ describe("default transport", () => {
     expect(transport.name).toBe("undici")
   })
 })
+
+describe("storage", () => {
+  const blob = {
+    id: 9001,
+    uid: "b1d5a0f0c0ffee00000000000000000000",
+    name: "hello.txt",
+    content_type: "text/plain",
+    public: false,
+    size: null,
+    created_at: "2026-01-01T00:00:00Z",
+    updated_at: "2026-01-01T00:00:00Z",
+    blob_status: null,
+    set_completed_at: null,
+    blob_object_access: {
+      id: 9001,
+      blob_id: 9001,
+      object_access_type: "Write",
+      expires: "2026-01-01T01:00:00Z",
+      params: "http://cube.test/upload?key=b1d5&policy=p%3D"
+    }
+  }
+  const storageFetch = () =>
+    fakeFetch((req) => {
+      switch (route(req)) {
+        case "POST /session.json":
+          return { status: 201, body: sessionBody("T1", 81) }
+        case "POST /blobs.json":
+          return { status: 201, body: { blob } }
+        case "POST /upload":
+          return { status: 201, body: "<PostResponse/>", headers: { "content-type": "application/xml" } }
+        case "GET /blobs/9001.json":
+          return { status: 200, body: { blob: { ...blob, size: 11 } } }
+        case "GET /blobs.json":
+          return { status: 200, body: { current_page: 2, per_page: 5, total_entries: 1, items: [{ blob: { ...blob, size: 11 } }] } }
+        default:
+          return { status: 200 }
+      }
+    })
+
+  it("createAndUpload → the blob with its size; getInfo → {blob}; list → the raw page; delete → \"\"", async () => {
+    const { fetch, requests } = storageFetch()
+    await using cube = createClient({ credentials: creds, config, fetch })
+    await cube.createSession({ login: "cubeuser", password: "awesomepwd" })
+    const uploaded = await cube.storage.createAndUpload({ name: "hello.txt", file: Buffer.from("hello world"), type: "text/plain", size: 11, public: false })
+    expect(uploaded).toStrictEqual({ ...blob, size: 11 })
+    expect(Object.getPrototypeOf(uploaded.blob_object_access)).toBe(Object.prototype)
+    expect(requests.map(route)).toEqual(["POST /session.json", "POST /blobs.json", "POST /upload", "PUT /blobs/9001/complete.json"])
+    expect(JSON.parse(requests[1]!.body!)).toEqual({ blob: { name: "hello.txt", content_type: "text/plain", public: false } })
+    expect(requests[2]!.body).toContain("hello world")
+    expect(JSON.parse(requests[3]!.body!)).toEqual({ size: 11 })
+
+    expect(await cube.storage.getInfo(9001)).toStrictEqual({ blob: { ...blob, size: 11 } })
+    const page = await cube.storage.list({ current_page: 2, per_page: 5 })
+    expect(page).toStrictEqual({ current_page: 2, per_page: 5, total_entries: 1, items: [{ blob: { ...blob, size: 11 } }] })
+    expect(requests.at(-1)!.url.search).toBe("?page=2&per_page=5")
+    expect(await cube.storage.delete(9001)).toBe("")
+  })
+
+  it("createAndUpload defaults public to true, as the official SDK", async () => {
+    const { fetch, requests } = storageFetch()
+    await using cube = createClient({ credentials: creds, config, fetch })
+    await cube.createSession()
+    await cube.storage.createAndUpload({ name: "hello.txt", file: "hello world", type: "text/plain" })
+    expect(JSON.parse(requests.find((r) => route(r) === "POST /blobs.json")!.body!).blob.public).toBe(true)
+  })
+
+  it("privateUrl/publicUrl are synchronous strings", async () => {
+    const { fetch } = storageFetch()
+    await using cube = createClient({ credentials: creds, config, fetch })
+    expect(cube.storage.publicUrl("UID")).toBe("http://cube.test/blobs/UID")
+    expect(cube.storage.privateUrl("UID")).toBe("http://cube.test/blobs/UID?token=undefined")
+    await cube.createSession()
+    expect(cube.storage.privateUrl("UID")).toBe("http://cube.test/blobs/UID?token=T1")
+  })
+})

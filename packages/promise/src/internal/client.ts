@@ -1,10 +1,12 @@
 import * as CubeConfig from "@connectycube-effect/core/CubeConfig"
+import * as CoreBlob from "@connectycube-effect/core/Blob"
 import type * as CoreErrors from "@connectycube-effect/core/Errors"
 import * as CoreSession from "@connectycube-effect/core/Session"
 import * as CoreUser from "@connectycube-effect/core/User"
 import * as Cube from "@connectycube-effect/http/Cube"
 import type * as CubeHttpClient from "@connectycube-effect/http/CubeHttpClient"
 import * as Session from "@connectycube-effect/http/Session"
+import * as Storage from "@connectycube-effect/storage/Storage"
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import type * as HttpClient from "@effect/platform/HttpClient"
 import * as Cause from "effect/Cause"
@@ -22,7 +24,7 @@ import { Aborted, ClientDisposed, NotInitialized, withCompat } from "../Errors.j
 import type * as Types from "../Types.js"
 
 /** @internal */
-export type Services = Session.Session | CubeHttpClient.CubeHttpClient | CubeConfig.CubeConfig
+export type Services = Session.Session | CubeHttpClient.CubeHttpClient | CubeConfig.CubeConfig | Storage.Storage
 
 /** One `init`: its runtime and what the synchronous methods need without running it. */
 interface Live {
@@ -46,6 +48,8 @@ type State =
 const preserve = { onExcessProperty: "preserve" } as const
 const encodeSession = Schema.encodeSync(CoreSession.Session, preserve)
 const encodeUser = Schema.encodeSync(CoreUser.User, preserve)
+const encodeBlob = Schema.encodeSync(CoreBlob.Blob, preserve)
+const encodeBlobPage = Schema.encodeSync(Storage.BlobPage, preserve)
 
 /** Is this the trailing `{ signal }` argument rather than a parameter object? */
 const isCallOptions = (u: unknown): u is Types.CallOptions =>
@@ -102,11 +106,13 @@ export const make = (
         handleResponse()
       }
     }
-    const cube = Cube.layer({
-      ...configOptions,
-      ...(options.retry !== undefined ? { retry: options.retry } : {}),
-      ...(typeof config.on?.sessionExpired === "function" ? { onSessionExpired } : {})
-    })
+    const cube = Storage.layer.pipe(
+      Layer.provideMerge(Cube.layer({
+        ...configOptions,
+        ...(options.retry !== undefined ? { retry: options.retry } : {}),
+        ...(typeof config.on?.sessionExpired === "function" ? { onSessionExpired } : {})
+      }))
+    )
     const seeded = token === undefined
       ? cube
       : Layer.effectDiscard(Effect.flatMap(Session.Session, (session) => session.setSession({ token }))).pipe(
@@ -174,6 +180,81 @@ export const make = (
   const withSession = <A, E>(f: (session: Session.Session.Service) => Effect.Effect<A, E, Services>) =>
     Effect.flatMap(Session.Session, f)
 
+  const withStorage = <A, E>(f: (storage: Storage.Storage.Service) => Effect.Effect<A, E, Services>) =>
+    Effect.flatMap(Storage.Storage, f)
+
+  /** `privateUrl`/`publicUrl` are synchronous, as in the official SDK: they run on the built runtime. */
+  const blobUrl = (uid: string, kind: "private" | "public"): string => {
+    const s = state
+    if (s._tag !== "Live") throw s._tag === "Disposed" ? new ClientDisposed({ inFlight: false }) : new NotInitialized()
+    const built = sync(Effect.either(withStorage((st) => kind === "private" ? st.privateUrl(uid) : st.publicUrl(uid))))
+    if (Option.isSome(built)) {
+      if (Either.isRight(built.value)) return built.value.right
+      if (built.value.left.field !== "session") throw withCompat(built.value.left)
+    }
+    const base = `${s.live.apiUrl}/blobs/${encodeURIComponent(uid)}`
+    if (kind === "public") return base
+    // Before the runtime is built only an init token can be held; without any, `token=undefined` as the official SDK.
+    const token = s.live.initialToken
+    return `${base}?token=${token === undefined ? "undefined" : encodeURIComponent(token)}`
+  }
+
+  const storage: Client.StorageApi = {
+    createAndUpload: (params, options) =>
+      run(
+        withStorage((st) =>
+          st.createAndUpload({
+            name: params.name,
+            file: (typeof params.file === "string" ? new TextEncoder().encode(params.file) : params.file) as Storage.FileInput,
+            type: params.type,
+            ...(params.size !== undefined ? { size: params.size } : {}),
+            // The official SDK's default (the Effect API's is private).
+            public: params.public ?? true
+          })
+        ).pipe(Effect.map((blob) => encodeBlob(blob) as Types.Blob)),
+        options
+      ),
+    create: (params, options) =>
+      run(
+        withSession((s) =>
+          s.request({
+            method: "POST",
+            path: "blobs",
+            body: { blob: { name: params.name, content_type: params.content_type, public: params.public } },
+            retry: false
+          }, CoreBlob.BlobEnvelope)
+        ).pipe(Effect.map(({ blob }) => ({ blob: encodeBlob(blob) as Types.Blob }))),
+        options
+      ),
+    markUploaded: (params, options) =>
+      run(
+        withSession((s) =>
+          s.execute({ method: "PUT", path: `blobs/${params.id}/complete`, body: { size: Number(params.size) } })
+        ).pipe(Effect.as("")),
+        options
+      ),
+    getInfo: (id, options) =>
+      run(withStorage((st) => Effect.map(st.get(id), (blob) => ({ blob: encodeBlob(blob) as Types.Blob }))), options),
+    getFile: (uid, options) =>
+      run(withStorage((st) => Effect.map(st.getByUid(uid), (blob) => ({ blob: encodeBlob(blob) as Types.Blob }))), options),
+    list: (params?: Client.ListParams | Types.CallOptions, options?: Types.CallOptions) => {
+      const [input, opts] = params !== undefined && isCallOptions(params) ? [undefined, params] : [params, options]
+      const list = input as Client.ListParams | undefined
+      return run(
+        withStorage((st) =>
+          st.list({
+            ...(list?.current_page !== undefined ? { page: list.current_page } : {}),
+            ...(list?.per_page !== undefined ? { per_page: list.per_page } : {})
+          })
+        ).pipe(Effect.map((page) => encodeBlobPage(page) as unknown as Types.BlobsPage)),
+        opts
+      )
+    },
+    delete: (id, options) => run(withStorage((st) => Effect.as(st.delete(id), "")), options),
+    privateUrl: (uid) => blobUrl(uid, "private"),
+    publicUrl: (uid) => blobUrl(uid, "public")
+  }
+
   const client: Client.Client = {
     init,
     createSession: (params?: Types.LoginParams | Types.CallOptions, options?: Types.CallOptions) => {
@@ -202,6 +283,7 @@ export const make = (
       const live = s.live
       live.barrier = live.barrier.then(() => live.runtime.runPromise(set)).catch(() => undefined)
     },
+    storage,
     get config() {
       return state._tag === "Live" ? state.live.config : {}
     },
