@@ -4,7 +4,8 @@ import { defineConfig } from "tsup"
 export default defineConfig({
   entry: ["src/*.ts"],
   format: ["esm", "cjs"],
-  dts: true,
+  // composite: false: tsup hands TypeScript only the entries, which a composite project rejects (TS6307).
+  dts: { compilerOptions: { composite: false } },
   sourcemap: true,
   clean: true,
   splitting: true,
