@@ -27,3 +27,13 @@ export * as Session from "./Session.js"
  * @since 0.1.0
  */
 export * as User from "./User.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as UserInput from "./UserInput.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as UsersQuery from "./UsersQuery.js"

@@ -1,0 +1,608 @@
+/**
+ * The users search queries, as Schemas shared by the SDK and the emulator.
+ *
+ * `UsersQuery` is `GET /users/v2`: its `Type` is what a program writes (`{ id: { in: [1, 2] } }`, dates as
+ * `Date`), its `Encoded` form is the query string parsed Rails-style (`{ id: { in: ["1", "2"] } }`). The SDK
+ * encodes with it before `QueryString.encode`; the emulator decodes the parsed query with it, so a query
+ * that one side accepts the other reads back unchanged. The rules of the reference (rest-api.md §4.8) are
+ * part of the Schema: at least one stand-alone field with a primary operator, no compare operators on
+ * stand-alone fields, `start_with` of at least 4 characters, `limit` 1..100.
+ *
+ * `FilterV1` and `OrderV1` are the deprecated `GET /users` list's `filter[]=<type> <field> <op> <value>`
+ * and `order=<sort> <type> <field>`, with the formatter the SDK uses and the parser the emulator uses.
+ *
+ * @since 0.1.0
+ */
+import * as Either from "effect/Either"
+import * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
+import * as UserInput from "./UserInput.js"
+
+// ---------------------------------------------------------------------------
+// Wire scalars
+// ---------------------------------------------------------------------------
+
+const NonBlank = UserInput.Text.pipe(Schema.nonEmptyString({ message: () => "cannot be blank" }))
+
+/** A positive integer id on the wire (a decimal string). */
+const IdFromWire = Schema.transformOrFail(Schema.String, UserInput.PositiveId, {
+  strict: true,
+  decode: (s, _, ast) =>
+    /^\s*\d+\s*$/.test(s)
+      ? ParseResult.succeed(Number(s))
+      : ParseResult.fail(new ParseResult.Type(ast, s, "must be a positive integer")),
+  encode: (n) => ParseResult.succeed(String(n))
+})
+
+const intFromWire = (min: number, max: number, message: string) =>
+  Schema.transformOrFail(
+    Schema.String,
+    Schema.Number.pipe(
+      Schema.int({ message: () => message }),
+      Schema.between(min, max, { message: () => message })
+    ),
+    {
+      strict: true,
+      decode: (s, _, ast) =>
+        /^\s*-?\d+\s*$/.test(s) ? ParseResult.succeed(Number(s)) : ParseResult.fail(new ParseResult.Type(ast, s, message)),
+      encode: (n) => ParseResult.succeed(String(n))
+    }
+  )
+
+/**
+ * Reads a date the way every client sends one: ISO 8601 (this SDK), Unix seconds (the docs), or
+ * `Date.prototype.toString()` (the official JS SDK's `getV2`). Returns `undefined` when it is none of them.
+ *
+ * @example
+ * ```ts
+ * import { UsersQuery } from "@connectycube-effect/core"
+ *
+ * UsersQuery.parseDate("1690886495")?.toISOString() // "2023-08-01T10:41:35.000Z"
+ * UsersQuery.parseDate("Thu Jan 02 2025 03:04:05 GMT+0000 (Coordinated Universal Time)")?.toISOString()
+ * // "2025-01-02T03:04:05.000Z"
+ * ```
+ *
+ * @since 0.1.0
+ * @category dates
+ */
+export const parseDate = (raw: string): Date | undefined => {
+  const s = raw.trim()
+  if (s === "") return undefined
+  const ms = /^-?\d+(?:\.\d+)?$/.test(s) ? Number(s) * 1000 : Date.parse(s)
+  const date = new Date(ms)
+  return Number.isNaN(date.getTime()) ? undefined : date
+}
+
+const ISO_DATE = /^[+-]?\d{4,6}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/i
+
+const DATE_MESSAGE = "must be a Date or an ISO 8601 date"
+
+const ValidDate = Schema.ValidDateFromSelf.annotations({ message: () => DATE_MESSAGE })
+
+/** A date on the wire: ISO 8601 out; ISO 8601, Unix seconds or `Date.toString()` in. */
+const DateFromWire = Schema.transformOrFail(Schema.String, ValidDate, {
+  strict: true,
+  decode: (s, _, ast) => {
+    const date = parseDate(s)
+    return date === undefined
+      ? ParseResult.fail(new ParseResult.Type(ast, s, "is not a date (ISO 8601, Unix seconds or Date.toString())"))
+      : ParseResult.succeed(date)
+  },
+  encode: (d) => ParseResult.succeed(d.toISOString())
+})
+
+/** A list on the wire: `k[]=a&k[]=b` (an array) or `k=a,b` (one comma-joined string). */
+const listFromWire = <A>(item: Schema.Schema<A, string>) =>
+  Schema.transform(
+    Schema.Union(Schema.Array(Schema.String), Schema.String),
+    Schema.Array(item).pipe(Schema.minItems(1, { message: () => "must list at least one value" })),
+    {
+      strict: false,
+      decode: (v) => (typeof v === "string" ? v.split(",").map((s) => s.trim()) : v),
+      encode: (a) => a
+    }
+  )
+
+const StartWith = UserInput.Text.pipe(
+  Schema.minLength(4, { message: () => "must be at least 4 characters (start_with)" })
+)
+
+const operators = <Fields extends Schema.Struct.Fields>(fields: Fields) => {
+  const names = Object.keys(fields).join(", ")
+  return Schema.Struct(fields).pipe(
+    Schema.filter((o) =>
+      Object.values(o).some((v) => v !== undefined) ? undefined : `needs one of the operators ${names}`
+    )
+  )
+}
+
+// ---------------------------------------------------------------------------
+// V2 fields
+// ---------------------------------------------------------------------------
+
+const IdField = Schema.Union(
+  IdFromWire,
+  operators({
+    eq: Schema.optional(IdFromWire),
+    in: Schema.optional(listFromWire(IdFromWire)),
+    nin: Schema.optional(listFromWire(IdFromWire))
+  })
+)
+
+const StringField = Schema.Union(
+  NonBlank,
+  operators({
+    eq: Schema.optional(NonBlank),
+    in: Schema.optional(listFromWire(NonBlank)),
+    nin: Schema.optional(listFromWire(NonBlank)),
+    start_with: Schema.optional(StartWith)
+  })
+)
+
+const TagsField = Schema.Union(
+  NonBlank,
+  operators({
+    eq: Schema.optional(NonBlank),
+    in: Schema.optional(listFromWire(NonBlank)),
+    nin: Schema.optional(listFromWire(NonBlank))
+  })
+)
+
+const DateField = Schema.Union(
+  DateFromWire,
+  operators({
+    eq: Schema.optional(DateFromWire),
+    gt: Schema.optional(DateFromWire),
+    lt: Schema.optional(DateFromWire),
+    gte: Schema.optional(DateFromWire),
+    lte: Schema.optional(DateFromWire)
+  })
+)
+
+/**
+ * Fields that may stand alone in a query (the query needs one of them with `eq`, `in` or `start_with`).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const STANDALONE_FIELDS = [
+  "id",
+  "login",
+  "email",
+  "full_name",
+  "phone",
+  "external_id",
+  "facebook_id",
+  "twitter_id",
+  "user_tags"
+] as const
+
+/**
+ * Date fields: only in addition to a stand-alone field, with `eq`, `gt`, `lt`, `gte`, `lte`.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const DATE_FIELDS = ["last_request_at", "created_at", "updated_at"] as const
+
+/**
+ * Fields a V2 query can sort by (`sort_asc` / `sort_desc`).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const SORT_FIELDS = [
+  "id",
+  "login",
+  "email",
+  "full_name",
+  "phone",
+  "external_id",
+  "facebook_id",
+  "twitter_id",
+  "created_at",
+  "updated_at",
+  "last_request_at"
+] as const
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type SortField = typeof SORT_FIELDS[number]
+
+const SortFieldSchema = Schema.Literal(...SORT_FIELDS).annotations({
+  message: () => `must be one of ${SORT_FIELDS.join(", ")}`
+})
+
+const PRIMARY = ["eq", "in", "start_with"] as const
+
+const hasPrimary = (value: unknown): boolean =>
+  value !== undefined &&
+  (typeof value !== "object" || value === null ||
+    PRIMARY.some((op) => (value as Record<string, unknown>)[op] !== undefined))
+
+const rules = (q: Record<string, unknown>): Array<Schema.FilterOutput> => {
+  const out: Array<Schema.FilterOutput> = []
+  if (!STANDALONE_FIELDS.some((f) => hasPrimary(q[f]))) {
+    const present = [...STANDALONE_FIELDS, ...DATE_FIELDS].find((f) => q[f] !== undefined)
+    out.push({
+      path: present === undefined ? [] : [present],
+      message: `the query needs a stand-alone field (${STANDALONE_FIELDS.join(", ")}) with eq, in or start_with`
+    })
+  }
+  if (q.sort_asc !== undefined && q.sort_desc !== undefined) {
+    out.push({ path: ["sort_desc"], message: "cannot be combined with sort_asc" })
+  }
+  return out
+}
+
+/**
+ * `GET /users/v2` parameters. See the module description for the two sides.
+ *
+ * @example
+ * ```ts
+ * import { UsersQuery } from "@connectycube-effect/core"
+ * import { Schema } from "effect"
+ *
+ * Schema.encodeSync(UsersQuery.UsersQuery)({ limit: 10, offset: 50, id: { in: [51941, 51946] } })
+ * // { limit: "10", offset: "50", id: { in: ["51941", "51946"] } }
+ * ```
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const UsersQuery = Schema.Struct({
+  id: Schema.optional(IdField),
+  login: Schema.optional(StringField),
+  email: Schema.optional(StringField),
+  full_name: Schema.optional(StringField),
+  phone: Schema.optional(StringField),
+  external_id: Schema.optional(StringField),
+  facebook_id: Schema.optional(StringField),
+  twitter_id: Schema.optional(StringField),
+  user_tags: Schema.optional(TagsField),
+  last_request_at: Schema.optional(DateField),
+  created_at: Schema.optional(DateField),
+  updated_at: Schema.optional(DateField),
+  limit: Schema.optional(intFromWire(1, 100, "must be an integer from 1 to 100")),
+  offset: Schema.optional(intFromWire(0, Number.MAX_SAFE_INTEGER, "must be a non-negative integer")),
+  sort_asc: Schema.optional(SortFieldSchema),
+  sort_desc: Schema.optional(SortFieldSchema)
+}).pipe(Schema.filter((q) => rules(q)))
+
+/**
+ * A V2 query as a program writes it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type UsersQuery = typeof UsersQuery.Type
+
+/**
+ * A V2 query as it travels (the query string parsed Rails-style).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type UsersQueryEncoded = typeof UsersQuery.Encoded
+
+/**
+ * A date in a query: a `Date`, or an ISO 8601 string.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type DateInput = Date | string
+
+/**
+ * A date field's filter: one date (`eq`), or compare operators.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type DateFilterInput = DateInput | {
+  readonly eq?: DateInput | undefined
+  readonly gt?: DateInput | undefined
+  readonly lt?: DateInput | undefined
+  readonly gte?: DateInput | undefined
+  readonly lte?: DateInput | undefined
+}
+
+/**
+ * What `Users.getV2` accepts: a `UsersQuery` whose dates may also be ISO 8601 strings.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Input = Omit<UsersQuery, typeof DATE_FIELDS[number]> & {
+  readonly [K in typeof DATE_FIELDS[number]]?: DateFilterInput | undefined
+}
+
+const toDate = (value: unknown): unknown =>
+  typeof value === "string" && ISO_DATE.test(value.trim()) ? parseDate(value) ?? value : value
+
+/**
+ * Turns the ISO 8601 strings of an `Input`'s date fields into `Date`s (anything else is left for the
+ * Schema to reject).
+ *
+ * @example
+ * ```ts
+ * import { UsersQuery } from "@connectycube-effect/core"
+ *
+ * UsersQuery.fromInput({ login: "x", created_at: { gt: "2019-11-06T09:21:41Z" } })
+ * // { login: "x", created_at: { gt: new Date("2019-11-06T09:21:41Z") } }
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const fromInput = (input: Input): unknown => {
+  if (input === null || typeof input !== "object") return input
+  let out: Record<string, unknown> | undefined
+  for (const field of DATE_FIELDS) {
+    const value = (input as Record<string, unknown>)[field]
+    if (value === undefined) continue
+    out ??= { ...input }
+    out[field] = value !== null && typeof value === "object" && !(value instanceof Date)
+      ? Object.fromEntries(Object.entries(value).map(([op, v]) => [op, toDate(v)]))
+      : toDate(value)
+  }
+  return out ?? input
+}
+
+// ---------------------------------------------------------------------------
+// V1 (deprecated): filter[] and order
+// ---------------------------------------------------------------------------
+
+/**
+ * Fields a V1 filter can use (all but `custom_data`, per the reference).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const FIELDS_V1 = [
+  "id",
+  "login",
+  "email",
+  "full_name",
+  "phone",
+  "website",
+  "external_user_id",
+  "external_id",
+  "facebook_id",
+  "twitter_id",
+  "blob_id",
+  "user_tags",
+  "avatar",
+  "timezone",
+  "created_at",
+  "updated_at",
+  "last_request_at"
+] as const
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type FieldV1 = typeof FIELDS_V1[number]
+
+/**
+ * @since 0.1.0
+ * @category constants
+ */
+export const OPERATORS_V1 = ["gt", "lt", "ge", "le", "eq", "ne", "between", "in"] as const
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type OperatorV1 = typeof OPERATORS_V1[number]
+
+const DATE_FIELDS_V1: ReadonlyArray<string> = DATE_FIELDS
+const NUMBER_FIELDS_V1: ReadonlyArray<string> = ["id", "external_user_id", "blob_id", "timezone"]
+
+const ScalarV1 = Schema.Union(
+  NonBlank,
+  Schema.Number.pipe(Schema.finite({ message: () => "must be a finite number" })),
+  ValidDate
+).annotations({ message: () => "must be a string, a number or a Date" })
+
+/**
+ * One V1 filter: `{ field: "id", param: "in", value: [51941, 51946] }`. `between` takes two values,
+ * `in` a list (or a comma-joined string), the others one value; a `Date` only on a date field.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const FilterV1 = Schema.Struct({
+  field: Schema.Literal(...FIELDS_V1).annotations({ message: () => `must be one of ${FIELDS_V1.join(", ")}` }),
+  param: Schema.Literal(...OPERATORS_V1).annotations({ message: () => `must be one of ${OPERATORS_V1.join(", ")}` }),
+  value: Schema.Union(ScalarV1, Schema.Array(ScalarV1).pipe(Schema.minItems(1, { message: () => "must list at least one value" })))
+}).pipe(
+  Schema.filter((f) => {
+    const list = Array.isArray(f.value)
+    if (f.param === "between" && (!list || (f.value as ReadonlyArray<unknown>).length !== 2)) {
+      return { path: ["value"], message: "between needs exactly two values" }
+    }
+    if (list && f.param !== "in" && f.param !== "between") {
+      return { path: ["value"], message: `${f.param} takes one value` }
+    }
+    const values: ReadonlyArray<unknown> = list ? f.value as ReadonlyArray<unknown> : [f.value]
+    if (!DATE_FIELDS_V1.includes(f.field) && values.some((v) => v instanceof Date)) {
+      return { path: ["value"], message: "a Date is only allowed on created_at, updated_at and last_request_at" }
+    }
+    return undefined
+  })
+)
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type FilterV1 = typeof FilterV1.Type
+
+/**
+ * `order: { sort: "asc", field: "login" }`.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const OrderV1 = Schema.Struct({
+  sort: Schema.Literal("asc", "desc").annotations({ message: () => "must be asc or desc" }),
+  field: Schema.Literal(...FIELDS_V1).annotations({ message: () => `must be one of ${FIELDS_V1.join(", ")}` })
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type OrderV1 = typeof OrderV1.Type
+
+/**
+ * The data type a V1 filter or order names for a field: `date` for the date fields, else the value's type
+ * (what the official SDK sends; `number` for numeric fields when there is no value, as in `order`).
+ *
+ * @since 0.1.0
+ * @category V1
+ */
+export const typeV1 = (field: string, value?: unknown): "date" | "number" | "string" => {
+  if (DATE_FIELDS_V1.includes(field)) return "date"
+  const first = Array.isArray(value) ? value[0] : value
+  if (first === undefined) return NUMBER_FIELDS_V1.includes(field) ? "number" : "string"
+  return typeof first === "number" ? "number" : "string"
+}
+
+const scalarV1 = (v: unknown): string => (v instanceof Date ? v.toISOString() : String(v))
+
+/**
+ * `filter[]` text for one filter, exactly as the official SDK writes it: `<type> <field> <param> <value>`,
+ * lists comma-joined in the given order, dates as ISO 8601.
+ *
+ * @example
+ * ```ts
+ * import { UsersQuery } from "@connectycube-effect/core"
+ *
+ * UsersQuery.formatFilterV1({ field: "id", param: "in", value: [51941, 51946] }) // "number id in 51941,51946"
+ * ```
+ *
+ * @since 0.1.0
+ * @category V1
+ */
+export const formatFilterV1 = (filter: FilterV1): string => {
+  const value = Array.isArray(filter.value) ? filter.value.map(scalarV1).join(",") : scalarV1(filter.value)
+  return `${typeV1(filter.field, filter.value)} ${filter.field} ${filter.param} ${value}`
+}
+
+/**
+ * `order` text: `<sort> <type> <field>` (`asc string login`, `desc date created_at`).
+ *
+ * @since 0.1.0
+ * @category V1
+ */
+export const formatOrderV1 = (order: OrderV1): string => `${order.sort} ${typeV1(order.field)} ${order.field}`
+
+/**
+ * A V1 filter as the server reads it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ParsedFilterV1 {
+  readonly type: "number" | "string" | "date"
+  readonly field: FieldV1
+  readonly op: OperatorV1
+  /** One value, or several for `in` and `between`; dates already converted to `Date`. */
+  readonly values: ReadonlyArray<string | number | Date>
+}
+
+const TYPES_V1: Record<string, ParsedFilterV1["type"]> = {
+  number: "number",
+  integer: "number",
+  float: "number",
+  string: "string",
+  date: "date"
+}
+
+const isField = (s: string): s is FieldV1 => (FIELDS_V1 as ReadonlyArray<string>).includes(s)
+const isOperator = (s: string): s is OperatorV1 => (OPERATORS_V1 as ReadonlyArray<string>).includes(s)
+
+/** `yyyy-mm-dd` and `yyyy.mm.dd` (the docs' V1 formats) and everything `parseDate` reads. */
+const parseDateV1 = (s: string): Date | undefined => {
+  const dotted = /^(\d{4})\.(\d{2})\.(\d{2})$/.exec(s.trim())
+  return parseDate(dotted === null ? s : `${dotted[1]}-${dotted[2]}-${dotted[3]}`)
+}
+
+/**
+ * Reads one `filter[]` value (`number id in 51941,51946`; `+` and `%20` already decoded to spaces).
+ *
+ * @example
+ * ```ts
+ * import { UsersQuery } from "@connectycube-effect/core"
+ *
+ * UsersQuery.parseFilterV1("number id in 51941,51946")
+ * // Right({ type: "number", field: "id", op: "in", values: [51941, 51946] })
+ * ```
+ *
+ * @since 0.1.0
+ * @category V1
+ */
+export const parseFilterV1 = (text: string): Either.Either<ParsedFilterV1, UserInput.Issue> => {
+  const m = /^\s*(\S+)\s+(\S+)\s+(\S+)\s(.*)$/s.exec(text)
+  if (m === null) return Either.left({ field: "filter", reason: "must be \"<type> <field> <operator> <value>\"" })
+  const [, rawType, field, op, rawValue] = m as unknown as [string, string, string, string, string]
+  const type = TYPES_V1[rawType.toLowerCase()]
+  if (type === undefined) return Either.left({ field: "filter", reason: "type must be number, string or date" })
+  if (!isField(field)) return Either.left({ field: "filter", reason: `field must be one of ${FIELDS_V1.join(", ")}` })
+  if (!isOperator(op)) return Either.left({ field: "filter", reason: `operator must be one of ${OPERATORS_V1.join(", ")}` })
+  const pieces = op === "in" || op === "between" ? rawValue.split(",") : [rawValue]
+  const values: Array<string | number | Date> = []
+  for (const piece of pieces) {
+    if (type === "number") {
+      const n = Number(piece.trim())
+      if (piece.trim() === "" || !Number.isFinite(n)) return Either.left({ field: "filter", reason: "value must be a number" })
+      values.push(n)
+    } else if (type === "date") {
+      const d = parseDateV1(piece)
+      if (d === undefined) return Either.left({ field: "filter", reason: "value must be a date (yyyy-mm-dd)" })
+      values.push(d)
+    } else values.push(piece)
+  }
+  if (op === "between" && values.length !== 2) {
+    return Either.left({ field: "filter", reason: "between needs two comma-separated values" })
+  }
+  return Either.right({ type, field, op, values })
+}
+
+/**
+ * Reads `order` (`asc string login`).
+ *
+ * @since 0.1.0
+ * @category V1
+ */
+export const parseOrderV1 = (text: string): Either.Either<{ readonly sort: "asc" | "desc"; readonly field: FieldV1 }, UserInput.Issue> => {
+  const parts = text.trim().split(/\s+/)
+  const sort = parts[0]?.toLowerCase()
+  const field = parts.length === 3 ? parts[2]! : parts[1] ?? ""
+  if ((sort !== "asc" && sort !== "desc") || !isField(field)) {
+    return Either.left({ field: "order", reason: "must be \"asc|desc <type> <field>\"" })
+  }
+  return Either.right({ sort, field })
+}
+
+/**
+ * `page` / `per_page` of the V1 lists: page ≥ 1, per_page 1..100.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const PagingV1 = Schema.Struct({
+  page: Schema.optional(Schema.Number.pipe(
+    Schema.int({ message: () => "must be a positive integer" }),
+    Schema.positive({ message: () => "must be a positive integer" })
+  )),
+  per_page: Schema.optional(Schema.Number.pipe(
+    Schema.int({ message: () => "must be an integer from 1 to 100" }),
+    Schema.between(1, 100, { message: () => "must be an integer from 1 to 100" })
+  ))
+})

@@ -1,0 +1,113 @@
+import * as HttpClient from "@effect/platform/HttpClient"
+import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import { Cube } from "@connectycube-effect/http"
+import { Users } from "@connectycube-effect/users"
+import { Effect, Layer } from "effect"
+
+/** One request as the fake server saw it. `target` is the path and raw query, as a server log shows them. */
+export interface Captured {
+  readonly method: string
+  readonly target: string
+  readonly path: string
+  readonly query: string
+  readonly headers: Record<string, string>
+  readonly body: string | undefined
+}
+
+export interface Reply {
+  readonly status: number
+  readonly body?: unknown
+}
+
+export const API_URL = "http://cube.test"
+export const USER_ID = 100
+
+export const userJson = (id: number, fields: Record<string, unknown> = {}) => ({
+  id,
+  full_name: `User ${id}`,
+  email: `user${id}@example.com`,
+  login: `user${id}`,
+  phone: null,
+  website: null,
+  created_at: "2018-06-15T14:20:54Z",
+  updated_at: "2018-12-05T11:58:02Z",
+  last_request_at: null,
+  external_user_id: null,
+  facebook_id: null,
+  twitter_id: null,
+  custom_data: null,
+  blob_id: null,
+  avatar: null,
+  user_tags: null,
+  ...fields
+})
+
+const sessionReply = (body: string | undefined): Reply => {
+  const parsed = body === undefined ? {} : JSON.parse(body)
+  const isUser = parsed.user !== undefined && parsed.user.guest === undefined
+  return {
+    status: 201,
+    body: {
+      session: {
+        id: isUser ? 2 : 1,
+        application_id: 1,
+        token: isUser ? "USER-TOKEN" : "APP-TOKEN",
+        user_id: isUser ? USER_ID : null,
+        created_at: "2026-01-01T00:00:00.000Z",
+        updated_at: "2026-01-01T00:00:00.000Z",
+        ...(isUser ? { user: userJson(USER_ID) } : {})
+      }
+    }
+  }
+}
+
+/**
+ * A fake ConnectyCube: `POST /session`, `DELETE /session` and `DELETE /login` answer like the server; every
+ * other request goes to `route`. Every request is recorded in `requests`.
+ */
+export const fakeCube = (route: (req: Captured) => Reply = () => ({ status: 200, body: { user: userJson(USER_ID) } })) => {
+  const requests: Array<Captured> = []
+  const http = Layer.succeed(
+    HttpClient.HttpClient,
+    HttpClient.make((request: HttpClientRequest.HttpClientRequest, url) =>
+      Effect.sync(() => {
+        const body = request.body._tag === "Uint8Array" ? new TextDecoder().decode(request.body.body) : undefined
+        // The raw query, as sent: `URL` would re-encode nothing here, but `url.search` keeps the brackets raw.
+        const query = url.search.startsWith("?") ? url.search.slice(1) : url.search
+        const captured: Captured = {
+          method: request.method,
+          target: `${url.pathname}${url.search}`,
+          path: url.pathname,
+          query,
+          headers: { ...request.headers },
+          body
+        }
+        requests.push(captured)
+        const reply = captured.path === "/session.json" && captured.method === "POST"
+          ? sessionReply(body)
+          : (captured.path === "/session.json" || captured.path === "/login.json") && captured.method === "DELETE"
+          ? { status: 200, body: "" }
+          : route(captured)
+        const text = reply.body === undefined
+          ? ""
+          : typeof reply.body === "string"
+          ? reply.body
+          : JSON.stringify(reply.body)
+        return HttpClientResponse.fromWeb(
+          request,
+          new Response(text, { status: reply.status, headers: { "content-type": "application/json; charset=utf-8" } })
+        )
+      })
+    )
+  )
+  const layer = Users.layer.pipe(
+    Layer.provideMerge(Cube.layer({ appId: 1, authKey: "AUTHKEY-abc", apiUrl: API_URL })),
+    Layer.provide(http)
+  )
+  /** Requests other than session management. */
+  const api = () => requests.filter((r) => r.path !== "/session.json" && r.path !== "/login.json")
+  return { requests, api, layer }
+}
+
+export const runs = Number(process.env.FUZZ_RUNS ?? 1000)
