@@ -15,6 +15,7 @@ import type * as SqlError from "@effect/sql/SqlError"
 import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as BlobStore from "./store/Blobs.js"
 
 /**
  * A named list of SQL statements, applied once, in order, inside a transaction.
@@ -127,7 +128,7 @@ const core: Migration = {
  * @since 0.1.0
  * @category migrations
  */
-export const migrations: ReadonlyArray<Migration> = [core]
+export const migrations: ReadonlyArray<Migration> = [core, BlobStore.migration]
 
 /**
  * Applies the migrations that have not run yet, each in its own transaction.

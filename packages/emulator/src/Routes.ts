@@ -6,6 +6,7 @@
  */
 import type * as Route from "./Route.js"
 import * as AdminRoutes from "./routes/Admin.js"
+import * as BlobRoutes from "./routes/Blobs.js"
 import * as SessionRoutes from "./routes/Sessions.js"
 
 /**
@@ -14,5 +15,6 @@ import * as SessionRoutes from "./routes/Sessions.js"
  */
 export const all: ReadonlyArray<Route.Route> = [
   ...SessionRoutes.routes,
-  ...AdminRoutes.routes
+  ...AdminRoutes.routes,
+  ...BlobRoutes.routes
 ]
