@@ -35,6 +35,43 @@ export interface ClientOptions {
 }
 
 /**
+ * `client.users`: the users API, as in the official SDK.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface UsersApi {
+  /**
+   * `POST /users`, with the session token when one is held, else the auth key. Resolves to `{user}`.
+   * An `authKey` second argument is accepted for compatibility; the one given to `init` is sent.
+   */
+  readonly signup: {
+    (profile: Types.UserFields, options?: Types.CallOptions): Promise<Types.UserEnvelope>
+    (profile: Types.UserFields, authKey?: string, options?: Types.CallOptions): Promise<Types.UserEnvelope>
+  }
+  /** `PUT /users/{current user}`. Resolves to `{user}`. Needs a user session. */
+  readonly update: (changes: Types.UserFields, options?: Types.CallOptions) => Promise<Types.UserEnvelope>
+  /** `DELETE /users/{current user}`. Resolves to `""`; the session is forgotten (its user is gone). */
+  readonly delete: (options?: Types.CallOptions) => Promise<string>
+  /** `POST /users/password/reset`. Resolves to `""`. */
+  readonly resetPassword: (email: string, options?: Types.CallOptions) => Promise<string>
+  /** `GET /users/v2`. Resolves to `{limit, skip, total_entries, items}`. */
+  readonly getV2: {
+    (options?: Types.CallOptions): Promise<Types.UsersV2Page>
+    (params?: Types.UsersQuery, options?: Types.CallOptions): Promise<Types.UsersV2Page>
+  }
+  /**
+   * The deprecated V1 API. Resolves to the raw body: `{user}` for an id or a lookup, the page
+   * (`{current_page, per_page, total_entries, items: [{user}]}`) for a list.
+   */
+  readonly get: {
+    (id: number, options?: Types.CallOptions): Promise<Types.UserEnvelope>
+    (lookup: Types.UsersLookup, options?: Types.CallOptions): Promise<Types.UserEnvelope>
+    (params: Types.UsersGetParams, options?: Types.CallOptions): Promise<Types.UserEnvelope | Types.UsersV1Page>
+  }
+}
+
+/**
  * `storage.list`'s parameters, as in the official SDK.
  *
  * @since 0.1.0
@@ -108,6 +145,8 @@ export interface Client extends AsyncDisposable {
   readonly destroySession: (options?: Types.CallOptions) => Promise<undefined>
   /** Uses a session (its `token`, and `user_id` when set) obtained elsewhere. */
   readonly setSession: (session: { token: string; user_id?: number | null | undefined; id?: number | undefined }) => void
+  /** Users. */
+  readonly users: UsersApi
   /** Files. */
   readonly storage: StorageApi
   /** The config given to `init` (`config.on.sessionExpired` can be reassigned). */

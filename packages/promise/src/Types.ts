@@ -180,6 +180,66 @@ export interface UsersV2Page {
 }
 
 /**
+ * `users.get`'s answer for a list (`{full_name}`, `{tags}`, `{filter}`): items are wrapped, `{user: {...}}`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface UsersV1Page {
+  current_page: number
+  per_page: number
+  total_entries: number
+  items: Array<UserEnvelope>
+  [key: string]: unknown
+}
+
+/**
+ * A V2 search: any user field with an operator (`{id: {in: [1, 2]}}`, `{login: "x"}`,
+ * `{last_request_at: {gt: new Date()}}`), plus `limit`, `offset`, `sort_asc`, `sort_desc`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface UsersQuery {
+  limit?: number
+  offset?: number
+  sort_asc?: string
+  sort_desc?: string
+  [field: string]: unknown
+}
+
+/**
+ * A V1 lookup that answers one user (`users.get` resolves to `{user}`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type UsersLookup =
+  | { login: string }
+  | { email: string }
+  | { phone: string }
+  | { facebook_id: string | number }
+  | { twitter_id: string | number }
+  | { external: string | number }
+  | { external_user_id: string | number }
+
+/**
+ * `users.get`'s parameters (deprecated V1): a user id, a lookup (`{login}`, `{email}`, `{phone}`,
+ * `{facebook_id}`, `{twitter_id}`, `{external}`), or a list (`{full_name}`, `{tags}`, `{filter, order}`),
+ * with `page` and `per_page`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type UsersGetParams = number | {
+  page?: number
+  per_page?: number
+  filter?: { field: string; param: string; value: unknown } | ReadonlyArray<{ field: string; param: string; value: unknown }>
+  order?: { sort: "asc" | "desc"; field: string }
+  [key: string]: unknown
+}
+
+/**
  * The profile fields of `users.signup` and `users.update`.
  *
  * @since 0.1.0

@@ -27,7 +27,9 @@ export {
   /** @since 0.1.0 */
   type ListParams,
   /** @since 0.1.0 */
-  type StorageApi
+  type StorageApi,
+  /** @since 0.1.0 */
+  type UsersApi
 } from "./Client.js"
 
 export {
@@ -153,6 +155,14 @@ export const destroySession: Client["destroySession"] = ConnectyCube.destroySess
  * @category default client
  */
 export const setSession: Client["setSession"] = ConnectyCube.setSession
+
+/**
+ * The default client's `users`.
+ *
+ * @since 0.1.0
+ * @category default client
+ */
+export const users: Client["users"] = ConnectyCube.users
 
 /**
  * The default client's `storage`.

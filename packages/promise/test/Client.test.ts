@@ -334,3 +334,59 @@ describe("storage", () => {
     expect(cube.storage.privateUrl("UID")).toBe("http://cube.test/blobs/UID?token=T1")
   })
 })
+
+describe("users", () => {
+  const usersFetch = () =>
+    fakeFetch((req) => {
+      switch (route(req)) {
+        case "POST /session.json":
+          return { status: 201, body: sessionBody("T1", 81, { user: userJson(81) }) }
+        case "POST /users.json":
+          return { status: 201, body: { user: userJson(82, { login: "marvin18", user_tags: "iphone,apple" }) } }
+        case "PUT /users/81.json":
+          return { status: 200, body: { user: userJson(81, { full_name: "Mar Sim" }) } }
+        case "GET /users/v2.json":
+          return { status: 200, body: { limit: 10, skip: 0, total_entries: 1, items: [userJson(81)] } }
+        case "GET /users/by_login.json":
+          return { status: 200, body: { user: userJson(81) } }
+        case "GET /users.json":
+          return { status: 200, body: { current_page: 1, per_page: 5, total_entries: 1, items: [{ user: userJson(81) }] } }
+        default:
+          return { status: 200 }
+      }
+    })
+
+  it("signup/update → {user}; getV2 → the v2 envelope; get → the raw v1 body; delete/resetPassword → \"\"", async () => {
+    const { fetch, requests } = usersFetch()
+    await using cube = createClient({ credentials: creds, config, fetch })
+    const signedUp = await cube.users.signup({ login: "marvin18", password: "supersecurepwd", tag_list: ["iphone", "apple"] })
+    expect(signedUp).toStrictEqual({ user: userJson(82, { login: "marvin18", user_tags: "iphone,apple" }) })
+    // No session yet: signup goes with the auth key, as in the official SDK.
+    expect(requests[0]!.headers["cb-authkey"]).toBe("secret-auth-key")
+    await cube.createSession({ login: "cubeuser", password: "awesomepwd" })
+    expect(await cube.users.update({ full_name: "Mar Sim" })).toStrictEqual({ user: userJson(81, { full_name: "Mar Sim" }) })
+    expect(await cube.users.getV2({ id: { in: [81] } })).toStrictEqual({ limit: 10, skip: 0, total_entries: 1, items: [userJson(81)] })
+    expect(await cube.users.get({ login: "cubeuser" })).toStrictEqual({ user: userJson(81) })
+    const page = await cube.users.get({ page: 1, per_page: 5, filter: { field: "id", param: "in", value: [81, 82] } })
+    expect(page).toStrictEqual({ current_page: 1, per_page: 5, total_entries: 1, items: [{ user: userJson(81) }] })
+    expect(await cube.users.resetPassword("awesomeman@gmail.com")).toBe("")
+    expect(await cube.users.delete()).toBe("")
+    expect(requests.map(route).slice(1)).toEqual([
+      "POST /session.json",
+      "PUT /users/81.json",
+      "GET /users/v2.json",
+      "GET /users/by_login.json",
+      "GET /users.json",
+      "POST /users/password/reset.json",
+      "DELETE /users/81.json",
+      "DELETE /session.json"
+    ])
+  })
+
+  it("getV2 takes the signal as its only argument", async () => {
+    const { fetch } = usersFetch()
+    await using cube = createClient({ credentials: creds, config, fetch })
+    const error = await cube.users.getV2({ signal: AbortSignal.abort() }).catch((e) => e)
+    expect(error).toBeInstanceOf(Aborted)
+  })
+})

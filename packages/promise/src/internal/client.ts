@@ -1,12 +1,14 @@
 import * as CubeConfig from "@connectycube-effect/core/CubeConfig"
 import * as CoreBlob from "@connectycube-effect/core/Blob"
 import type * as CoreErrors from "@connectycube-effect/core/Errors"
+import * as Paging from "@connectycube-effect/core/Paging"
 import * as CoreSession from "@connectycube-effect/core/Session"
 import * as CoreUser from "@connectycube-effect/core/User"
 import * as Cube from "@connectycube-effect/http/Cube"
 import type * as CubeHttpClient from "@connectycube-effect/http/CubeHttpClient"
 import * as Session from "@connectycube-effect/http/Session"
 import * as Storage from "@connectycube-effect/storage/Storage"
+import * as Users from "@connectycube-effect/users/Users"
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import type * as HttpClient from "@effect/platform/HttpClient"
 import * as Cause from "effect/Cause"
@@ -24,7 +26,7 @@ import { Aborted, ClientDisposed, NotInitialized, withCompat } from "../Errors.j
 import type * as Types from "../Types.js"
 
 /** @internal */
-export type Services = Session.Session | CubeHttpClient.CubeHttpClient | CubeConfig.CubeConfig | Storage.Storage
+export type Services = Session.Session | CubeHttpClient.CubeHttpClient | CubeConfig.CubeConfig | Storage.Storage | Users.Users
 
 /** One `init`: its runtime and what the synchronous methods need without running it. */
 interface Live {
@@ -50,6 +52,8 @@ const encodeSession = Schema.encodeSync(CoreSession.Session, preserve)
 const encodeUser = Schema.encodeSync(CoreUser.User, preserve)
 const encodeBlob = Schema.encodeSync(CoreBlob.Blob, preserve)
 const encodeBlobPage = Schema.encodeSync(Storage.BlobPage, preserve)
+const encodeUsersV2 = Schema.encodeSync(Paging.PageV2(CoreUser.User), preserve)
+const encodeUsersV1 = Schema.encodeSync(Paging.PageV1("user", CoreUser.User), preserve)
 
 /** Is this the trailing `{ signal }` argument rather than a parameter object? */
 const isCallOptions = (u: unknown): u is Types.CallOptions =>
@@ -106,7 +110,7 @@ export const make = (
         handleResponse()
       }
     }
-    const cube = Storage.layer.pipe(
+    const cube = Layer.mergeAll(Storage.layer, Users.layer).pipe(
       Layer.provideMerge(Cube.layer({
         ...configOptions,
         ...(options.retry !== undefined ? { retry: options.retry } : {}),
@@ -199,6 +203,46 @@ export const make = (
     return `${base}?token=${token === undefined ? "undefined" : encodeURIComponent(token)}`
   }
 
+  const withUsers = <A, E>(f: (users: Users.Users.Service) => Effect.Effect<A, E, Services>) =>
+    Effect.flatMap(Users.Users, f)
+
+  const userEnvelope = (user: CoreUser.User): Types.UserEnvelope => ({ user: encodeUser(user) as Types.User })
+
+  const users: Client.UsersApi = {
+    signup: (profile: Types.UserFields, authKey?: string | Types.CallOptions, options?: Types.CallOptions) =>
+      run(
+        withUsers((u) => Effect.map(u.signup(profile as Users.SignupProfile), userEnvelope)),
+        typeof authKey === "object" ? authKey : options
+      ),
+    update: (changes, options) =>
+      run(withUsers((u) => Effect.map(u.update(changes as Users.ProfileChanges), userEnvelope)), options),
+    delete: (options) => run(withUsers((u) => Effect.as(u.delete(), "")), options),
+    resetPassword: (email, options) => run(withUsers((u) => Effect.as(u.resetPassword(email), "")), options),
+    getV2: (params?: Types.UsersQuery | Types.CallOptions, options?: Types.CallOptions) => {
+      const [input, opts] = params !== undefined && isCallOptions(params) ? [undefined, params] : [params, options]
+      return run(
+        withUsers((u) =>
+          Effect.map(u.getV2((input ?? {}) as Users.Query), (page) => encodeUsersV2(page) as unknown as Types.UsersV2Page)
+        ),
+        opts
+      )
+    },
+    get: (params: Types.UsersGetParams, options?: Types.CallOptions): Promise<any> =>
+      run(
+        withUsers((u) =>
+          Effect.map(
+            u.get(params as Users.LookupParams),
+            // The raw V1 body: `{user}` for an id or a lookup, the page (items `[{user}]`) for a list.
+            (result: CoreUser.User | Users.PageV1): Types.UserEnvelope | Types.UsersV1Page =>
+              result instanceof CoreUser.User
+                ? userEnvelope(result)
+                : encodeUsersV1(result) as unknown as Types.UsersV1Page
+          )
+        ),
+        options
+      )
+  }
+
   const storage: Client.StorageApi = {
     createAndUpload: (params, options) =>
       run(
@@ -283,6 +327,7 @@ export const make = (
       const live = s.live
       live.barrier = live.barrier.then(() => live.runtime.runPromise(set)).catch(() => undefined)
     },
+    users,
     storage,
     get config() {
       return state._tag === "Live" ? state.live.config : {}
