@@ -1,0 +1,97 @@
+/**
+ * 1. Call overhead: `users.getV2` through the Effect SDK (undici and fetch transports), the promise adapter,
+ * the official `connectycube` SDK and a raw `fetch` with a hand-built URL — same emulator process, same
+ * data, interleaved rounds in one run. Ratios are against raw fetch.
+ */
+import ConnectyCubePromise, { createClient } from "@connectycube-effect/promise"
+import { Cube } from "@connectycube-effect/http"
+import { Users } from "@connectycube-effect/users"
+import { FetchHttpClient } from "@effect/platform"
+import { NodeHttpClient } from "@effect/platform-node"
+import { Effect, Layer, ManagedRuntime } from "effect"
+import { createRequire } from "node:module"
+import * as Path from "node:path"
+import { APP, appToken, fmt, median, ratio, type Row, seedDb, startEmulatorProcess, tmpDir } from "./lib.js"
+
+const require = createRequire(import.meta.url)
+
+export const run = async (options: { calls?: number; rounds?: number } = {}): Promise<Array<Row>> => {
+  const calls = options.calls ?? 1000
+  const rounds = options.rounds ?? 5
+  const db = Path.join(tmpDir("overhead"), "cube.sqlite")
+  await seedDb(db, 200)
+  const server = await startEmulatorProcess(db)
+  try {
+    const url = server.url
+    const token = await appToken(url)
+    const query = "login=bench42"
+
+    const effectRuntime = (transport: Layer.Layer<any>) =>
+      ManagedRuntime.make(
+        Users.layer.pipe(Layer.provideMerge(Cube.layer({ ...APP, apiUrl: url })), Layer.provide(transport))
+      )
+    const undiciRt = effectRuntime(NodeHttpClient.layerUndici)
+    const fetchRt = effectRuntime(FetchHttpClient.layer)
+    const loop = (rt: ManagedRuntime.ManagedRuntime<Users.Users | any, any>) => (n: number) =>
+      rt.runPromise(Effect.flatMap(Users.Users, (users) =>
+        Effect.repeatN(users.getV2({ login: "bench42" }), n - 1)))
+
+    const adapter = createClient({ credentials: APP, config: { endpoints: { api_url: url } } })
+    void ConnectyCubePromise
+    const official = require("connectycube").default
+    official.init(APP, { endpoints: { api_url: url }, debug: { mode: 0 } })
+
+    // warm up every client (sessions, connections, JIT)
+    await loop(undiciRt)(50)
+    await loop(fetchRt)(50)
+    await adapter.createSession()
+    await official.createSession()
+    for (let i = 0; i < 50; i++) {
+      await adapter.users.getV2({ login: "bench42" })
+      await official.users.getV2({ login: "bench42" })
+      await (await fetch(`${url}/users/v2.json?${query}`, { headers: { "CB-Token": token } })).json()
+    }
+
+    const clients: Record<string, (n: number) => Promise<unknown>> = {
+      "raw fetch": async (n) => {
+        for (let i = 0; i < n; i++) {
+          await (await fetch(`${url}/users/v2.json?${query}`, { headers: { "CB-Token": token } })).json()
+        }
+      },
+      "Effect API (undici)": loop(undiciRt),
+      "Effect API (fetch)": loop(fetchRt),
+      "promise adapter": async (n) => {
+        for (let i = 0; i < n; i++) await adapter.users.getV2({ login: "bench42" })
+      },
+      "official connectycube 6.1.2": async (n) => {
+        for (let i = 0; i < n; i++) await official.users.getV2({ login: "bench42" })
+      }
+    }
+    const samples: Record<string, Array<number>> = Object.fromEntries(Object.keys(clients).map((k) => [k, []]))
+    for (let r = 0; r < rounds; r++) {
+      for (const [name, fn] of Object.entries(clients)) {
+        const start = performance.now()
+        await fn(calls)
+        samples[name]!.push((performance.now() - start) / calls)
+      }
+    }
+    await undiciRt.dispose()
+    await fetchRt.dispose()
+    await adapter.dispose()
+    const base = median(samples["raw fetch"]!)
+    const officialMs = median(samples["official connectycube 6.1.2"]!)
+    return Object.entries(samples).map(([name, xs]) => ({
+      figure: `getV2 per call: ${name}`,
+      value: `${fmt(median(xs) * 1000, 0)} µs`,
+      baseline: `raw fetch ${fmt(base * 1000, 0)} µs`,
+      ratio: ratio(median(xs), base),
+      goal: name === "Effect API (undici)"
+        ? `≤ 1.10x fetch; ≤ official (${ratio(officialMs, base)})`
+        : name === "promise adapter"
+        ? `≤ official (${ratio(officialMs, base)})`
+        : ""
+    }))
+  } finally {
+    await server.close()
+  }
+}
