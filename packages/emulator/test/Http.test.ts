@@ -1,0 +1,102 @@
+import { assert, describe, it } from "@effect/vitest"
+import * as Either from "effect/Either"
+import * as Http from "../src/Http.js"
+import { redactQuery } from "../src/RequestLog.js"
+import * as Signature from "../src/Signature.js"
+
+describe("Http.parseQuery", () => {
+  it("nests bracket keys and repeated [] entries", () => {
+    assert.deepStrictEqual(Http.parseQuery("id[in][]=1&id[in][]=2&limit=10"), { id: { in: ["1", "2"] }, limit: "10" })
+    assert.deepStrictEqual(Http.parseQuery("user[login]=john&user[password]=p"), { user: { login: "john", password: "p" } })
+  })
+
+  it("decodes %20, + and lower-case escapes", () => {
+    assert.deepStrictEqual(Http.parseQuery("filter[]=number%20id%20in%2051941%2c51946"), {
+      filter: ["number id in 51941,51946"]
+    })
+    assert.deepStrictEqual(Http.parseQuery("order=asc+string+login"), { order: "asc string login" })
+    assert.deepStrictEqual(Http.parseQuery("full_name[start_with]=Awes%20ome%2B%26"), { full_name: { start_with: "Awes ome+&" } })
+  })
+
+  it("keeps a comma list as one value; Http.list reads both forms", () => {
+    const q = Http.parseQuery("id[in]=1,2")
+    assert.deepStrictEqual(q, { id: { in: "1,2" } })
+    assert.deepStrictEqual(Http.list((q.id as any).in), ["1", "2"])
+    assert.deepStrictEqual(Http.list(["1", "2"]), ["1", "2"])
+    assert.deepStrictEqual(Http.list(undefined), [])
+  })
+
+  it("drops prototype keys and survives a stray %", () => {
+    const q = Http.parseQuery("__proto__[x]=1&a[constructor]=2&b=%zz")
+    assert.deepStrictEqual(q, { b: "%zz" })
+    assert.strictEqual(({} as any).x, undefined)
+  })
+})
+
+describe("Http.parseBody", () => {
+  it("expands the flat Firebase keys the official SDK sends in JSON", () => {
+    const body = Either.getOrThrow(Http.parseBody(
+      "application/json;charset=utf-8",
+      Buffer.from(JSON.stringify({ provider: "firebase_phone", "firebase_phone[project_id]": "p", "firebase_phone[access_token]": "t" }))
+    ))
+    assert.deepStrictEqual(body, { provider: "firebase_phone", firebase_phone: { project_id: "p", access_token: "t" } })
+  })
+
+  it("reads form bodies with bracket keys", () => {
+    const body = Either.getOrThrow(Http.parseBody(
+      "application/x-www-form-urlencoded; charset=UTF-8",
+      Buffer.from("application_id=1&auth_key=k&user%5Blogin%5D=john&user[password]=a+b")
+    ))
+    assert.deepStrictEqual(body, { application_id: "1", auth_key: "k", user: { login: "john", password: "a b" } })
+  })
+
+  it("refuses malformed JSON (400), non-objects (422) and other media types (415)", () => {
+    const status = (ct: string, text: string) =>
+      Either.match(Http.parseBody(ct, Buffer.from(text)), { onLeft: (e) => e.status, onRight: () => 200 })
+    assert.strictEqual(status("application/json", "{\"a\":"), 400)
+    assert.strictEqual(status("application/json", "[1,2]"), 422)
+    assert.strictEqual(status("application/xml", "<a/>"), 415)
+    assert.strictEqual(status("application/json", ""), 200)
+  })
+})
+
+describe("formatting", () => {
+  it("formats CB-Token-ExpirationDate and entity timestamps", () => {
+    const ms = Date.UTC(2023, 7, 25, 13, 29, 29, 123)
+    assert.strictEqual(Http.formatExpiration(ms), "2023-08-25 13:29:29 UTC")
+    assert.strictEqual(Http.isoSeconds(ms), "2023-08-25T13:29:29Z")
+    assert.strictEqual(Http.isoMillis(ms), "2023-08-25T13:29:29.123Z")
+  })
+
+  it("redacts secret query values", () => {
+    assert.strictEqual(redactQuery("token=ABC&size=1"), "token=[REDACTED]&size=1")
+    assert.strictEqual(redactQuery("auth_key=k&user%5Bpassword%5D=p"), "auth_key=[REDACTED]&user%5Bpassword%5D=[REDACTED]")
+  })
+})
+
+describe("Signature", () => {
+  // Vectors from official-sdk.md §3.2 (computed with the real 3.35.3 SDK).
+  const base = { application_id: 123, auth_key: "AUTHKEY-abc", nonce: 4242, timestamp: 1700000000 }
+  it("matches the 3.x SDK", () => {
+    assert.strictEqual(Signature.sign(base, "SECRET-xyz"), "665a6b7ef39a581a558875680b394048b28ae869")
+    assert.strictEqual(
+      Signature.sign({ ...base, user: { login: "cubeuser", password: "awesomepwd" } }, "SECRET-xyz"),
+      "e87b6dc972b9dff660af4f895983ec02cdf43591"
+    )
+    assert.strictEqual(
+      Signature.sign({ ...base, user: { guest: "1", full_name: "Awesome Smith" } }, "SECRET-xyz"),
+      "a9b633eb74bc6129801b340fdd309d0562debbb3"
+    )
+    assert.strictEqual(
+      Signature.sign({ ...base, provider: "facebook", keys: { token: "FB-TOKEN" } }, "SECRET-xyz"),
+      "8b9292f5c76ff3a8e97bc0f7e923feffe7987959"
+    )
+  })
+
+  it("matches the rest-api.md vector and verifies", () => {
+    const params = { application_id: 1, auth_key: "29WfrNWdvkhmX6V", nonce: 4242, timestamp: 1544010993 }
+    assert.strictEqual(Signature.sign(params, "AbCdEfGhIjKlMnO"), "10dad814ffb3b5cba4249a846ef69fcaa5e980fb")
+    assert.isTrue(Signature.verify({ ...params, signature: "x" }, "AbCdEfGhIjKlMnO", "10dad814ffb3b5cba4249a846ef69fcaa5e980fb"))
+    assert.isFalse(Signature.verify(params, "AbCdEfGhIjKlMnO", "00dad814ffb3b5cba4249a846ef69fcaa5e980fb"))
+  })
+})
