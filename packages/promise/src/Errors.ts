@@ -41,7 +41,8 @@ export {
 /**
  * The official SDK's error shape: `code` is the HTTP status (a number), or a string for failures without
  * one (`"ECONNREFUSED"`, `"ETIMEDOUT"`, `"ABORT_ERR"`, …); `info` is the parsed JSON body of the answer, or
- * `" "` (a single space, as the official SDK sends) when there was no JSON body.
+ * `" "` (a single space, as the official SDK sends) when there was no JSON body. Input the SDK refuses before
+ * sending (`InvalidInput`) has code 422 and `info` `{errors: {<field>: [<reason>]}}`, as the server would answer.
  *
  * @since 0.1.0
  * @category models
@@ -186,8 +187,9 @@ export const compat = (error: CoreErrors.CubeError): Compat => {
     case "DecodeError":
       return { code: error.status ?? "ERR_DECODE", info: NO_BODY }
     case "InvalidInput":
-      // Shaped like the server's 422 body, so code that prints `info.errors` shows why.
-      return { code: "ERR_INVALID_INPUT", info: { errors: { [error.field === "" ? "base" : error.field]: [error.reason] } } }
+      // Nothing was sent, but the server would have refused it the same way: 422 with a field → messages body
+      // (the emulator shares these validations), so `e.code === 422` checks keep working.
+      return { code: 422, info: { errors: { [error.field === "" ? "base" : error.field]: [error.reason] } } }
     default:
       return { code: error.status, info: jsonInfo(error.body) }
   }

@@ -122,7 +122,13 @@ export const make = (
       : Layer.effectDiscard(Effect.flatMap(Session.Session, (session) => session.setSession({ token }))).pipe(
         Layer.provideMerge(cube)
       )
-    const runtime = ManagedRuntime.make(seeded.pipe(Layer.provide(transport)))
+    const withTransport: Layer.Layer<Services, CoreErrors.CubeError> = seeded.pipe(Layer.provide(transport))
+    // A caller's fetch is also in every call's context, for code that reads `FetchHttpClient.Fetch` at request time.
+    const runtime = ManagedRuntime.make(
+      options.fetch === undefined
+        ? withTransport
+        : withTransport.pipe(Layer.provideMerge(Layer.succeed(FetchHttpClient.Fetch, options.fetch)))
+    )
     const live: Live = {
       runtime,
       built: undefined,
