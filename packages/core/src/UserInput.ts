@@ -105,7 +105,7 @@ export const toInvalidInput = (error: ParseResult.ParseError, prefix?: string): 
 }
 
 /**
- * The issues grouped as the server's 422 body wants them: `{ login: ["is too short …"], base: [...] }`
+ * The issues grouped as the server's 422 body wants them: `{ login: ["is too short …"], "tag_list.1": [...] }`
  * (issues about no single field go under `base`).
  *
  * @since 0.1.0
@@ -113,10 +113,7 @@ export const toInvalidInput = (error: ParseResult.ParseError, prefix?: string): 
  */
 export const toFieldErrors = (list: ReadonlyArray<Issue>): Record<string, Array<string>> => {
   const out: Record<string, Array<string>> = {}
-  for (const { field, reason } of list) {
-    const key = field === "" ? "base" : field.split(".")[0]!
-    ;(out[key] ??= []).push(reason)
-  }
+  for (const { field, reason } of list) (out[field === "" ? "base" : field] ??= []).push(reason)
   return out
 }
 
@@ -252,6 +249,17 @@ export const ExternalId = Schema.Union(
   Text.pipe(Schema.nonEmptyString({ message: () => "cannot be blank" }))
 ).annotations({ message: () => "must be a positive integer or a non-empty string" })
 
+/**
+ * `external_user_id` (deprecated): an integer, also accepted as its decimal string.
+ *
+ * @since 0.1.0
+ * @category fields
+ */
+export const ExternalUserId = Schema.Union(
+  PositiveId,
+  Text.pipe(Schema.pattern(/^[1-9]\d{0,14}$/, { message: () => "must be a positive integer" }))
+).annotations({ message: () => "must be a positive integer" })
+
 // ---------------------------------------------------------------------------
 // Signup and update
 // ---------------------------------------------------------------------------
@@ -264,7 +272,7 @@ const profileFields = {
   website: Schema.optional(Website),
   tag_list: Schema.optional(TagList),
   custom_data: Schema.optional(Text),
-  external_user_id: Schema.optional(ExternalId),
+  external_user_id: Schema.optional(ExternalUserId),
   external_id: Schema.optional(ExternalId),
   facebook_id: Schema.optional(ExternalId),
   twitter_id: Schema.optional(ExternalId),
@@ -330,7 +338,7 @@ export const Update = Schema.Struct({
   website: nullable(Website),
   tag_list: nullable(TagList),
   custom_data: nullable(Text),
-  external_user_id: nullable(ExternalId),
+  external_user_id: nullable(ExternalUserId),
   external_id: nullable(ExternalId),
   facebook_id: nullable(ExternalId),
   twitter_id: nullable(ExternalId),

@@ -16,6 +16,7 @@ import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as BlobStore from "./store/Blobs.js"
+import * as UsersSearch from "./store/UsersSearch.js"
 
 /**
  * A named list of SQL statements, applied once, in order, inside a transaction.
@@ -128,7 +129,7 @@ const core: Migration = {
  * @since 0.1.0
  * @category migrations
  */
-export const migrations: ReadonlyArray<Migration> = [core, BlobStore.migration]
+export const migrations: ReadonlyArray<Migration> = [core, BlobStore.migration, UsersSearch.migration]
 
 /**
  * Applies the migrations that have not run yet, each in its own transaction.

@@ -8,6 +8,7 @@ import type * as Route from "./Route.js"
 import * as AdminRoutes from "./routes/Admin.js"
 import * as BlobRoutes from "./routes/Blobs.js"
 import * as SessionRoutes from "./routes/Sessions.js"
+import * as UserRoutes from "./routes/Users.js"
 
 /**
  * @since 0.1.0
@@ -16,5 +17,6 @@ import * as SessionRoutes from "./routes/Sessions.js"
 export const all: ReadonlyArray<Route.Route> = [
   ...SessionRoutes.routes,
   ...AdminRoutes.routes,
-  ...BlobRoutes.routes
+  ...BlobRoutes.routes,
+  ...UserRoutes.routes
 ]

@@ -1,0 +1,341 @@
+/**
+ * Users search: the SQL behind `GET /users/v2` (a decoded `UsersQuery`) and the deprecated V1 list,
+ * lookups and tag search, plus the indexes that keep a page of a 100k-user table in milliseconds.
+ *
+ * Every query is one `WHERE` built from whitelisted column names and bound parameters, run twice: a
+ * `COUNT(*)` for `total_entries` and the page (`ORDER BY <sort>, id LIMIT ? OFFSET ?`, `id` breaking
+ * ties so pages never overlap or skip).
+ *
+ * Dates are compared at the precision the API shows them (whole seconds): `created_at[gt]=…T09:21:41Z`
+ * matches what a client reads as later than 09:21:41, even though rows keep milliseconds. The bounds are
+ * turned into millisecond ranges, so the date indexes still apply.
+ *
+ * @since 0.1.0
+ */
+import type { UsersQuery } from "@connectycube-effect/core"
+import * as SqlClient from "@effect/sql/SqlClient"
+import type * as SqlError from "@effect/sql/SqlError"
+import * as Effect from "effect/Effect"
+import type { Migration } from "../Db.js"
+import type { UserRow } from "./Users.js"
+
+/**
+ * Indexes for search: tag lookups ordered by user id (covering), users of an app by id, and a
+ * case-insensitive full name index for `start_with`.
+ *
+ * @since 0.1.0
+ * @category migrations
+ */
+export const migration: Migration = {
+  name: "0003_users_search",
+  statements: [
+    `CREATE INDEX user_tags_app_tag_user ON user_tags (app_id, tag, user_id)`,
+    `CREATE INDEX users_app_id ON users (app_id, id)`,
+    `CREATE INDEX users_full_name_nocase ON users (app_id, full_name COLLATE NOCASE)`
+  ]
+}
+
+/** One SQL condition with its parameters. */
+interface Condition {
+  readonly sql: string
+  readonly params: ReadonlyArray<unknown>
+}
+
+const placeholders = (n: number) => Array.from({ length: n }, () => "?").join(", ")
+
+/** Columns compared case-insensitively (declared `COLLATE NOCASE`). */
+const NOCASE: ReadonlySet<string> = new Set(["login", "email"])
+
+/** The largest code point: `prefix || U+10FFFF` bounds every string that starts with `prefix`. */
+const MAX_CHAR = String.fromCodePoint(0x10ffff)
+
+const second = (date: Date) => Math.floor(date.getTime() / 1000) * 1000
+
+const tagCondition = (tags: ReadonlyArray<string>, negate: boolean): Condition => ({
+  sql: `${negate ? "NOT " : ""}EXISTS (SELECT 1 FROM user_tags t WHERE t.app_id = u.app_id AND t.user_id = u.id AND t.tag IN (${
+    placeholders(tags.length)
+  }))`,
+  params: tags
+})
+
+const dateConditions = (column: string, op: string, date: Date): Condition => {
+  const s = second(date)
+  switch (op) {
+    case "gt":
+      return { sql: `u.${column} >= ?`, params: [s + 1000] }
+    case "gte":
+      return { sql: `u.${column} >= ?`, params: [s] }
+    case "lt":
+      return { sql: `u.${column} < ?`, params: [s] }
+    case "lte":
+      return { sql: `u.${column} < ?`, params: [s + 1000] }
+    default:
+      return { sql: `u.${column} >= ? AND u.${column} < ?`, params: [s, s + 1000] }
+  }
+}
+
+const startWith = (column: string, prefix: string): Condition => {
+  const collate = NOCASE.has(column) ? "" : " COLLATE NOCASE"
+  return { sql: `u.${column}${collate} >= ? AND u.${column}${collate} < ?`, params: [prefix, prefix + MAX_CHAR] }
+}
+
+const fieldConditions = (column: string, filter: unknown): Array<Condition> => {
+  if (column === "user_tags") {
+    if (typeof filter === "string") return [tagCondition([filter], false)]
+    const ops = filter as { eq?: string; in?: ReadonlyArray<string>; nin?: ReadonlyArray<string> }
+    const out: Array<Condition> = []
+    if (ops.eq !== undefined) out.push(tagCondition([ops.eq], false))
+    if (ops.in !== undefined) out.push(tagCondition(ops.in, false))
+    if (ops.nin !== undefined) out.push(tagCondition(ops.nin, true))
+    return out
+  }
+  if (filter instanceof Date) return [dateConditions(column, "eq", filter)]
+  if (typeof filter !== "object" || filter === null) return [{ sql: `u.${column} = ?`, params: [filter] }]
+  const out: Array<Condition> = []
+  for (const [op, value] of Object.entries(filter as Record<string, unknown>)) {
+    if (value === undefined) continue
+    if (value instanceof Date) out.push(dateConditions(column, op, value))
+    else if (op === "eq") out.push({ sql: `u.${column} = ?`, params: [value] })
+    else if (op === "in") {
+      const list = value as ReadonlyArray<unknown>
+      out.push({ sql: `u.${column} IN (${placeholders(list.length)})`, params: list })
+    } else if (op === "nin") {
+      const list = value as ReadonlyArray<unknown>
+      out.push({ sql: `(u.${column} IS NULL OR u.${column} NOT IN (${placeholders(list.length)}))`, params: list })
+    } else if (op === "start_with") out.push(startWith(column, value as string))
+  }
+  return out
+}
+
+const FILTER_COLUMNS = [
+  "id",
+  "login",
+  "email",
+  "full_name",
+  "phone",
+  "external_id",
+  "facebook_id",
+  "twitter_id",
+  "user_tags",
+  "last_request_at",
+  "created_at",
+  "updated_at"
+] as const
+
+/**
+ * A page of users and how many match in all.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Page {
+  readonly rows: ReadonlyArray<UserRow>
+  readonly total: number
+}
+
+const run = (
+  appId: number,
+  conditions: ReadonlyArray<Condition>,
+  order: string,
+  limit: number,
+  offset: number
+): Effect.Effect<Page, SqlError.SqlError, SqlClient.SqlClient> =>
+  Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    const all: ReadonlyArray<Condition> = [{ sql: "u.app_id = ?", params: [appId] }, ...conditions]
+    const where = all.map((c) => `(${c.sql})`).join(" AND ")
+    const params = all.flatMap((c) => c.params)
+    const counted = yield* sql.unsafe<{ n: number }>(`SELECT COUNT(*) AS n FROM users u WHERE ${where}`, params)
+    const total = counted[0]?.n ?? 0
+    if (total === 0 || offset >= total) return { rows: [], total }
+    const rows = yield* sql.unsafe<UserRow>(
+      `SELECT u.* FROM users u WHERE ${where} ORDER BY ${order} LIMIT ? OFFSET ?`,
+      [...params, limit, offset]
+    )
+    return { rows, total }
+  })
+
+const orderBy = (field: string | undefined, direction: "ASC" | "DESC") =>
+  field === undefined || field === "id" ? `u.id ${direction}` : `u.${field} ${direction}, u.id ${direction}`
+
+/**
+ * `GET /users/v2`: the page of a decoded query. `start_with` forces the limit to 5 (as the server does).
+ *
+ * @since 0.1.0
+ * @category queries
+ */
+export const searchV2 = (
+  appId: number,
+  query: UsersQuery.UsersQuery
+): Effect.Effect<Page & { readonly limit: number; readonly skip: number }, SqlError.SqlError, SqlClient.SqlClient> => {
+  const conditions = FILTER_COLUMNS.flatMap((column) =>
+    query[column] === undefined ? [] : fieldConditions(column, query[column])
+  )
+  const startsWith = FILTER_COLUMNS.some((column) => {
+    const f = query[column]
+    return f !== null && typeof f === "object" && !(f instanceof Date) && "start_with" in f && f.start_with !== undefined
+  })
+  const limit = startsWith ? 5 : query.limit ?? 100
+  const skip = query.offset ?? 0
+  const sortField = query.sort_desc ?? query.sort_asc
+  const direction = query.sort_desc !== undefined ? "DESC" : "ASC"
+  const tags = onlyTags(query)
+  const page = tags !== undefined && (sortField === undefined || sortField === "id")
+    ? byTagIndex(appId, tags, direction, limit, skip)
+    : run(appId, conditions, orderBy(sortField, direction), limit, skip)
+  return Effect.map(page, (p) => ({ ...p, limit, skip }))
+}
+
+/** The tags of a query whose only filter is `user_tags` with `eq` or `in` (the common "everyone tagged X"). */
+const onlyTags = (query: UsersQuery.UsersQuery): ReadonlyArray<string> | undefined => {
+  if (FILTER_COLUMNS.some((column) => column !== "user_tags" && query[column] !== undefined)) return undefined
+  const f = query.user_tags
+  if (f === undefined) return undefined
+  if (typeof f === "string") return [f]
+  if (f.nin !== undefined || (f.eq !== undefined && f.in !== undefined)) return undefined
+  return f.eq !== undefined ? [f.eq] : f.in
+}
+
+/**
+ * The tag search straight from the `(app_id, tag, user_id)` index: counting and skipping `offset` entries
+ * never touches the users table, so a deep page of a 100k-user tag costs what its 100 rows cost.
+ */
+const byTagIndex = (
+  appId: number,
+  tags: ReadonlyArray<string>,
+  direction: "ASC" | "DESC",
+  limit: number,
+  offset: number
+): Effect.Effect<Page, SqlError.SqlError, SqlClient.SqlClient> =>
+  Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    const where = `app_id = ? AND tag IN (${placeholders(tags.length)})`
+    const params = [appId, ...tags]
+    const distinct = tags.length > 1 ? "DISTINCT " : ""
+    const counted = yield* sql.unsafe<{ n: number }>(`SELECT COUNT(${distinct}user_id) AS n FROM user_tags WHERE ${where}`, params)
+    const total = counted[0]?.n ?? 0
+    if (total === 0 || offset >= total) return { rows: [], total }
+    const ids = yield* sql.unsafe<{ id: number }>(
+      `SELECT ${distinct}user_id AS id FROM user_tags WHERE ${where} ORDER BY user_id ${direction} LIMIT ? OFFSET ?`,
+      [...params, limit, offset]
+    )
+    if (ids.length === 0) return { rows: [], total }
+    const rows = yield* sql.unsafe<UserRow>(
+      `SELECT * FROM users WHERE id IN (${placeholders(ids.length)}) ORDER BY id ${direction}`,
+      ids.map((r) => r.id)
+    )
+    return { rows, total }
+  })
+
+// ---------------------------------------------------------------------------
+// V1
+// ---------------------------------------------------------------------------
+
+const V1_OPERATORS: Record<string, string> = { gt: ">", lt: "<", ge: ">=", le: "<=", eq: "=", ne: "<>" }
+
+const V1_DATE_OPERATORS: Record<string, string> = { gt: "gt", lt: "lt", ge: "gte", le: "lte", eq: "eq" }
+
+const v1Condition = (filter: UsersQuery.ParsedFilterV1): Condition => {
+  const { field, op, values } = filter
+  if (field === "user_tags" && (op === "eq" || op === "in" || op === "ne")) {
+    return tagCondition(values.map(String), op === "ne")
+  }
+  if (filter.type === "date") {
+    const dates = values as ReadonlyArray<Date>
+    if (op === "between") {
+      return { sql: `u.${field} >= ? AND u.${field} < ?`, params: [second(dates[0]!), second(dates[1]!) + 1000] }
+    }
+    if (op === "in") {
+      const parts = dates.map((d) => dateConditions(field, "eq", d))
+      return { sql: parts.map((p) => `(${p.sql})`).join(" OR "), params: parts.flatMap((p) => p.params) }
+    }
+    if (op === "ne") {
+      const eq = dateConditions(field, "eq", dates[0]!)
+      return { sql: `u.${field} IS NULL OR NOT (${eq.sql})`, params: eq.params }
+    }
+    return dateConditions(field, V1_DATE_OPERATORS[op]!, dates[0]!)
+  }
+  if (op === "between") return { sql: `u.${field} BETWEEN ? AND ?`, params: [values[0], values[1]] }
+  if (op === "in") return { sql: `u.${field} IN (${placeholders(values.length)})`, params: values }
+  if (op === "ne") return { sql: `u.${field} IS NULL OR u.${field} <> ?`, params: [values[0]] }
+  return { sql: `u.${field} ${V1_OPERATORS[op]!} ?`, params: [values[0]] }
+}
+
+/**
+ * `GET /users` (V1): `filter[]` conditions (all must hold), `order`, `page`/`per_page`.
+ *
+ * @since 0.1.0
+ * @category queries
+ */
+export const listV1 = (
+  appId: number,
+  options: {
+    readonly filters: ReadonlyArray<UsersQuery.ParsedFilterV1>
+    readonly order?: { readonly sort: "asc" | "desc"; readonly field: string } | undefined
+    readonly page: number
+    readonly perPage: number
+  }
+): Effect.Effect<Page, SqlError.SqlError, SqlClient.SqlClient> =>
+  run(
+    appId,
+    options.filters.map(v1Condition),
+    options.order === undefined
+      ? "u.id ASC"
+      : orderBy(options.order.field, options.order.sort === "desc" ? "DESC" : "ASC"),
+    options.perPage,
+    (options.page - 1) * options.perPage
+  )
+
+/**
+ * `GET /users/by_tags`: users with any of the tags, by id.
+ *
+ * @since 0.1.0
+ * @category queries
+ */
+export const byTags = (
+  appId: number,
+  tags: ReadonlyArray<string>,
+  page: number,
+  perPage: number
+): Effect.Effect<Page, SqlError.SqlError, SqlClient.SqlClient> =>
+  run(appId, [tagCondition(tags, false)], "u.id ASC", perPage, (page - 1) * perPage)
+
+/**
+ * `GET /users/by_full_name`: users whose full name contains the text (case-insensitive), by id.
+ *
+ * @since 0.1.0
+ * @category queries
+ */
+export const byFullName = (
+  appId: number,
+  text: string,
+  page: number,
+  perPage: number
+): Effect.Effect<Page, SqlError.SqlError, SqlClient.SqlClient> =>
+  run(
+    appId,
+    [{ sql: "u.full_name LIKE ? ESCAPE '\\'", params: [`%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`] }],
+    "u.id ASC",
+    perPage,
+    (page - 1) * perPage
+  )
+
+/**
+ * The user of an external id: `external_user_id` (the deprecated integer) or `external_id`.
+ *
+ * @since 0.1.0
+ * @category queries
+ */
+export const byExternalId = (
+  appId: number,
+  id: string
+): Effect.Effect<UserRow | undefined, SqlError.SqlError, SqlClient.SqlClient> =>
+  Effect.flatMap(SqlClient.SqlClient, (sql) => {
+    const numeric = /^\d{1,15}$/.test(id) ? Number(id) : null
+    return Effect.map(
+      sql<UserRow>`SELECT * FROM users WHERE app_id = ${appId}
+        AND (external_user_id = ${numeric} OR external_id = ${id})
+        ORDER BY external_user_id IS NULL, id LIMIT 1`,
+      (rows) => rows[0]
+    )
+  })
