@@ -15,6 +15,7 @@
  */
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import type * as SqlClient from "@effect/sql/SqlClient"
+import * as EffectClock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
@@ -197,7 +198,9 @@ export const make = (options: Options = {}): Effect.Effect<Service, EmulatorErro
     )
     // Runs before the server's own close: idle keep-alive sockets would otherwise hold the shutdown.
     yield* Effect.addFinalizer(() => Effect.sync(() => nodeServer.closeAllConnections()))
-    yield* provide(server.serve(app))
+    // The server keeps the real clock even when started from a test with a TestClock (fault delays
+    // sleep in real time); the emulator clock is separate and moved explicitly.
+    yield* provide(server.serve(app)).pipe(Effect.withClock(EffectClock.make()))
     const port = server.address._tag === "TcpAddress" ? server.address.port : 0
     const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`
 

@@ -201,8 +201,13 @@ describe("POST /session", () => {
         }
       })
       yield* Effect.acquireRelease(
-        Effect.async<void>((resume) => cidp.listen(0, "127.0.0.1", () => resume(Effect.void))),
-        () => Effect.async<void>((resume) => cidp.close(() => resume(Effect.void)))
+        Effect.async<void>((resume) => {
+          cidp.listen(0, "127.0.0.1", () => resume(Effect.void))
+        }),
+        () =>
+          Effect.async<void>((resume) => {
+            cidp.close(() => resume(Effect.void))
+          })
       )
       const port = (cidp.address() as { port: number }).port
       const { call } = yield* emulator({ cidpUrl: `http://127.0.0.1:${port}/verify` })

@@ -17,7 +17,7 @@ export interface Reply {
 export interface CallOptions {
   readonly body?: unknown
   /** Sent as-is (for malformed bodies, form bodies). */
-  readonly rawBody?: string | Uint8Array
+  readonly rawBody?: string
   readonly token?: string
   readonly headers?: Record<string, string>
 }
@@ -27,10 +27,11 @@ export const call = (base: string, method: string, path: string, options: CallOp
     const headers: Record<string, string> = { ...options.headers }
     if (options.body !== undefined) headers["content-type"] ??= "application/json;charset=utf-8"
     if (options.token !== undefined) headers["CB-Token"] = options.token
+    const payload = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body))
     const res = await fetch(`${base}${path}`, {
       method,
       headers,
-      body: options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
+      ...(payload === undefined ? {} : { body: payload }),
       signal: AbortSignal.any([signal, AbortSignal.timeout(10_000)])
     })
     const text = await res.text()
