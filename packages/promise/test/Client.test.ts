@@ -108,6 +108,15 @@ describe("errors: tagged, and the official {code, info}", () => {
     expect({ code: error.code, info: error.info }).toEqual({ code: 500, info: " " })
   })
 
+  it("config.timeout (ms) bounds a call: Timeout with code ETIMEDOUT", async () => {
+    const { fetch, requests } = fakeFetch((req) => hang(req.signal))
+    await using cube = createClient({ credentials: creds, config: { ...config, timeout: 50 }, fetch })
+    const error = await cube.createSession().catch((e) => e)
+    expect(error._tag).toBe("Timeout")
+    expect({ code: error.code, info: error.info }).toEqual({ code: "ETIMEDOUT", info: " " })
+    expect(requests[0]!.signal?.aborted).toBe(true)
+  })
+
   it("invalid input is refused before sending, with a 422-like info", async () => {
     const { fetch, requests } = fakeFetch(() => ({ status: 500 }))
     await using cube = createClient({ credentials: creds, config, fetch })

@@ -343,13 +343,16 @@ export const make = (
       state = { _tag: "Disposed" }
       return s._tag === "Live" ? shutdown(s.live) : Promise.resolve()
     },
-    [Symbol.asyncDispose]: () => client.dispose()
-  }
+  } as Omit<Client.Client, typeof Symbol.asyncDispose> as Client.Client
+  // Where the runtime has no `Symbol.asyncDispose` yet, under the key TypeScript's `await using` helper falls back to.
+  Object.defineProperty(client, asyncDisposeKey, { value: () => client.dispose(), enumerable: false })
 
   // `createClient({ credentials })` is ready to use at once, like `createClient()` + `init`.
   if (options.credentials !== undefined) init(options.credentials, options.config)
   return client
 }
+
+const asyncDisposeKey: symbol = (Symbol as { asyncDispose?: symbol }).asyncDispose ?? Symbol.for("Symbol.asyncDispose")
 
 /** The reason the client aborts its own calls with, to tell "disposed" from "the caller aborted". */
 const disposedMarker: unique symbol = Symbol.for("@connectycube-effect/promise/disposed")
