@@ -3,9 +3,10 @@
  * the baseline. The emulator runs in a child process (bytes on disk), so only the client's memory is
  * measured. Every 20 ms during the upload a GC runs and the heap (V8) and array buffers (where the
  * `Uint8Array` chunks live) are sampled; the figure is the peak growth over the level measured, after a GC,
- * before the upload: what the upload keeps alive at its worst.
+ * before the upload: what the upload keeps alive at its worst. Ratios are against the 1 MB upload's growth,
+ * floored at 1 MB (the growth of a small upload is within the noise).
  *
- * Run: `pnpm bench` (all benches) or `npx tsx test/bench/upload.bench.ts`.
+ * Run: `pnpm bench upload` (rows in the results table) or `npx tsx test/bench/upload.bench.ts` (a table per client).
  */
 import { Cube, Session } from "@connectycube-effect/http"
 import { Storage } from "@connectycube-effect/storage"
@@ -19,6 +20,7 @@ import * as Path from "node:path"
 import * as Url from "node:url"
 import * as V8 from "node:v8"
 import * as Vm from "node:vm"
+import type { Row } from "./lib.js"
 
 const MB = 1024 * 1024
 const self = Url.fileURLToPath(import.meta.url)
@@ -100,17 +102,24 @@ const measure = (url: string, http: Layer.Layer<any>, size: number) =>
 
 const fmt = (bytes: number) => `${(bytes / MB).toFixed(1)} MB`
 
-/** Runs the bench; prints a table and returns the figures. */
-export const run = async () => {
+/** Runs the bench: a table when run alone, rows for `run.ts` (RESULTS.md). */
+export const run = async (): Promise<Array<Row>> => {
   const emu = await startEmulator()
   try {
-    const rows: Array<Record<string, string>> = []
-    for (const [name, http] of [["fetch", FetchHttpClient.layer], ["undici", NodeHttpClient.layerUndici]] as const) {
+    const table: Array<Record<string, string>> = []
+    const rows: Array<Row> = []
+    for (
+      const [name, http] of [
+        ["FetchHttpClient", FetchHttpClient.layer],
+        ["NodeHttpClient (node:http)", NodeHttpClient.layer],
+        ["NodeHttpClient (undici)", NodeHttpClient.layerUndici]
+      ] as const
+    ) {
       await Effect.runPromise(measure(emu.url, http, MB)) // warm-up: JIT, connection pool, modules
       const small = await Effect.runPromise(measure(emu.url, http, MB))
       const large = await Effect.runPromise(measure(emu.url, http, 50 * MB))
       for (const [label, r] of [["1 MB", small], ["50 MB", large]] as const) {
-        rows.push({
+        table.push({
           client: name,
           upload: label,
           "peak heap growth": fmt(r.heap),
@@ -119,17 +128,34 @@ export const run = async () => {
           time: `${Math.round(r.ms)} ms`
         })
       }
+      rows.push({
+        figure: `50 MB streamed upload, peak live V8 heap growth (${name})`,
+        value: fmt(large.heap),
+        baseline: `1 MB upload: ${fmt(small.heap)}`,
+        ratio: `${(large.heap / Math.max(small.heap, MB)).toFixed(1)}×`,
+        goal: "flat (the SDK buffers nothing)"
+      }, {
+        figure: `50 MB streamed upload, peak live array buffers growth (${name})`,
+        value: fmt(large.buffers),
+        baseline: `1 MB upload: ${fmt(small.buffers)}`,
+        ratio: `${(large.buffers / Math.max(small.buffers, MB)).toFixed(1)}×`,
+        goal: "a few MB in flight, ≪ 50 MB"
+      })
     }
-    console.log("createAndUpload memory (client side; emulator in a child process)")
-    console.table(rows)
+    if (isMain) {
+      console.log("createAndUpload memory (client side; emulator in a child process)")
+      console.table(table)
+    }
     return rows
   } finally {
     emu.stop()
   }
 }
 
+const isMain = process.argv[1] !== undefined && Path.resolve(process.argv[1]) === self
+
 if (process.argv.includes("--child")) void child()
-else if (process.argv[1] !== undefined && Path.resolve(process.argv[1]) === self) {
+else if (isMain) {
   run().catch((error) => {
     console.error(error)
     process.exitCode = 1

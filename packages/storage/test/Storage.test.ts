@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Errors } from "@connectycube-effect/core"
 import { Storage } from "@connectycube-effect/storage"
+import { FetchHttpClient } from "@effect/platform"
 import { Cause, Chunk, Deferred, Effect, Exit, Fiber, Option, Stream } from "effect"
 import { API, type Captured, createdBlob, fakeHttp, happy, PARAMS, type Reply, S3_OK, storageLayer } from "./fake.js"
 
@@ -104,6 +105,56 @@ describe("Storage.createAndUpload", () => {
       }
       expect(new Set(bodies).size).toBe(1)
       expect(bodies[0]).toBe(expectedMultipart("B", "hello.txt", "text/plain", "hello world"))
+    }))
+
+  it.effect("uploadBody: \"blob\" sends the same bytes as one Blob with its length; progress is 0 then the total", () =>
+    Effect.gen(function*() {
+      for (const file of [hello, new Blob([hello]), Stream.make(hello.subarray(0, 4), hello.subarray(4))]) {
+        const events: Array<Storage.Progress> = []
+        const { exit, requests } = yield* run(happy, (s) =>
+          s.createAndUpload({
+            name: "hello.txt",
+            file,
+            size: 11,
+            type: "text/plain",
+            uploadBody: "blob",
+            onProgress: (p) => events.push(p)
+          }))
+        expect(Exit.isSuccess(exit)).toBe(true)
+        const upload = requests[1]
+        expect(upload.body).toBe(expectedMultipart(boundaryOf(upload), "hello.txt", "text/plain", "hello world"))
+        expect(upload.headers["content-length"]).toBe(String(upload.bytes))
+        expect(events).toEqual([{ sent: 0, total: 11 }, { sent: 11, total: 11 }])
+      }
+    }))
+
+  it.effect("over FetchHttpClient the streamed body keeps its Content-Length (S3 refuses chunked POSTs)", () =>
+    Effect.gen(function*() {
+      const seen: Array<{ url: string; headers: Record<string, string>; streamed: boolean }> = []
+      const fakeFetch: typeof globalThis.fetch = async (input, init) => {
+        const body = init?.body
+        seen.push({ url: String(input), headers: { ...(init?.headers as Record<string, string>) }, streamed: body instanceof ReadableStream })
+        if (body instanceof ReadableStream) await new Response(body).arrayBuffer()
+        const url = String(input)
+        const reply = url.endsWith("/blobs.json")
+          ? { status: 201, body: JSON.stringify(createdBlob()) }
+          : url.startsWith("http://s3.test/")
+          ? { status: 201, body: S3_OK.body }
+          : { status: 200, body: "" }
+        return new Response(reply.body, { status: reply.status })
+      }
+      const exit = yield* Effect.flatMap(Storage.Storage, (s) =>
+        s.createAndUpload({ name: "hello.txt", file: hello, type: "text/plain" })).pipe(
+          Effect.provide(storageLayer(FetchHttpClient.layer)),
+          Effect.provideService(FetchHttpClient.Fetch, fakeFetch),
+          Effect.exit
+        )
+      expect(Exit.isSuccess(exit)).toBe(true)
+      const upload = seen.find((r) => r.url.startsWith("http://s3.test/"))!
+      expect(upload.streamed).toBe(true)
+      expect(Number(upload.headers["content-length"])).toBeGreaterThan(11)
+      // API calls are untouched.
+      expect(seen.find((r) => r.url.endsWith("/blobs.json"))!.headers["content-length"]).toBeUndefined()
     }))
 
   it.effect("keeps a literal + in the grant's query (only %xx is decoded, as the official SDK does)", () =>

@@ -39,6 +39,10 @@ const readBody = (request: HttpClientRequest.HttpClientRequest) => {
           return out
         })
       )
+    case "Raw":
+      return body.body instanceof Blob
+        ? Effect.promise(() => (body.body as Blob).arrayBuffer().then((b) => new Uint8Array(b)))
+        : Effect.succeed(undefined)
     default:
       return Effect.succeed(undefined)
   }

@@ -60,6 +60,10 @@ const quote = (value: string) => value.replace(/"/g, "%22").replace(/\r/g, "%0D"
 export interface MultipartBody {
   readonly contentType: string
   readonly contentLength: number
+  /** Every field and the file part's header. */
+  readonly preamble: Uint8Array
+  /** The closing boundary. */
+  readonly epilogue: Uint8Array
   readonly stream: <E>(file: Stream.Stream<Uint8Array, E>) => Stream.Stream<Uint8Array, E>
 }
 
@@ -88,6 +92,8 @@ export const multipart = (options: {
   return {
     contentType: `multipart/form-data; boundary=${boundary}`,
     contentLength: preamble.byteLength + options.fileSize + epilogue.byteLength,
+    preamble,
+    epilogue,
     stream: (file) =>
       Stream.concatAll(Chunk.make(Stream.succeed(preamble), file, Stream.succeed(epilogue)))
   }
