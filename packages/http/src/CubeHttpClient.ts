@@ -196,6 +196,8 @@ export const make = (options: Options = {}): Effect.Effect<CubeHttpClient.Servic
     const redactedNames = [...(yield* FiberRef.get(Headers.currentRedactedNames)), ...REDACTED_HEADERS]
     const httpClient = (yield* HttpClient.HttpClient).pipe(
       HttpClient.withTracerPropagation(false),
+      // The platform puts the full URL in span attributes; a private blob URL carries the token in its query.
+      HttpClient.withTracerDisabledWhen((request) => /[?&]token=/.test(request.url)),
       HttpClient.transform((effect) => Effect.locally(effect, Headers.currentRedactedNames, redactedNames))
     )
 

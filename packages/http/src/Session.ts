@@ -147,6 +147,15 @@ export declare namespace Session {
       readonly id?: number | undefined
       readonly user_id?: number | null | undefined
     }) => Effect.Effect<void>
+    /**
+     * Tells the session that its user's login, email or password changed (`Users.update` calls it), so that a
+     * session re-created after expiry signs in with the new ones.
+     */
+    readonly credentialsChanged: (changes: {
+      readonly login?: string | undefined
+      readonly email?: string | undefined
+      readonly password?: string | undefined
+    }) => Effect.Effect<void>
     /** Every lifecycle event from now on. */
     readonly events: Stream.Stream<SessionEvent>
     /** Sends a call with the session's credential, handling expiry as described above. */
@@ -533,7 +542,27 @@ export const make = (
       return Effect.flatMap(execute(req), (response) => decode(response, { method: req.method, path: `/${req.path}.json` }))
     }
 
+    const credentialsChanged: Session.Service["credentialsChanged"] = (changes) =>
+      Effect.flatMap(
+        Ref.modify(cell, (c): readonly [Option.Option<State>, Cell] => {
+          const state = Option.getOrUndefined(c.state)
+          if (state === undefined || state.recreate._tag !== "Credentials") return [Option.none(), c]
+          const old = Redacted.value(state.recreate.credentials)
+          if (!("password" in old)) return [Option.none(), c]
+          const next = {
+            ...old,
+            ...(changes.password !== undefined ? { password: changes.password } : {}),
+            ...("login" in old && changes.login !== undefined ? { login: changes.login } : {}),
+            ...("email" in old && changes.email !== undefined ? { email: changes.email } : {})
+          } as CoreSession.Credentials
+          const updated: State = { ...state, recreate: { _tag: "Credentials", credentials: Redacted.make(next) } }
+          return [Option.some(updated), { ...c, state: Option.some(updated) }]
+        }),
+        (updated) => (Option.isSome(updated) ? persist(updated.value) : Effect.void)
+      )
+
     return Session.of({
+      credentialsChanged,
       create,
       login,
       logout,

@@ -357,7 +357,15 @@ export const make: Effect.Effect<Users.Service, never, Session.Session> = Effect
   const update = Effect.fn("Users.update")(function*(changes: ProfileChanges) {
     yield* checkUpdate(changes)
     const id = yield* currentUserId("PUT", "/users.json")
-    const envelope = yield* session.request({ method: "PUT", path: `users/${id}`, body: { user: defined(changes) } }, UserEnvelope)
+    const envelope = yield* session.request({
+      method: "PUT",
+      path: `users/${id}`,
+      body: { user: defined(changes) },
+      // a repeated password change would fail on the now-wrong old_password
+      retry: changes.password === undefined
+    }, UserEnvelope)
+    // so that a session re-created after expiry signs in with the new login/email/password
+    yield* session.credentialsChanged({ login: changes.login, email: changes.email ?? undefined, password: changes.password })
     return envelope.user
   })
 

@@ -1,0 +1,201 @@
+/**
+ * The reliability suite (issue "Benchmarks and the reliability suite"): faults injected through the
+ * emulator on every endpoint — idempotent calls recover within their budget, non-idempotent calls are never
+ * sent twice, every failure is typed — and a secrets scan: with debug logging and tracing on, no auth key,
+ * password or token value appears in any log line, error message, span attribute or emulator request log.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { Errors } from "@connectycube-effect/core"
+import { Emulator } from "@connectycube-effect/emulator"
+import { Cube, Session } from "@connectycube-effect/http"
+import { Storage } from "@connectycube-effect/storage"
+import { Users } from "@connectycube-effect/users"
+import { NodeHttpClient } from "@effect/platform-node"
+import { Effect, Exit, Layer, List, Logger, LogLevel, Option, Redacted, Tracer } from "effect"
+
+const AUTH_KEY = "reliability-auth-key-0f9e8d"
+
+const withCube = <A, E>(
+  emulator: Emulator.Service,
+  program: Effect.Effect<A, E, Users.Users | Storage.Storage | Session.Session>,
+  options: Partial<Cube.Options> = {}
+) =>
+  program.pipe(
+    Effect.provide(
+      Layer.mergeAll(Users.layer, Storage.layer).pipe(
+        Layer.provideMerge(
+          Cube.layer({ appId: 1, authKey: AUTH_KEY, apiUrl: emulator.url, retry: { baseDelay: "20 millis" }, ...options })
+        ),
+        Layer.provide(NodeHttpClient.layerUndici)
+      )
+    )
+  )
+
+const emulatorLayer = Emulator.layer({ apps: [{ id: 1, authKey: AUTH_KEY }] })
+
+const countRequests = (emulator: Emulator.Service, method: string, path: RegExp) =>
+  Effect.map(emulator.requests, (log) => log.filter((r) => r.method === method && path.test(r.path)).length)
+
+/** A signed-in user with a completed blob, for the endpoints that need them. */
+const setup = (login: string) =>
+  Effect.gen(function*() {
+    const users = yield* Users.Users
+    const session = yield* Session.Session
+    const storage = yield* Storage.Storage
+    yield* users.signup({ login, password: "reliable-password-1" })
+    yield* session.create({ login, password: "reliable-password-1" })
+    const blob = yield* storage.createAndUpload({ name: "r.txt", file: new TextEncoder().encode("hello"), type: "text/plain" })
+    return blob
+  })
+
+describe("fault injection", () => {
+  it.scopedLive("idempotent calls recover from 503, 429 + Retry-After and dropped connections on every endpoint", () =>
+    Effect.gen(function*() {
+      const emulator = yield* Emulator.Emulator
+      yield* withCube(emulator, Effect.gen(function*() {
+        const blob = yield* setup("faulty1")
+        const users = yield* Users.Users
+        const storage = yield* Storage.Storage
+        const session = yield* Session.Session
+        const me = Option.getOrThrow(yield* session.current).userId!
+        const endpoints: Array<[string, string, RegExp, Effect.Effect<unknown, Errors.CubeError>]> = [
+          ["users.getV2", "GET", /^\/users\/v2/, users.getV2({ login: "faulty1" })],
+           
+          ["users.get V1 by login", "GET", /^\/users\/by_login/, users.get({ login: "faulty1" })],
+           
+          ["users.get by id", "GET", new RegExp(`^/users/${me}`), users.get(me)],
+          ["users.update (PUT)", "PUT", /^\/users\//, users.update({ full_name: "Faulty" })],
+          ["session.get", "GET", /^\/session/, session.get],
+          ["storage.get", "GET", new RegExp(`^/blobs/${blob.id}`), storage.get(blob.id)],
+          ["storage.list", "GET", /^\/blobs(\.json)?$/, storage.list()]
+        ]
+        const faults: Array<[string, Record<string, unknown>]> = [
+          ["503 twice", { status: 503, times: 2 }],
+          ["429 with Retry-After: 1", { status: 429, retryAfter: 1, body: { errors: { base: ["Too Many Requests"] } } }],
+          ["a dropped connection", { drop: true }]
+        ]
+        for (const [name, method, path, call] of endpoints) {
+          for (const [what, fault] of faults) {
+            yield* emulator.clearRequests
+            yield* emulator.addFault({ method, path: path.source, regex: true, ...fault })
+            const exit = yield* Effect.exit(call)
+            assert.isTrue(Exit.isSuccess(exit), `${name} did not recover from ${what}: ${Exit.isFailure(exit) ? exit.cause.toString() : ""}`)
+            const attempts = yield* countRequests(emulator, method, path)
+            assert.strictEqual(attempts, (fault.times as number | undefined ?? 1) + 1, `${name} after ${what}`)
+          }
+        }
+      }))
+    }).pipe(Effect.provide(emulatorLayer)), { timeout: 60_000 })
+
+  it.scopedLive("non-idempotent calls (signup, blob create, session create) are never sent twice; failures are typed", () =>
+    Effect.gen(function*() {
+      const emulator = yield* Emulator.Emulator
+      yield* withCube(emulator, Effect.gen(function*() {
+        yield* setup("faulty2")
+        const users = yield* Users.Users
+        const storage = yield* Storage.Storage
+        const session = yield* Session.Session
+        const calls: Array<[string, RegExp, Effect.Effect<unknown, Errors.CubeError>]> = [
+          ["/users", /^\/users(\.json)?$/, users.signup({ login: "never-twice", password: "password-123" })],
+          ["/blobs", /^\/blobs(\.json)?$/, storage.createAndUpload({ name: "x.txt", file: new Uint8Array([1]), type: "text/plain" })],
+          ["/session", /^\/session(\.json)?$/, session.create({ login: "faulty2", password: "reliable-password-1" })]
+        ]
+        for (const [path, re, call] of calls) {
+          for (const fault of [{ status: 503 }, { drop: true }, { status: 500, body: "<html>oops</html>" }]) {
+            yield* emulator.clearRequests
+            yield* emulator.addFault({ method: "POST", path: re.source, regex: true, ...fault })
+            const error = yield* Effect.flip(call)
+            assert.isTrue(Errors.isCubeError(error), `${path}: untyped ${String(error)}`)
+            assert.include(["ServerError", "TransportError"], error._tag)
+            assert.strictEqual(yield* countRequests(emulator, "POST", re), 1, `${path} was sent twice after ${JSON.stringify(fault)}`)
+          }
+        }
+      }))
+    }).pipe(Effect.provide(emulatorLayer)), { timeout: 60_000 })
+
+  it.scopedLive("a slow answer beyond the timeout is a typed Timeout; a retry budget that runs out is the last typed error", () =>
+    Effect.gen(function*() {
+      const emulator = yield* Emulator.Emulator
+      yield* withCube(emulator, Effect.gen(function*() {
+        yield* setup("faulty3")
+        const users = yield* Users.Users
+        yield* emulator.addFault({ method: "GET", path: "/users/v2", delayMs: 2_000 })
+        const slow = yield* Effect.flip(users.getV2({ login: "faulty3" }))
+        assert.strictEqual(slow._tag, "Timeout")
+        yield* emulator.addFault({ method: "GET", path: "/users/v2", status: 502, times: 10 })
+        const exhausted = yield* Effect.flip(users.getV2({ login: "faulty3" }))
+        assert.strictEqual(exhausted._tag, "ServerError")
+        assert.strictEqual((exhausted as Errors.ServerError).status, 502)
+        yield* emulator.clearFaults
+      }), { timeout: "700 millis" })
+    }).pipe(Effect.provide(emulatorLayer)), { timeout: 60_000 })
+})
+
+describe("secrets", () => {
+  it.scopedLive("no auth key, password or token in logs, spans, errors or the emulator's request log", () =>
+    Effect.gen(function*() {
+      const emulator = yield* Emulator.Emulator
+      const logs: Array<string> = []
+      const spans: Array<string> = []
+      const logger = Logger.make(({ annotations, cause, message, spans: logSpans }) => {
+        logs.push(JSON.stringify({ message, cause: String(cause), annotations: [...annotations], spans: List.toArray(logSpans) }))
+      })
+      const tracer = Tracer.make({
+        span: (name, parent, context, links, startTime, kind) => {
+          const span = Tracer.externalSpan({ spanId: String(Math.random()), traceId: "t" }) as any
+          const attributes = new Map<string, unknown>()
+          return {
+            _tag: "Span", name, spanId: String(spans.length), traceId: "t", parent, context, status: { _tag: "Started", startTime },
+            attributes, links, sampled: true, kind,
+            end: () => spans.push(JSON.stringify({ name, attributes: [...attributes].map(([k, v]) => [k, String(v)]) })),
+            attribute: (key: string, value: unknown) => attributes.set(key, value),
+            event: (eventName: string, _t: bigint, attrs?: Record<string, unknown>) => spans.push(JSON.stringify({ eventName, attrs })),
+            addLinks: () => {},
+            ...(span ? {} : {})
+          } as Tracer.Span
+        },
+        context: (f) => f()
+      })
+      const passwords = ["first-secret-pw-1", "second-secret-pw-2"]
+      const tokens: Array<string> = []
+      const errors: Array<string> = []
+      yield* withCube(emulator, Effect.gen(function*() {
+        const users = yield* Users.Users
+        const session = yield* Session.Session
+        const storage = yield* Storage.Storage
+        yield* users.signup({ login: "secretive", password: passwords[0]!, email: "s@example.com" })
+        const created = yield* session.create({ login: "secretive", password: passwords[0]! })
+        tokens.push(created.token)
+        yield* users.update({ password: passwords[1]!, old_password: passwords[0]! })
+        const blob = yield* storage.createAndUpload({ name: "s.txt", file: new TextEncoder().encode("s"), type: "text/plain" })
+        yield* storage.download(blob.uid)
+        yield* users.getV2({ login: "secretive" })
+        // failures with secrets nearby: a wrong password, a bad old password, an expired session
+        errors.push(String(yield* Effect.flip(session.create({ login: "secretive", password: "wrong-secret-pw-3" }))))
+        errors.push(JSON.stringify(yield* Effect.flip(users.update({ password: "x-new-secret-4", old_password: "wrong-secret-pw-5" }))))
+        yield* emulator.advanceClock(3 * 60 * 60 * 1000)
+        yield* users.getV2({ login: "secretive" })
+        tokens.push(Redacted.value(Option.getOrThrow(yield* session.token)))
+        yield* Effect.logDebug("debug line with the session", yield* session.current)
+        yield* session.destroy
+      }).pipe(
+        Effect.withTracer(tracer),
+        Effect.provide(Logger.replace(Logger.defaultLogger, logger)),
+        Logger.withMinimumLogLevel(LogLevel.All)
+      ))
+      const requestLog = JSON.stringify(yield* emulator.requests)
+      const secrets = [AUTH_KEY, ...passwords, "wrong-secret-pw-3", "x-new-secret-4", "wrong-secret-pw-5", ...tokens]
+      assert.isAbove(spans.length, 10)
+      assert.isAbove(tokens.length, 1)
+      assert.notStrictEqual(tokens[0], tokens[1])
+      for (const [where, text] of [["logs", logs.join("\n")], ["spans", spans.join("\n")], ["errors", errors.join("\n")], [
+        "emulator request log",
+        requestLog
+      ]] as const) {
+        for (const secret of secrets) {
+          const at = text.indexOf(secret)
+          assert.strictEqual(at, -1, `a secret leaked into the ${where}: …${text.slice(Math.max(0, at - 30), at + 300)}`)
+        }
+      }
+    }).pipe(Effect.provide(emulatorLayer)), { timeout: 60_000 })
+})
