@@ -6,7 +6,8 @@
  * renamed into place, so a reader never sees half a file. With `:memory:` there is no directory to
  * use: the bytes go to the `_blob_chunks` table instead (in SQLite's own memory, not the JS heap),
  * under a fresh upload id that replaces the previous one in one transaction. Either way the upload is
- * streamed; a 100 MB file is never held in one buffer.
+ * streamed; a 100 MB file is never held in one buffer. (Reset and import empty the table; files of a
+ * directory are not swept then, and a later download of a vanished row is simply 404.)
  *
  * @since 0.1.0
  */
