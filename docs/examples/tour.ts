@@ -79,7 +79,6 @@ const tour = (emulator: Option.Option<Emulator.Service>) =>
     yield* show("active since 2017-11-10", recent.total_entries)
 
     yield* step("The deprecated V1 lookup still works")
-    // eslint-disable-next-line @typescript-eslint/no-deprecated
     const v1 = yield* users.get({ login })
     yield* show("V1 by_login", v1.id === me.id)
 
