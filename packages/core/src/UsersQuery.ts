@@ -307,6 +307,10 @@ export type DateFilterInput = DateInput | {
   readonly lt?: DateInput | undefined
   readonly gte?: DateInput | undefined
   readonly lte?: DateInput | undefined
+  /** The V1 spelling of `gte`, sent as `gte`. */
+  readonly ge?: DateInput | undefined
+  /** The V1 spelling of `lte`, sent as `lte`. */
+  readonly le?: DateInput | undefined
 }
 
 /**
@@ -319,12 +323,14 @@ export type Input = Omit<UsersQuery, typeof DATE_FIELDS[number]> & {
   readonly [K in typeof DATE_FIELDS[number]]?: DateFilterInput | undefined
 }
 
+const OPERATOR_ALIASES: Readonly<Record<string, string>> = { ge: "gte", le: "lte" }
+
 const toDate = (value: unknown): unknown =>
   typeof value === "string" && ISO_DATE.test(value.trim()) ? parseDate(value) ?? value : value
 
 /**
- * Turns the ISO 8601 strings of an `Input`'s date fields into `Date`s (anything else is left for the
- * Schema to reject).
+ * Turns the ISO 8601 strings of an `Input`'s date fields into `Date`s and the V1 spellings `ge`/`le` into
+ * `gte`/`lte` (anything else is left for the Schema to reject).
  *
  * @example
  * ```ts
@@ -345,7 +351,7 @@ export const fromInput = (input: Input): unknown => {
     if (value === undefined) continue
     out ??= { ...input }
     out[field] = value !== null && typeof value === "object" && !(value instanceof Date)
-      ? Object.fromEntries(Object.entries(value).map(([op, v]) => [op, toDate(v)]))
+      ? Object.fromEntries(Object.entries(value).map(([op, v]) => [OPERATOR_ALIASES[op] ?? op, toDate(v)]))
       : toDate(value)
   }
   return out ?? input

@@ -277,6 +277,11 @@ describe("Users.getV2", () => {
       "/users/v2.json?last_request_at[gt]=2017-11-10T00%3A00%3A00.000Z&login=x"
     ],
     [
+      "the V1 spellings ge/le as gte/lte",
+      { login: "x", created_at: { ge: "2020-01-01T00:00:00Z", le: new Date(Date.UTC(2021, 0, 1)) } },
+      "/users/v2.json?created_at[gte]=2020-01-01T00%3A00%3A00.000Z&created_at[lte]=2021-01-01T00%3A00%3A00.000Z&login=x"
+    ],
+    [
       "an ISO string date",
       { user_tags: "guest", created_at: { lt: "2023-08-01T10:41:35Z" } },
       "/users/v2.json?created_at[lt]=2023-08-01T10%3A41%3A35.000Z&user_tags=guest"
