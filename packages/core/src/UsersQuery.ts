@@ -5,7 +5,8 @@
  * `Date`), its `Encoded` form is the query string parsed Rails-style (`{ id: { in: ["1", "2"] } }`). The SDK
  * encodes with it before `QueryString.encode`; the emulator decodes the parsed query with it, so a query
  * that one side accepts the other reads back unchanged. The rules of the reference (rest-api.md §4.8) are
- * part of the Schema: at least one stand-alone field with a primary operator, no compare operators on
+ * part of the Schema: at least one stand-alone field with a primary operator (or, as the seed's guide does, a
+ * date range such as `last_request_at[gt]`), no compare operators on
  * stand-alone fields, `start_with` of at least 4 characters, `limit` 1..100.
  *
  * `FilterV1` and `OrderV1` are the deprecated `GET /users` list's `filter[]=<type> <field> <op> <value>`
@@ -222,13 +223,21 @@ const hasPrimary = (value: unknown): boolean =>
   (typeof value !== "object" || value === null ||
     PRIMARY.some((op) => (value as Record<string, unknown>)[op] !== undefined))
 
+const COMPARE = ["gt", "lt", "gte", "lte", "ge", "le"] as const
+
+const hasCompare = (value: unknown): boolean =>
+  value !== null && typeof value === "object" && !(value instanceof Date) &&
+  COMPARE.some((op) => (value as Record<string, unknown>)[op] !== undefined)
+
 const rules = (q: Record<string, unknown>): Array<Schema.FilterOutput> => {
   const out: Array<Schema.FilterOutput> = []
-  if (!STANDALONE_FIELDS.some((f) => hasPrimary(q[f]))) {
+  // The seed's guide searches by `last_request_at: { gt: date }` alone, although the server docs list a date
+  // comparison alone as invalid; the guide is the product spec, so a date range is enough on both sides.
+  if (!STANDALONE_FIELDS.some((f) => hasPrimary(q[f])) && !DATE_FIELDS.some((f) => hasCompare(q[f]))) {
     const present = [...STANDALONE_FIELDS, ...DATE_FIELDS].find((f) => q[f] !== undefined)
     out.push({
       path: present === undefined ? [] : [present],
-      message: `the query needs a stand-alone field (${STANDALONE_FIELDS.join(", ")}) with eq, in or start_with`
+      message: `the query needs a stand-alone field (${STANDALONE_FIELDS.join(", ")}) with eq, in or start_with, or a date range`
     })
   }
   if (q.sort_asc !== undefined && q.sort_desc !== undefined) {

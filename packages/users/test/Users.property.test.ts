@@ -103,7 +103,7 @@ describe("property: invalid input never reaches the network", () => {
           case 3:
             return { ...q, sort_asc: "id", sort_desc: "id" }
           case 4:
-            return { created_at: { gt: new Date(0) }, limit: q.limit }
+            return { created_at: new Date(0), limit: q.limit }
           default:
             return { ...q, offset: -1 }
         }
