@@ -91,7 +91,7 @@ export interface ListParams {
 export interface StorageApi {
   /**
    * Creates the blob, uploads the file and marks it complete. Resolves to the blob with its `size`.
-   * `public` defaults to `true`, as in the official SDK.
+   * `public` defaults to `false` (private); the official SDK silently defaults to `true`.
    */
   readonly createAndUpload: (params: Types.UploadParams, options?: Types.CallOptions) => Promise<Types.Blob>
   /** `POST /blobs` alone. Resolves to `{blob}` (with the upload grant in `blob_object_access`). */

@@ -326,12 +326,12 @@ describe("storage", () => {
     expect(await cube.storage.delete(9001)).toBe("")
   })
 
-  it("createAndUpload defaults public to true, as the official SDK", async () => {
+  it("createAndUpload defaults public to false (the official SDK defaults to true)", async () => {
     const { fetch, requests } = storageFetch()
     await using cube = createClient({ credentials: creds, config, fetch })
     await cube.createSession()
     await cube.storage.createAndUpload({ name: "hello.txt", file: "hello world", type: "text/plain" })
-    expect(JSON.parse(requests.find((r) => route(r) === "POST /blobs.json")!.body!).blob.public).toBe(true)
+    expect(JSON.parse(requests.find((r) => route(r) === "POST /blobs.json")!.body!).blob.public).toBe(false)
   })
 
   it("privateUrl/publicUrl are synchronous strings", async () => {

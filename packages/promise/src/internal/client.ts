@@ -258,8 +258,8 @@ export const make = (
             file: (typeof params.file === "string" ? new TextEncoder().encode(params.file) : params.file) as Storage.FileInput,
             type: params.type,
             ...(params.size !== undefined ? { size: params.size } : {}),
-            // The official SDK's default (the Effect API's is private).
-            public: params.public ?? true
+            // Private unless asked: the official SDK silently defaults to public, which exposes files by accident.
+            public: params.public ?? false
           })
         ).pipe(Effect.map((blob) => encodeBlob(blob) as Types.Blob)),
         options
