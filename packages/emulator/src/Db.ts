@@ -123,13 +123,33 @@ const core: Migration = {
 }
 
 /**
+ * The user's `last_request_at` is shown (and searched) at whole seconds, so the trigger stamps it
+ * at most once a second: a burst of requests then writes the sessions row only, not the users row
+ * and its index as well.
+ */
+const touchUserPerSecond: Migration = {
+  name: "0004_sessions_touch_user_per_second",
+  statements: [
+    `DROP TRIGGER sessions_touch_user`,
+    `CREATE TRIGGER sessions_touch_user AFTER UPDATE OF last_request_at ON sessions
+      WHEN NEW.user_id IS NOT NULL AND NEW.last_request_at / 1000 != OLD.last_request_at / 1000
+      BEGIN UPDATE users SET last_request_at = NEW.last_request_at WHERE id = NEW.user_id; END`
+  ]
+}
+
+/**
  * Every migration, in order. **Extension point**: a route module that needs tables appends its
  * migration here (a new `name`, e.g. `"0002_blobs"`).
  *
  * @since 0.1.0
  * @category migrations
  */
-export const migrations: ReadonlyArray<Migration> = [core, BlobStore.migration, UsersSearch.migration]
+export const migrations: ReadonlyArray<Migration> = [
+  core,
+  BlobStore.migration,
+  UsersSearch.migration,
+  touchUserPerSecond
+]
 
 /**
  * Applies the migrations that have not run yet, each in its own transaction.

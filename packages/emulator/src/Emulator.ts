@@ -13,6 +13,7 @@
  *
  * @since 0.1.0
  */
+import * as HttpMiddleware from "@effect/platform/HttpMiddleware"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import type * as SqlClient from "@effect/sql/SqlClient"
 import * as EffectClock from "effect/Clock"
@@ -200,7 +201,12 @@ export const make = (options: Options = {}): Effect.Effect<Service, EmulatorErro
     yield* Effect.addFinalizer(() => Effect.sync(() => nodeServer.closeAllConnections()))
     // The server keeps the real clock even when started from a test with a TestClock (fault delays
     // sleep in real time); the emulator clock is separate and moved explicitly.
-    yield* provide(server.serve(app)).pipe(Effect.withClock(EffectClock.make()))
+    // Tracing is off: a span per request and per statement costs more than the rest of a request.
+    yield* provide(server.serve(app)).pipe(
+      Effect.withClock(EffectClock.make()),
+      Effect.locally(HttpMiddleware.currentTracerDisabledWhen, () => true),
+      Effect.withTracerEnabled(false)
+    )
     const port = server.address._tag === "TcpAddress" ? server.address.port : 0
     const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`
 

@@ -188,6 +188,14 @@ export const formatExpiration = (ms: number): string => {
 }
 
 /**
+ * The HTTP `Date` header value (`Wed, 25 Nov 2026 11:41:45 GMT`).
+ *
+ * @since 0.1.0
+ * @category formatting
+ */
+export const httpDate = (ms: number): string => new Date(ms).toUTCString()
+
+/**
  * ISO 8601 with seconds precision (`2023-08-25T11:29:29Z`), the entity timestamp format.
  *
  * @since 0.1.0

@@ -34,7 +34,8 @@ export interface Entry {
  * @category models
  */
 export interface Service {
-  readonly push: (entry: Omit<Entry, "seq">) => void
+  /** Records a request; `timeMs` is formatted when the log is read (this runs per request). */
+  readonly push: (entry: Omit<Entry, "seq" | "time"> & { readonly timeMs: number }) => void
   readonly list: Effect.Effect<ReadonlyArray<Entry>>
   readonly clear: Effect.Effect<void>
 }
@@ -50,7 +51,8 @@ export class RequestLog extends Context.Tag("@connectycube-effect/emulator/Reque
  * @category constructors
  */
 export const make = (capacity = 10_000): Service => {
-  const buffer: Array<Entry | undefined> = new Array(capacity)
+  type Raw = Omit<Entry, "time"> & { readonly timeMs: number }
+  const buffer: Array<Raw | undefined> = new Array(capacity)
   let next = 0
   let seq = 0
   return {
@@ -62,7 +64,9 @@ export const make = (capacity = 10_000): Service => {
       const out: Array<Entry> = []
       for (let i = 0; i < capacity; i++) {
         const e = buffer[(next + i) % capacity]
-        if (e !== undefined) out.push(e)
+        if (e === undefined) continue
+        const { seq, timeMs, ...rest } = e
+        out.push({ seq, time: new Date(timeMs).toISOString(), ...rest })
       }
       return out
     }),

@@ -16,10 +16,12 @@ import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequest"
 import * as Cause from "effect/Cause"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import * as FiberRef from "effect/FiberRef"
 import * as Auth from "./Auth.js"
 import { EmulatorClock } from "./Clock.js"
-import { Faults } from "./Faults.js"
+import * as Faults from "./Faults.js"
 import * as Http from "./Http.js"
 import { RequestLog, redactQuery } from "./RequestLog.js"
 import * as Route from "./Route.js"
@@ -91,95 +93,122 @@ export const makeApp = (routes: ReadonlyArray<Route.Route>) =>
     const routerApp = yield* HttpRouter.toHttpApp(router(routes))
     const clock = yield* EmulatorClock
     const log = yield* RequestLog
-    const faults = yield* Faults
+    const faults = yield* Faults.Faults
 
-    const finish = (
-      response: HttpServerResponse.HttpServerResponse,
-      state: Http.RequestState
-    ): HttpServerResponse.HttpServerResponse => {
-      const headers: Record<string, string> = { ...CORS_HEADERS, date: new Date(state.now).toUTCString() }
-      if (state.sessionExpiresAt !== undefined) {
-        headers["cb-token-expirationdate"] = Http.formatExpiration(state.sessionExpiresAt)
+    const cors = Object.entries(CORS_HEADERS)
+
+    const onError = (method: string, rawPath: string) => (error: unknown) => {
+      if (error instanceof Http.ApiError) return Effect.succeed(Http.errorResponse(error))
+      if ((error as { _tag?: unknown } | null)?._tag === "RouteNotFound") {
+        return Effect.succeed(Http.errorResponse(Http.Errors.routeNotFound(method, rawPath)))
       }
-      return HttpServerResponse.setHeaders(response, headers)
+      return Effect.as(Effect.logError("emulator: request failed", error), Http.errorResponse(internalError()))
     }
+    const onDefect = (cause: Cause.Cause<never>) =>
+      Cause.isInterruptedOnly(cause) ?
+        Effect.failCause(cause) :
+        Effect.as(Effect.logError("emulator: handler defect", cause), Http.errorResponse(internalError()))
 
-    return Effect.gen(function*() {
-      const request = yield* HttpServerRequest.HttpServerRequest
-      const started = performance.now()
-      const now = clock.unsafeNow()
-      const url = request.url
-      const q = url.indexOf("?")
-      const rawPath = q === -1 ? url : url.slice(0, q)
-      const search = q === -1 ? "" : url.slice(q + 1)
-      const path = stripJson(rawPath)
-      const method = request.method
-      const state: Http.RequestState = {
-        now,
-        path,
-        sessionExpiresAt: undefined,
-        session: undefined,
-        body: undefined,
-        query: undefined
-      }
-      let faultKind: "status" | "drop" | "delay" | undefined
-
-      const run = Effect.gen(function*() {
-        if (method === "OPTIONS") {
-          return HttpServerResponse.empty({ status: 204, headers: PREFLIGHT_HEADERS })
+    const applyFault = (
+      fault: Faults.Fault,
+      request: HttpServerRequest.HttpServerRequest,
+      routed: Effect.Effect<HttpServerResponse.HttpServerResponse, unknown>,
+      mark: (kind: "status" | "drop" | "delay") => void
+    ): Effect.Effect<HttpServerResponse.HttpServerResponse, unknown> => {
+      const answer = Effect.suspend((): Effect.Effect<HttpServerResponse.HttpServerResponse, unknown> => {
+        if (fault.drop === true) {
+          mark("drop")
+          NodeHttpServerRequest.toIncomingMessage(request).socket.destroy()
+          return Effect.succeed(HttpServerResponse.empty({ status: 499 }))
         }
-        const fault = path.startsWith(ADMIN_PREFIX) ? undefined : faults.take(method, rawPath)
-        if (fault !== undefined) {
-          if (fault.delayMs !== undefined && fault.delayMs > 0) {
-            faultKind = "delay"
-            yield* Effect.sleep(fault.delayMs)
-          }
-          if (fault.drop === true) {
-            faultKind = "drop"
-            NodeHttpServerRequest.toIncomingMessage(request).socket.destroy()
-            return HttpServerResponse.empty({ status: 499 })
-          }
-          if (fault.status !== undefined) {
-            faultKind = "status"
-            const body = fault.body ?? { errors: [`Fault injected by the emulator (${fault.status})`] }
-            const response = typeof body === "string" ?
-              HttpServerResponse.text(body, { status: fault.status, contentType: Http.JSON_CONTENT_TYPE }) :
-              Http.json(body, fault.status)
-            return fault.retryAfter === undefined ?
+        if (fault.status !== undefined) {
+          mark("status")
+          const body = fault.body ?? { errors: [`Fault injected by the emulator (${fault.status})`] }
+          const response = typeof body === "string" ?
+            HttpServerResponse.text(body, { status: fault.status, contentType: Http.JSON_CONTENT_TYPE }) :
+            Http.json(body, fault.status)
+          return Effect.succeed(
+            fault.retryAfter === undefined ?
               response :
               HttpServerResponse.setHeader(response, "retry-after", String(fault.retryAfter))
-          }
+          )
         }
-        const routed = path === rawPath ? request : request.modify({ url: q === -1 ? path : `${path}?${search}` })
-        return yield* routerApp.pipe(Effect.provideService(HttpServerRequest.HttpServerRequest, routed))
-      }).pipe(
-        Effect.provideService(Http.RequestState, state),
-        Effect.catchAll((error): Effect.Effect<HttpServerResponse.HttpServerResponse> => {
-          if (error instanceof Http.ApiError) return Effect.succeed(Http.errorResponse(error))
-          if (error._tag === "RouteNotFound") {
-            return Effect.succeed(Http.errorResponse(Http.Errors.routeNotFound(method, rawPath)))
-          }
-          return Effect.as(Effect.logError("emulator: request failed", error), Http.errorResponse(internalError()))
-        }),
-        Effect.catchAllCause((cause) =>
-          Cause.isInterruptedOnly(cause) ?
-            Effect.failCause(cause) :
-            Effect.as(Effect.logError("emulator: handler defect", cause), Http.errorResponse(internalError()))
-        )
-      )
-
-      const response = finish(yield* run, state)
-      // The log is the API traffic a test made; the emulator's own control calls stay out of it.
-      if (path.startsWith(ADMIN_PREFIX)) return response
-      log.push({
-        time: new Date(now).toISOString(),
-        method,
-        path: rawPath,
-        query: redactQuery(search),
-        status: response.status,
-        durationMs: Math.round((performance.now() - started) * 1000) / 1000,
-        fault: faultKind
+        return routed
       })
-      return response
-    })
+      if (fault.delayMs === undefined || fault.delayMs <= 0) return answer
+      mark("delay")
+      return Effect.zipRight(Effect.sleep(fault.delayMs), answer)
+    }
+
+    // Written as plain combinators (no generator) and with one context copy: this runs per request.
+    return Effect.withFiberRuntime<HttpServerResponse.HttpServerResponse, never, HttpServerRequest.HttpServerRequest>(
+      (fiber) => {
+        const context = fiber.currentContext
+        const request = Context.unsafeGet(context, HttpServerRequest.HttpServerRequest)
+        const started = performance.now()
+        const now = clock.unsafeNow()
+        const url = request.url
+        const q = url.indexOf("?")
+        const rawPath = q === -1 ? url : url.slice(0, q)
+        const search = q === -1 ? "" : url.slice(q + 1)
+        const path = stripJson(rawPath)
+        const method = request.method
+        const admin = path.startsWith(ADMIN_PREFIX)
+        const state: Http.RequestState = {
+          now,
+          path,
+          sessionExpiresAt: undefined,
+          session: undefined,
+          body: undefined,
+          query: undefined
+        }
+        let faultKind: "status" | "drop" | "delay" | undefined
+
+        let run: Effect.Effect<HttpServerResponse.HttpServerResponse, unknown>
+        if (method === "OPTIONS") {
+          run = Effect.succeed(HttpServerResponse.empty({ status: 204, headers: PREFLIGHT_HEADERS }))
+        } else {
+          const map = new Map(context.unsafeMap)
+          map.set(Http.RequestState.key, state)
+          if (path !== rawPath) {
+            map.set(HttpServerRequest.HttpServerRequest.key, request.modify({ url: q === -1 ? path : `${path}?${search}` }))
+          }
+          const routed = Effect.locally(routerApp, FiberRef.currentContext, Context.unsafeMake(map)) as Effect.Effect<
+            HttpServerResponse.HttpServerResponse,
+            unknown
+          >
+          const fault = admin ? undefined : faults.take(method, rawPath)
+          run = fault === undefined ? routed : applyFault(fault, request, routed, (kind) => {
+            faultKind = kind
+          })
+        }
+
+        return run.pipe(
+          Effect.catchAll(onError(method, rawPath)),
+          Effect.catchAllCause(onDefect),
+          Effect.map((response) => {
+            // Straight onto the node response: cheaper than copying the Effect response's headers.
+            const out = NodeHttpServerRequest.toServerResponse(request)
+            for (const [name, value] of cors) out.setHeader(name, value)
+            out.setHeader("date", Http.httpDate(now))
+            if (state.sessionExpiresAt !== undefined) {
+              out.setHeader("cb-token-expirationdate", Http.formatExpiration(state.sessionExpiresAt))
+            }
+            // The log is the API traffic a test made; the emulator's own control calls stay out of it.
+            if (!admin) {
+              log.push({
+                timeMs: now,
+                method,
+                path: rawPath,
+                query: search === "" ? "" : redactQuery(search),
+                status: response.status,
+                durationMs: Math.round((performance.now() - started) * 1000) / 1000,
+                fault: faultKind
+              })
+            }
+            return response
+          })
+        )
+      }
+    )
   })
