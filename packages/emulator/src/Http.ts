@@ -92,9 +92,9 @@ export const Errors = {
   malformedJson: () => ApiError.messages(400, "Malformed JSON in request body"),
   /** 413 for a body over the configured limit. */
   tooLarge: (limit: number) => ApiError.messages(413, `Request body is larger than ${limit} bytes`),
-  /** 415 for a body in an encoding the API does not take. */
+  /** 400 for a body in an encoding the API does not take (the server's 4xx family, not 415). */
   unsupportedMediaType: (contentType: string) =>
-    ApiError.messages(415, `Unsupported Content-Type: ${contentType}`)
+    ApiError.messages(400, `Unsupported Content-Type: ${contentType}`)
 } as const
 
 // ---------------------------------------------------------------------------

@@ -250,12 +250,30 @@ describe("POST /session", () => {
       const array = yield* call("POST", "/session", { rawBody: "[1]", headers: { "content-type": "application/json" } })
       assert.strictEqual(array.status, 422)
       const xml = yield* call("POST", "/session", { rawBody: "<session/>", headers: { "content-type": "application/xml" } })
-      assert.strictEqual(xml.status, 415)
+      assert.strictEqual(xml.status, 400)
+      assert.deepStrictEqual(xml.body, { errors: ["Unsupported Content-Type: application/xml"] })
       const big = yield* call("POST", "/session", {
         body: appSession({ user: { login: "big", password: "x".repeat(4096) } })
       })
       assert.strictEqual(big.status, 413)
       assert.isArray(big.body.errors)
+      const chunked = yield* Effect.promise(async () => {
+        const chunk = new TextEncoder().encode(" ".repeat(512))
+        const body = new ReadableStream({
+          start(controller) {
+            for (let i = 0; i < 8; i++) controller.enqueue(chunk)
+            controller.close()
+          }
+        })
+        const res = await fetch(`${emu.url}/session`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body,
+          duplex: "half"
+        } as RequestInit)
+        return { status: res.status, body: await res.json() }
+      })
+      assert.deepStrictEqual(chunked, { status: 413, body: { errors: ["Request body is larger than 1024 bytes"] } })
       const snapshot = yield* emu.exportState
       assert.deepStrictEqual(snapshot.tables.users, [])
       assert.deepStrictEqual(snapshot.tables.sessions, [])
