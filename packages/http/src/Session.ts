@@ -25,7 +25,6 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import * as PubSub from "effect/PubSub"
 import * as Redacted from "effect/Redacted"
 import * as Ref from "effect/Ref"
 import * as Schema from "effect/Schema"
@@ -107,6 +106,28 @@ export interface Options {
 }
 
 /**
+ * @example
+ * ```ts
+ * import { Cube, Session } from "@connectycube-effect/http"
+ * import { FetchHttpClient } from "@effect/platform"
+ * import { Console, Effect, Layer, Stream } from "effect"
+ *
+ * const program = Effect.gen(function*() {
+ *   const session = yield* Session.Session
+ *   yield* Effect.forkScoped(Stream.runForEach(session.events, (event) => Console.log(event._tag)))
+ *   yield* session.create() // an application session
+ *   const user = yield* session.login({ login: "cubeuser", password: "awesomepwd" }) // upgraded
+ *   yield* session.logout // downgraded
+ *   yield* session.destroy
+ *   return user.id
+ * })
+ *
+ * const CubeLive = Cube.layer({ appId: 1, authKey: "key", apiUrl: "http://127.0.0.1:8090" }).pipe(
+ *   Layer.provide(FetchHttpClient.layer)
+ * )
+ * Effect.runPromise(program.pipe(Effect.scoped, Effect.provide(CubeLive)))
+ * ```
+ *
  * @since 0.1.0
  * @category tags
  */
@@ -114,6 +135,7 @@ export class Session extends Context.Tag("@connectycube-effect/http/Session")<Se
 
 /**
  * @since 0.1.0
+ * @category models
  */
 export declare namespace Session {
   /**
@@ -255,6 +277,18 @@ const decodeUser = CubeHttpClient.decode(UserEnvelope)
 /**
  * Builds the service. Needs `CubeHttpClient`; uses a `SessionStore` when one is provided (memory otherwise).
  *
+ * @example
+ * ```ts
+ * import { Session } from "@connectycube-effect/http"
+ * import { Layer } from "effect"
+ *
+ * // what Session.layer does, with the official SDK's sessionExpired hook: give up instead of re-creating
+ * const SessionLive = Layer.scoped(
+ *   Session.Session,
+ *   Session.make({ onSessionExpired: (handleResponse) => handleResponse() })
+ * )
+ * ```
+ *
  * @since 0.1.0
  * @category constructors
  */
@@ -271,8 +305,17 @@ export const make = (
     const renewBefore = Duration.toMillis(options.renewBefore ?? "1 minute")
     const autoCreate = options.autoCreate ?? true
     const hook = options.onSessionExpired
-    const events = yield* PubSub.unbounded<SessionEvent>()
-    const publish = (event: SessionEvent) => PubSub.publish(events, event)
+    // A plain listener set rather than a PubSub: events are rare, and PubSub costs ~9 KB of bundle.
+    const listeners = new Set<(event: SessionEvent) => void>()
+    const publish = (event: SessionEvent) =>
+      Effect.sync(() => {
+        for (const listener of listeners) listener(event)
+      })
+    const events = Stream.async<SessionEvent>((emit) => {
+      const listener = (event: SessionEvent) => void emit.single(event)
+      listeners.add(listener)
+      return Effect.sync(() => listeners.delete(listener))
+    })
 
     const cell = yield* Ref.make<Cell>({ state: Option.none(), inflight: Option.none() })
 
@@ -571,7 +614,7 @@ export const make = (
       current: Effect.map(Ref.get(cell), (c) => Option.map(c.state, infoOf)),
       token: Effect.map(Ref.get(cell), (c) => Option.map(c.state, (s) => s.token)),
       setSession,
-      events: Stream.fromPubSub(events),
+      events,
       execute,
       request
     })

@@ -154,6 +154,30 @@ export const BlobPage = Paging.PageV1("blob", CoreBlob.Blob)
 export type BlobPage = Paging.PageV1<"blob", CoreBlob.Blob>
 
 /**
+ * @example
+ * ```ts
+ * import { Cube } from "@connectycube-effect/http"
+ * import { Storage } from "@connectycube-effect/storage"
+ * import { FetchHttpClient } from "@effect/platform"
+ * import { Effect, Layer } from "effect"
+ *
+ * const program = Effect.gen(function*() {
+ *   const storage = yield* Storage.Storage
+ *   const blob = yield* storage.createAndUpload({
+ *     name: "awesome.txt",
+ *     file: new TextEncoder().encode("hello world"),
+ *     type: "text/plain" // private unless public: true
+ *   })
+ *   return yield* storage.privateUrl(blob.uid)
+ * })
+ *
+ * const StorageLive = Storage.layer.pipe(
+ *   Layer.provideMerge(Cube.layer({ appId: 1, authKey: "key", apiUrl: "http://127.0.0.1:8090" })),
+ *   Layer.provide(FetchHttpClient.layer)
+ * )
+ * Effect.runPromise(Effect.provide(program, StorageLive))
+ * ```
+ *
  * @since 0.1.0
  * @category tags
  */
@@ -161,6 +185,7 @@ export class Storage extends Context.Tag("@connectycube-effect/storage/Storage")
 
 /**
  * @since 0.1.0
+ * @category models
  */
 export declare namespace Storage {
   /**
@@ -331,6 +356,15 @@ const makeBoundary = Effect.map(
  * Builds the service from the `Session` (API calls) and the `CubeHttpClient` (URLs, and the plain client the
  * upload goes through).
  *
+ * @example
+ * ```ts
+ * import { Storage } from "@connectycube-effect/storage"
+ * import { Layer } from "effect"
+ *
+ * // Storage.layer is this; build it yourself to wrap the service
+ * const StorageLive = Layer.effect(Storage.Storage, Storage.make)
+ * ```
+ *
  * @since 0.1.0
  * @category constructors
  */
@@ -474,20 +508,21 @@ export const make: Effect.Effect<Storage.Service, never, Session.Session | CubeH
     }) as Storage.Service["createAndUpload"]
 
     const createAndUploadWithProgress = <E>(params: CreateAndUploadParams<E>) =>
-      Stream.asyncPush<UploadEvent, Errors.CubeError | E>((emit) =>
+      // asyncScoped rather than asyncPush: the same behaviour without pulling Mailbox into bundles.
+      Stream.asyncScoped<UploadEvent, Errors.CubeError | E>((emit) =>
         createAndUpload({
           ...params,
           onProgress: (progress) => {
             params.onProgress?.(progress)
-            emit.single(UploadEvent.Progress(progress))
+            void emit.single(UploadEvent.Progress(progress))
           }
         }).pipe(
           Effect.exit,
           Effect.map((exit) => {
             if (Exit.isSuccess(exit)) {
-              emit.single(UploadEvent.Done({ blob: exit.value }))
-              emit.end()
-            } else emit.halt(exit.cause)
+              void emit.single(UploadEvent.Done({ blob: exit.value }))
+              void emit.end()
+            } else void emit.halt(exit.cause)
           }),
           Effect.forkScoped
         )
