@@ -40,6 +40,19 @@ export interface Options {
 }
 
 /**
+ * @example
+ * ```ts
+ * import { CubeConfig } from "@connectycube-effect/core"
+ * import { Effect } from "effect"
+ *
+ * const program = Effect.gen(function*() {
+ *   const config = yield* CubeConfig.CubeConfig
+ *   return `${config.apiUrl} (app ${config.appId})`
+ * })
+ *
+ * Effect.runPromise(Effect.provide(program, CubeConfig.layer({ appId: 1, authKey: "key" })))
+ * ```
+ *
  * @since 0.1.0
  * @category tags
  */
@@ -47,6 +60,7 @@ export class CubeConfig extends Context.Tag("@connectycube-effect/core/CubeConfi
 
 /**
  * @since 0.1.0
+ * @category models
  */
 export declare namespace CubeConfig {
   /**
@@ -136,6 +150,23 @@ export const layer = (options: Options): Layer.Layer<CubeConfig, InvalidInput> =
 /**
  * The `Config` read by `layerConfig` by default: `CONNECTYCUBE_APP_ID`, `CONNECTYCUBE_AUTH_KEY` (redacted),
  * `CONNECTYCUBE_API_URL` and `CONNECTYCUBE_TIMEOUT` (a duration such as `10 seconds`).
+ *
+ * @example
+ * ```ts
+ * import { CubeConfig } from "@connectycube-effect/core"
+ * import { ConfigProvider, Layer } from "effect"
+ *
+ * // CONNECTYCUBE_APP_ID=1 CONNECTYCUBE_AUTH_KEY=... CONNECTYCUBE_API_URL=http://127.0.0.1:8090
+ * const FromEnv = CubeConfig.layerConfig(CubeConfig.fromEnv)
+ *
+ * // the same variables from a map (tests)
+ * const FromMap = FromEnv.pipe(
+ *   Layer.provide(Layer.setConfigProvider(ConfigProvider.fromMap(new Map([
+ *     ["CONNECTYCUBE_APP_ID", "1"],
+ *     ["CONNECTYCUBE_AUTH_KEY", "emulator-auth-key"]
+ *   ]))))
+ * )
+ * ```
  *
  * @since 0.1.0
  * @category config

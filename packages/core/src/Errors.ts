@@ -346,6 +346,13 @@ export const CubeError: Schema.Union<
 )
 
 /**
+ * @example
+ * ```ts
+ * import { Errors } from "@connectycube-effect/core"
+ *
+ * const describe = (e: unknown): string => Errors.isCubeError(e) ? `${e._tag}: ${e.message}` : String(e)
+ * ```
+ *
  * @since 0.1.0
  * @category guards
  */
@@ -362,6 +369,14 @@ export const SESSION_EXPIRED_MESSAGE = "Required session does not exist"
 /**
  * Is this parsed body the server's "session expired" answer (`{"errors":{"base":["Required session does not exist"]}}`)?
  *
+ * @example
+ * ```ts
+ * import { Errors } from "@connectycube-effect/core"
+ *
+ * Errors.isSessionExpiredBody({ errors: { base: ["Required session does not exist"] } }) // true
+ * Errors.isSessionExpiredBody({ errors: { base: ["Unauthorized"] } }) // false
+ * ```
+ *
  * @since 0.1.0
  * @category guards
  */
@@ -375,6 +390,14 @@ export const isSessionExpiredBody = (body: unknown): boolean => {
 
 /**
  * Parses a `Retry-After` header (seconds or an HTTP date) into milliseconds from `now`.
+ *
+ * @example
+ * ```ts
+ * import { Errors } from "@connectycube-effect/core"
+ *
+ * Errors.parseRetryAfter("2", Date.now()) // 2000
+ * Errors.parseRetryAfter("Wed, 21 Oct 2037 07:28:00 GMT", Date.now()) // ms until then
+ * ```
  *
  * @since 0.1.0
  * @category constructors
@@ -434,6 +457,14 @@ export const fromResponse = (options: {
 /**
  * Statuses worth retrying for an idempotent call.
  *
+ * @example
+ * ```ts
+ * import { Errors } from "@connectycube-effect/core"
+ *
+ * Errors.isTransient(new Errors.ServerError({ status: 503 })) // true
+ * Errors.isTransient(new Errors.ValidationError({ status: 422, errors: { login: ["has already been taken"] } })) // false
+ * ```
+ *
  * @since 0.1.0
  * @category predicates
  */
@@ -453,6 +484,14 @@ export const isTransient = (error: CubeError): boolean => {
 
 /**
  * The HTTP status of an error, when it has one.
+ *
+ * @example
+ * ```ts
+ * import { Errors } from "@connectycube-effect/core"
+ *
+ * Errors.statusOf(new Errors.NotFound({ status: 404 })) // 404
+ * Errors.statusOf(new Errors.InvalidInput({ field: "login", reason: "cannot be blank" })) // undefined
+ * ```
  *
  * @since 0.1.0
  * @category getters

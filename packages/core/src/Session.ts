@@ -35,6 +35,14 @@ export const SessionEnvelope = Schema.Struct({ session: Session })
 /**
  * Is this a user session (rather than an application session)?
  *
+ * @example
+ * ```ts
+ * import { Session } from "@connectycube-effect/core"
+ *
+ * Session.isUserSession({ user_id: 81 }) // true
+ * Session.isUserSession({ user_id: null }) // false: an application session
+ * ```
+ *
  * @since 0.1.0
  * @category guards
  */
@@ -163,6 +171,18 @@ export type CredentialsInput = Credentials | FlatFirebaseCredentials
 /**
  * Turns the flat bracket Firebase keys into the nested form; leaves everything else alone.
  *
+ * @example
+ * ```ts
+ * import { Session } from "@connectycube-effect/core"
+ *
+ * Session.normalizeCredentials({
+ *   provider: "firebase_phone",
+ *   "firebase_phone[project_id]": "my-project",
+ *   "firebase_phone[access_token]": "id-token"
+ * })
+ * // { provider: "firebase_phone", firebase_phone: { project_id: "my-project", access_token: "id-token" } }
+ * ```
+ *
  * @since 0.1.0
  * @category constructors
  */
@@ -182,6 +202,15 @@ export const normalizeCredentials = (input: unknown): unknown => {
 
 /**
  * A short, secret-free description of a credential form, for logs and events.
+ *
+ * @example
+ * ```ts
+ * import { Session } from "@connectycube-effect/core"
+ *
+ * Session.describeCredentials({ login: "cubeuser", password: "awesomepwd" }) // "login"
+ * Session.describeCredentials({ guest: "1", full_name: "Awesome Smith" }) // "guest"
+ * Session.describeCredentials(undefined) // "application"
+ * ```
  *
  * @since 0.1.0
  * @category getters

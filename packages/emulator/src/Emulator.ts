@@ -115,6 +115,20 @@ export interface Service {
 }
 
 /**
+ * @example
+ * ```ts
+ * import { Emulator } from "@connectycube-effect/emulator"
+ * import { Effect } from "effect"
+ *
+ * const program = Effect.gen(function*() {
+ *   const emulator = yield* Emulator.Emulator
+ *   yield* emulator.advanceClock(2 * 60 * 60 * 1000 + 1) // every session has now expired
+ *   return yield* emulator.emails // the password reset mails it "sent"
+ * })
+ *
+ * Effect.runPromise(program.pipe(Effect.provide(Emulator.layer())))
+ * ```
+ *
  * @since 0.1.0
  * @category tags
  */
@@ -138,6 +152,18 @@ const loadSeed = (data: unknown, settings: Settings.Service, now: number) =>
 
 /**
  * Starts an emulator in the current scope; closing the scope stops it (connections closed, db closed).
+ *
+ * @example
+ * ```ts
+ * import { Emulator } from "@connectycube-effect/emulator"
+ * import { Console, Effect } from "effect"
+ *
+ * const program = Effect.scoped(Effect.gen(function*() {
+ *   const emulator = yield* Emulator.make({ apps: [{ id: 7, authKey: "k" }] })
+ *   yield* Console.log(`listening on ${emulator.url}`)
+ *   // ... calls against emulator.url; it stops when the scope closes
+ * }))
+ * ```
  *
  * @since 0.1.0
  * @category constructors
@@ -245,6 +271,23 @@ export const make = (options: Options = {}): Effect.Effect<Service, EmulatorErro
 
 /**
  * The emulator as a layer (stopped when the layer's scope closes).
+ *
+ * @example
+ * ```ts
+ * import { Emulator } from "@connectycube-effect/emulator"
+ * import { Cube } from "@connectycube-effect/http"
+ * import { Users } from "@connectycube-effect/users"
+ * import { FetchHttpClient } from "@effect/platform"
+ * import { Effect, Layer } from "effect"
+ *
+ * // the SDK pointed at an emulator that lives as long as the layer
+ * const TestLive = Layer.unwrapEffect(
+ *   Effect.map(Emulator.Emulator, (emulator) =>
+ *     Users.layer.pipe(
+ *       Layer.provideMerge(Cube.layer({ appId: 1, authKey: "emulator-auth-key", apiUrl: emulator.url }))
+ *     ))
+ * ).pipe(Layer.provideMerge(Emulator.layer()), Layer.provide(FetchHttpClient.layer))
+ * ```
  *
  * @since 0.1.0
  * @category layers

@@ -5,11 +5,10 @@
  *
  * @example
  * ```ts
+ * import { Auth, Http, Route } from "@connectycube-effect/emulator"
  * import * as Effect from "effect/Effect"
- * import * as Auth from "../Auth.js"
- * import * as Http from "../Http.js"
- * import * as Route from "../Route.js"
  *
+ * // in a module of src/routes/, import them as "../Auth.js", "../Http.js", "../Route.js"
  * export const routes: ReadonlyArray<Route.Route> = [
  *   Route.make({
  *     method: "GET",

@@ -58,6 +58,20 @@ export const layer = (
 /**
  * The same from `Config` (`CONNECTYCUBE_APP_ID`, `CONNECTYCUBE_AUTH_KEY`, `CONNECTYCUBE_API_URL`, `CONNECTYCUBE_TIMEOUT`).
  *
+ * @example
+ * ```ts
+ * import { Cube } from "@connectycube-effect/http"
+ * import { Users } from "@connectycube-effect/users"
+ * import { FetchHttpClient } from "@effect/platform"
+ * import { Layer } from "effect"
+ *
+ * // CONNECTYCUBE_APP_ID and CONNECTYCUBE_AUTH_KEY; CONNECTYCUBE_API_URL=http://127.0.0.1:8090 for the emulator
+ * const Live = Users.layer.pipe(
+ *   Layer.provideMerge(Cube.layerConfig()),
+ *   Layer.provide(FetchHttpClient.layer)
+ * )
+ * ```
+ *
  * @since 0.1.0
  * @category layers
  */

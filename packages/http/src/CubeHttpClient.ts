@@ -116,6 +116,23 @@ export const defaultRetryPolicy: RetryPolicy = {
 }
 
 /**
+ * @example
+ * ```ts
+ * import { Cube, CubeHttpClient } from "@connectycube-effect/http"
+ * import { FetchHttpClient } from "@effect/platform"
+ * import { Effect, Layer } from "effect"
+ *
+ * const program = Effect.gen(function*() {
+ *   const client = yield* CubeHttpClient.CubeHttpClient
+ *   return client.url("users/v2", { id: { in: [51941, 51946] } })
+ *   // "https://api.connectycube.com/users/v2.json?id[in][]=51941&id[in][]=51946"
+ * })
+ *
+ * Effect.runPromise(program.pipe(
+ *   Effect.provide(Cube.layer({ appId: 1, authKey: "key" }).pipe(Layer.provide(FetchHttpClient.layer)))
+ * ))
+ * ```
+ *
  * @since 0.1.0
  * @category tags
  */
@@ -126,6 +143,7 @@ export class CubeHttpClient extends Context.Tag("@connectycube-effect/http/CubeH
 
 /**
  * @since 0.1.0
+ * @category models
  */
 export declare namespace CubeHttpClient {
   /**
@@ -182,6 +200,25 @@ const transportError = (error: HttpClientError.HttpClientError, info: Errors.Req
 
 /**
  * Builds the service from `CubeConfig` and an `HttpClient`.
+ *
+ * @example
+ * ```ts
+ * import { CubeConfig } from "@connectycube-effect/core"
+ * import { CubeHttpClient } from "@connectycube-effect/http"
+ * import { FetchHttpClient } from "@effect/platform"
+ * import { Effect, Layer } from "effect"
+ *
+ * // a client that never retries, as the official SDK
+ * const program = Effect.gen(function*() {
+ *   const client = yield* CubeHttpClient.make({ retry: { times: 0 } })
+ *   const response = yield* client.send({ method: "GET", path: "users/v2", query: { login: "cubeuser" } }, undefined)
+ *   return response.status
+ * })
+ *
+ * Effect.runPromise(program.pipe(
+ *   Effect.provide(Layer.merge(CubeConfig.layer({ appId: 1, authKey: "key" }), FetchHttpClient.layer))
+ * ))
+ * ```
  *
  * @since 0.1.0
  * @category constructors

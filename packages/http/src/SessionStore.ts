@@ -35,6 +35,22 @@ export const StoredSession = Schema.Struct({
 export type StoredSession = typeof StoredSession.Type
 
 /**
+ * @example
+ * ```ts
+ * import { SessionStore } from "@connectycube-effect/http"
+ * import { Effect, Layer, Option } from "effect"
+ *
+ * // a store of your own (provide it to Cube.layer): here, one that never keeps anything
+ * const Forgetful = Layer.succeed(
+ *   SessionStore.SessionStore,
+ *   SessionStore.SessionStore.of({
+ *     load: Effect.succeed(Option.none()),
+ *     save: () => Effect.void,
+ *     clear: Effect.void
+ *   })
+ * )
+ * ```
+ *
  * @since 0.1.0
  * @category tags
  */
@@ -45,6 +61,7 @@ export class SessionStore extends Context.Tag("@connectycube-effect/http/Session
 
 /**
  * @since 0.1.0
+ * @category models
  */
 export declare namespace SessionStore {
   /**
@@ -63,6 +80,18 @@ export declare namespace SessionStore {
 /**
  * A store in memory (the default): nothing survives the process.
  *
+ * @example
+ * ```ts
+ * import { SessionStore } from "@connectycube-effect/http"
+ * import { Effect } from "effect"
+ *
+ * const program = Effect.gen(function*() {
+ *   const store = yield* SessionStore.makeMemory
+ *   yield* store.save({ token: "t", sessionId: 1, userId: null, kind: "application", expiresAt: Date.now() + 7_200_000 })
+ *   return yield* store.load // Option.some({ token: "t", ... })
+ * })
+ * ```
+ *
  * @since 0.1.0
  * @category constructors
  */
@@ -77,6 +106,18 @@ export const makeMemory: Effect.Effect<SessionStore.Service> = Effect.map(
 )
 
 /**
+ * @example
+ * ```ts
+ * import { Cube, SessionStore } from "@connectycube-effect/http"
+ * import { FetchHttpClient } from "@effect/platform"
+ * import { Layer } from "effect"
+ *
+ * const CubeLive = Cube.layer({ appId: 1, authKey: "key" }).pipe(
+ *   Layer.provide(SessionStore.layerMemory),
+ *   Layer.provide(FetchHttpClient.layer)
+ * )
+ * ```
+ *
  * @since 0.1.0
  * @category layers
  */

@@ -111,6 +111,15 @@ export const init: Client["init"] = ConnectyCube.init
 /**
  * The default client's `createSession`.
  *
+ * @example
+ * ```ts
+ * import { createSession, init } from "@connectycube-effect/promise"
+ *
+ * init({ appId: 1, authKey: "key" }, { endpoints: { api_url: "http://127.0.0.1:8090" } })
+ * const session = await createSession({ login: "cubeuser", password: "awesomepwd" })
+ * console.log(session.token, session.user_id)
+ * ```
+ *
  * @since 0.1.0
  * @category default client
  */
@@ -118,6 +127,15 @@ export const createSession: Client["createSession"] = ConnectyCube.createSession
 
 /**
  * The default client's `getSession`.
+ *
+ * @example
+ * ```ts
+ * import { init, getSession } from "@connectycube-effect/promise"
+ *
+ * init({ appId: 1, authKey: "key" }, { endpoints: { api_url: "http://127.0.0.1:8090" } })
+ * const session = await getSession()
+ * console.log(session.user_id)
+ * ```
  *
  * @since 0.1.0
  * @category default client
@@ -127,6 +145,15 @@ export const getSession: Client["getSession"] = ConnectyCube.getSession
 /**
  * The default client's `login`.
  *
+ * @example
+ * ```ts
+ * import { createSession, init, login } from "@connectycube-effect/promise"
+ *
+ * init({ appId: 1, authKey: "key" }, { endpoints: { api_url: "http://127.0.0.1:8090" } })
+ * await createSession()
+ * const user = await login({ login: "cubeuser", password: "awesomepwd" })
+ * ```
+ *
  * @since 0.1.0
  * @category default client
  */
@@ -134,6 +161,14 @@ export const login: Client["login"] = ConnectyCube.login
 
 /**
  * The default client's `logout`.
+ *
+ * @example
+ * ```ts
+ * import { init, logout } from "@connectycube-effect/promise"
+ *
+ * init({ appId: 1, authKey: "key" }, { endpoints: { api_url: "http://127.0.0.1:8090" } })
+ * await logout() // "": the session is an application session again
+ * ```
  *
  * @since 0.1.0
  * @category default client
@@ -143,6 +178,14 @@ export const logout: Client["logout"] = ConnectyCube.logout
 /**
  * The default client's `destroySession`.
  *
+ * @example
+ * ```ts
+ * import { init, destroySession } from "@connectycube-effect/promise"
+ *
+ * init({ appId: 1, authKey: "key" }, { endpoints: { api_url: "http://127.0.0.1:8090" } })
+ * await destroySession()
+ * ```
+ *
  * @since 0.1.0
  * @category default client
  */
@@ -150,6 +193,15 @@ export const destroySession: Client["destroySession"] = ConnectyCube.destroySess
 
 /**
  * The default client's `setSession`.
+ *
+ * @example
+ * ```ts
+ * import { init, setSession } from "@connectycube-effect/promise"
+ *
+ * init({ appId: 1, authKey: "key" }, { endpoints: { api_url: "http://127.0.0.1:8090" } })
+ * // a token minted by your server
+ * setSession({ token: "83153a14fb2df777c2f866178902a4bb15000001", user_id: 81 })
+ * ```
  *
  * @since 0.1.0
  * @category default client
@@ -159,6 +211,15 @@ export const setSession: Client["setSession"] = ConnectyCube.setSession
 /**
  * The default client's `users`.
  *
+ * @example
+ * ```ts
+ * import { init, users } from "@connectycube-effect/promise"
+ *
+ * init({ appId: 1, authKey: "key" }, { endpoints: { api_url: "http://127.0.0.1:8090" } })
+ * const { user } = await users.signup({ login: "marvin18", password: "supersecurepwd" })
+ * const page = await users.getV2({ login: "marvin18" })
+ * ```
+ *
  * @since 0.1.0
  * @category default client
  */
@@ -167,6 +228,15 @@ export const users: Client["users"] = ConnectyCube.users
 /**
  * The default client's `storage`.
  *
+ * @example
+ * ```ts
+ * import { init, storage } from "@connectycube-effect/promise"
+ *
+ * init({ appId: 1, authKey: "key" }, { endpoints: { api_url: "http://127.0.0.1:8090" } })
+ * const blob = await storage.createAndUpload({ name: "hello.txt", file: "hello world", type: "text/plain" })
+ * const url = storage.privateUrl(blob.uid)
+ * ```
+ *
  * @since 0.1.0
  * @category default client
  */
@@ -174,6 +244,14 @@ export const storage: Client["storage"] = ConnectyCube.storage
 
 /**
  * The default client's `dispose`.
+ *
+ * @example
+ * ```ts
+ * import { init, dispose } from "@connectycube-effect/promise"
+ *
+ * init({ appId: 1, authKey: "key" }, { endpoints: { api_url: "http://127.0.0.1:8090" } })
+ * await dispose() // later calls reject with ClientDisposed
+ * ```
  *
  * @since 0.1.0
  * @category default client

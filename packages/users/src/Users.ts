@@ -146,6 +146,26 @@ export type GetResult<P extends GetParams> = P extends number ? User : P extends
 // ---------------------------------------------------------------------------
 
 /**
+ * @example
+ * ```ts
+ * import { Cube } from "@connectycube-effect/http"
+ * import { Users } from "@connectycube-effect/users"
+ * import { FetchHttpClient } from "@effect/platform"
+ * import { Effect, Layer } from "effect"
+ *
+ * const program = Effect.gen(function*() {
+ *   const users = yield* Users.Users
+ *   const page = yield* users.getV2({ id: { in: [51941, 51946] }, limit: 10 })
+ *   return page.items.map((user) => user.login)
+ * })
+ *
+ * const UsersLive = Users.layer.pipe(
+ *   Layer.provideMerge(Cube.layer({ appId: 1, authKey: "key", apiUrl: "http://127.0.0.1:8090" })),
+ *   Layer.provide(FetchHttpClient.layer)
+ * )
+ * Effect.runPromise(Effect.provide(program, UsersLive))
+ * ```
+ *
  * @since 0.1.0
  * @category tags
  */
@@ -153,6 +173,7 @@ export class Users extends Context.Tag("@connectycube-effect/users/Users")<Users
 
 /**
  * @since 0.1.0
+ * @category models
  */
 export declare namespace Users {
   /**
@@ -326,6 +347,15 @@ export const customData = <A, I>(schema: Schema.Schema<A, I>, value: A): Effect.
 
 /**
  * Builds the service on the `Session` service.
+ *
+ * @example
+ * ```ts
+ * import { Users } from "@connectycube-effect/users"
+ * import { Layer } from "effect"
+ *
+ * // Users.layer is this; build it yourself to wrap the service (logging, metrics, a cache)
+ * const Logged = Layer.effect(Users.Users, Users.make)
+ * ```
  *
  * @since 0.1.0
  * @category constructors
