@@ -408,6 +408,8 @@ export const query: Effect.Effect<Record<string, unknown>, never, HttpServerRequ
  */
 export class BodyLimit extends Context.Tag("@connectycube-effect/emulator/Http/BodyLimit")<BodyLimit, number>() {}
 
+const EMPTY = Buffer.alloc(0)
+
 /**
  * Reads the raw body of the current request, at most `limit` bytes: a larger `Content-Length` is
  * refused before reading, and a chunked body that grows past the limit is cut off (413 either way).
@@ -423,7 +425,11 @@ export const rawBody = (limit: number): Effect.Effect<Buffer, ApiError, HttpServ
       // Don't read a body we refuse; closing the connection stops the client sending it.
       return Effect.fail(new ApiError({ ...Errors.tooLarge(limit), headers: { connection: "close" } }))
     }
-    if (incoming.readableEnded || declared === 0) return Effect.succeed(Buffer.alloc(0))
+    // A request has a body only with Content-Length or Transfer-Encoding (RFC 9112 §6.3): GETs
+    // answer at once instead of waiting for an `end` event.
+    if (incoming.readableEnded || declared === 0 || (!Number.isFinite(declared) && incoming.headers["transfer-encoding"] === undefined)) {
+      return Effect.succeed(EMPTY)
+    }
     return Effect.async<Buffer, ApiError>((resume) => {
       const chunks: Array<Buffer> = []
       let size = 0
