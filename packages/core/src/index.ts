@@ -1,4 +1,11 @@
 /**
+ * Wire Schemas (Session, User, Blob, paged envelopes, queries), `CubeConfig` and the typed error union of the ConnectyCube Effect SDK.
+ *
+ * @packageDocumentation
+ * @module @connectycube-effect/core
+ */
+
+/**
  * @since 0.1.0
  */
 export * as Blob from "./Blob.js"

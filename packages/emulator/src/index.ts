@@ -1,4 +1,11 @@
 /**
+ * A local ConnectyCube-compatible REST emulator on SQLite: `Emulator.make` / `Emulator.layer` / `Emulator.startEmulator` in-process, `connectycube-emulator` on the command line.
+ *
+ * @packageDocumentation
+ * @module @connectycube-effect/emulator
+ */
+
+/**
  * @since 0.1.0
  */
 export * as Auth from "./Auth.js"

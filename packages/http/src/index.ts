@@ -1,4 +1,11 @@
 /**
+ * `Cube.layer` (config + transport + session in one layer), `CubeHttpClient` (the wire rules) and the `Session` service (every sign-in form, single-flight expiry recovery, events, persistence).
+ *
+ * @packageDocumentation
+ * @module @connectycube-effect/http
+ */
+
+/**
  * @since 0.1.0
  */
 export * as Cube from "./Cube.js"

@@ -13,6 +13,8 @@
  * as well as `.default.init(…)`.
  *
  * @since 0.1.0
+ * @packageDocumentation
+ * @module @connectycube-effect/promise
  */
 import type { Client } from "./Client.js"
 import { createClient } from "./Client.js"
