@@ -11,7 +11,7 @@
  *
  * @since 0.1.0
  */
-import type * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import type * as SqlClient from "@effect/sql/SqlClient"
 import type * as SqlError from "@effect/sql/SqlError"
 import * as Effect from "effect/Effect"
@@ -49,16 +49,18 @@ export const token: Effect.Effect<string | undefined, never, HttpServerRequest.H
  */
 export const authenticate = (
   value: string | undefined
-): Effect.Effect<Caller, ApiError | SqlError.SqlError, RequestState | SqlClient.SqlClient> =>
-  Effect.gen(function*() {
-    if (value === undefined || value.trim() === "") return yield* Effect.fail(Errors.tokenRequired())
-    const state = yield* RequestState
-    const session = yield* Sessions.touch(value.trim(), state.now)
-    if (session === undefined) return yield* Effect.fail(Errors.sessionNotFound())
-    state.session = session
-    state.sessionExpiresAt = session.expires_at
-    return session
-  })
+): Effect.Effect<Caller, ApiError | SqlError.SqlError, RequestState | SqlClient.SqlClient> => {
+  const t = value?.trim()
+  if (t === undefined || t === "") return Effect.fail(Errors.tokenRequired())
+  // Plain combinators, no generator: this runs on every authenticated request.
+  return Effect.flatMap(RequestState, (state) =>
+    Effect.flatMap(Sessions.touch(t, state.now), (session) => {
+      if (session === undefined) return Effect.fail(Errors.sessionNotFound())
+      state.session = session
+      state.sessionExpiresAt = session.expires_at
+      return Effect.succeed(session)
+    }))
+}
 
 /**
  * Any valid session (application or user): the READ right.
@@ -71,7 +73,9 @@ export const requireSession: Effect.Effect<
   ApiError | SqlError.SqlError,
   HttpServerRequest.HttpServerRequest | RequestState | SqlClient.SqlClient
 > = Effect.flatMap(RequestState, (state) =>
-  state.session !== undefined ? Effect.succeed(state.session) : Effect.flatMap(token, authenticate))
+  state.session !== undefined ?
+    Effect.succeed(state.session) :
+    Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => authenticate(request.headers["cb-token"])))
 
 /**
  * A user session: the WRITE right. An application session gets 403 "Forbidden. Need user.".
