@@ -16,6 +16,7 @@
 import * as HttpMiddleware from "@effect/platform/HttpMiddleware"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import type * as SqlClient from "@effect/sql/SqlClient"
+import * as Cause from "effect/Cause"
 import * as EffectClock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Data from "effect/Data"
@@ -23,6 +24,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
 import * as Fs from "node:fs"
 import * as NodeHttp from "node:http"
@@ -194,9 +196,17 @@ export const make = (options: Options = {}): Effect.Effect<Service, EmulatorErro
       NodeHttpServer.layerContext
     )
     const context = yield* Layer.build(services).pipe(
-      Effect.mapError((cause) =>
-        new EmulatorError({ reason: "Database", message: `cannot open the database ${options.db ?? ":memory:"}`, cause })
-      )
+      // better-sqlite3 throws (a defect) for a path it cannot open: report it as a start failure.
+      Effect.catchAllCause((cause) => {
+        const error = Cause.squash(cause)
+        return Effect.fail(
+          new EmulatorError({
+            reason: "Database",
+            message: `cannot open the database ${options.db ?? ":memory:"}: ${error instanceof Error ? error.message : String(error)}`,
+            cause
+          })
+        )
+      })
     )
     const clock = Context.get(context, Clock.EmulatorClock)
     const provide = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.provide(effect, context)
@@ -335,10 +345,10 @@ export const startEmulator = async (options: Options = {}): Promise<Handle> => {
   const exit = await Effect.runPromiseExit(Scope.extend(make(options), scope))
   if (Exit.isFailure(exit)) {
     await Effect.runPromise(Scope.close(scope, exit))
-    throw Either.getOrThrow(Either.left(exit.cause).pipe(Either.mapLeft((cause) => {
-      const failure = cause._tag === "Fail" ? cause.error : undefined
-      return failure ?? new EmulatorError({ reason: "Serve", message: "the emulator failed to start", cause })
-    })).pipe(Either.flip))
+    const failure = Cause.failureOption(exit.cause)
+    throw Option.isSome(failure) ?
+      failure.value :
+      new EmulatorError({ reason: "Serve", message: Cause.pretty(exit.cause), cause: exit.cause })
   }
   const emulator = exit.value
   let closed: Promise<void> | undefined
