@@ -16,8 +16,8 @@ import { APP, appToken, fmt, median, ratio, type Row, seedDb, startEmulatorProce
 const require = createRequire(import.meta.url)
 
 export const run = async (options: { calls?: number; rounds?: number } = {}): Promise<Array<Row>> => {
-  const calls = options.calls ?? 1000
-  const rounds = options.rounds ?? 5
+  const calls = options.calls ?? 500
+  const rounds = options.rounds ?? 3
   const db = Path.join(tmpDir("overhead"), "cube.sqlite")
   await seedDb(db, 200)
   const server = await startEmulatorProcess(db)
