@@ -10,6 +10,8 @@
  * 3. Every `@example` code block, and every `ts` code block of `docs/**` markdown, type-checks against the
  *    packages as they are now: all of them in one TypeScript program (one `tsc`, not one per example).
  *    A markdown block opened with ```` ```ts nocheck ```` is skipped (fragments that show a shape).
+ * 4. A markdown block opened with ```` ```ts file=test/docs/x.test.ts#name ```` shows that file's
+ *    `// #region name` … `// #endregion name` verbatim: the docs show tests that run, and cannot drift from them.
  */
 import * as fs from "node:fs"
 import * as path from "node:path"
@@ -159,17 +161,40 @@ const markdownFiles = (function walk(dir: string): Array<string> {
   })
 })(path.join(root, "docs"))
 
-const markdownExamples = (file: string): Array<Example> => {
+/** A markdown block that shows (a region of) a real file: ```` ```ts file=test/docs/x.test.ts#region ```` */
+interface Excerpt extends Example {
+  readonly file: string
+  readonly region: string | undefined
+}
+
+const markdownBlocks = (file: string) => {
   const text = fs.readFileSync(file, "utf8")
-  return Array.from(text.matchAll(FENCE))
-    .filter((block) => !/\bnocheck\b/.test(block[2]!))
-    .map((block) => ({
-      from: `${path.relative(root, file)}:${text.slice(0, block.index).split("\n").length}`,
-      code: block[3]!
-    }))
+  return Array.from(text.matchAll(FENCE)).map((block) => ({
+    info: block[2]!,
+    from: `${path.relative(root, file)}:${text.slice(0, block.index).split("\n").length}`,
+    code: block[3]!
+  }))
+}
+
+const markdownExamples = (file: string): Array<Example> =>
+  markdownBlocks(file).filter((b) => !/\bnocheck\b/.test(b.info) && !/\bfile=/.test(b.info))
+
+const markdownExcerpts = (file: string): Array<Excerpt> =>
+  markdownBlocks(file).flatMap((b) => {
+    const match = /\bfile=([^\s#]+)(?:#(\S+))?/.exec(b.info)
+    return match === null ? [] : [{ ...b, file: match[1]!, region: match[2] }]
+  })
+
+/** The text of a file, or of its `// #region <name>` … `// #endregion <name>` part. */
+const excerptOf = (file: string, region: string | undefined): string | undefined => {
+  const text = fs.readFileSync(path.join(root, file), "utf8")
+  if (region === undefined) return text
+  const match = new RegExp(`^// #region ${region}\\n([\\s\\S]*?)^// #endregion ${region}$`, "m").exec(text)
+  return match?.[1]
 }
 
 const examples: Array<Example> = [...sourceFiles.flatMap(jsdocExamples), ...markdownFiles.flatMap(markdownExamples)]
+const excerpts: Array<Excerpt> = markdownFiles.flatMap(markdownExcerpts)
 
 /** Type-checks every example as its own module, all in one program rooted in the docs package. */
 const typeCheck = (list: ReadonlyArray<Example>): Array<string> => {
@@ -240,6 +265,17 @@ describe("JSDoc", () => {
 describe("examples", () => {
   it("are found in the JSDoc and in docs/", () => {
     expect(examples.filter((e) => e.from.startsWith("packages/")).length).toBeGreaterThan(20)
+    expect(examples.filter((e) => e.from.startsWith("docs/")).length).toBeGreaterThan(20)
+    expect(excerpts.length).toBeGreaterThan(5)
+  })
+
+  it("a docs/ block that shows a file (```ts file=path#region) shows it as it is: tested code, not a copy", () => {
+    const stale = excerpts.flatMap((e) => {
+      const actual = excerptOf(e.file, e.region)
+      if (actual === undefined) return [`${e.from}: no region ${e.region} in ${e.file}`]
+      return actual.trim() === e.code.trim() ? [] : [`${e.from}: differs from ${e.file}${e.region ? `#${e.region}` : ""} (node scripts/docs-excerpts.mjs updates it)`]
+    })
+    expect(stale).toEqual([])
   })
 
   it("every @example and every docs/ ts block type-checks (one program)", () => {
