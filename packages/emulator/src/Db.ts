@@ -16,6 +16,7 @@ import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as BlobStore from "./store/Blobs.js"
+import * as Sessions from "./store/Sessions.js"
 import * as UsersSearch from "./store/UsersSearch.js"
 
 /**
@@ -194,12 +195,14 @@ export interface Options {
  */
 export const layer = (options: Options = {}): Layer.Layer<SqlClient.SqlClient | SqliteClient.SqliteClient, SqlError.SqlError> => {
   const filename = options.filename ?? ":memory:"
-  const setup = Layer.effectDiscard(Effect.gen(function*() {
+  const setup = Layer.scopedDiscard(Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
     yield* sql.unsafe(`PRAGMA synchronous = ${options.synchronous ?? "NORMAL"}`)
     yield* sql`PRAGMA foreign_keys = ON`
     yield* sql`PRAGMA busy_timeout = 5000`
     yield* migrate()
+    // Session slides kept in memory (see `Sessions.touch`) are written before the database closes.
+    yield* Effect.addFinalizer(() => Effect.ignore(Sessions.flushPending.pipe(Effect.provideService(SqlClient.SqlClient, sql))))
   }))
   return Layer.provideMerge(setup, Layer.orDie(SqliteClient.layer({ filename, disableWAL: filename === ":memory:" })))
 }

@@ -14,6 +14,7 @@ import * as Path from "node:path"
 import * as Db from "./Db.js"
 import { ApiError } from "./Http.js"
 import * as Apps from "./store/Apps.js"
+import * as Sessions from "./store/Sessions.js"
 import * as Users from "./store/Users.js"
 
 /**
@@ -81,6 +82,8 @@ export const reset: Effect.Effect<void, SqlError.SqlError, SqlClient.SqlClient> 
     }
     const hasSequence = yield* sql`SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'`
     if (hasSequence.length > 0) yield* sql`DELETE FROM sqlite_sequence WHERE name != 'apps'`
+    // The sessions are gone: so are their in-memory slides.
+    yield* Sessions.forgetPending
   }))
 })
 
@@ -94,6 +97,8 @@ export const exportState = (now: number): Effect.Effect<Snapshot, SqlError.SqlEr
   Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
     const tables: Record<string, ReadonlyArray<Record<string, unknown>>> = {}
+    // Sessions slid in memory (same second as their stored slide) are written first.
+    yield* Sessions.flushPending
     for (const table of yield* Db.stateTables) {
       tables[table] = yield* sql<Record<string, unknown>>`SELECT * FROM ${sql(table)} ORDER BY rowid`
     }
@@ -123,6 +128,9 @@ export const importState = (
       if (!known.has(name)) return yield* Effect.fail(ApiError.fields(422, { tables: [`unknown table: ${name}`] }))
     }
     const counts: Record<string, number> = {}
+    // Slides kept in memory are written first (they stay right if the import is rolled back) and
+    // forgotten with the sessions they belonged to.
+    yield* Sessions.flushPending
     yield* sql.withTransaction(Effect.gen(function*() {
       yield* sql`PRAGMA defer_foreign_keys = ON`
       for (const table of [...tables].reverse()) yield* sql`DELETE FROM ${sql(table)}`
@@ -146,6 +154,7 @@ export const importState = (
         yield* sql`INSERT OR IGNORE INTO meta (key, value) VALUES ('app_session_seq', 0)`
       }
       yield* Apps.upsert(apps)
+      yield* Sessions.forgetPending
     }))
     return counts
   })

@@ -317,6 +317,32 @@ describe("token rules", () => {
       assert.deepStrictEqual([expired.status, expired.body], [401, { errors: { base: ["Required session does not exist"] } }])
     }))
 
+  it.scoped("slides within one second (kept in memory, not written) still count to the millisecond", () =>
+    Effect.gen(function*() {
+      const { call, emu } = yield* emulator()
+      yield* call("POST", "/__emulator/clock", { body: { now: "2030-01-01T10:00:00Z", freeze: true } })
+      const token = (yield* call("POST", "/session", { body: appSession() })).body.session.token as string
+      assert.strictEqual((yield* call("GET", "/session", { token })).status, 200) // 10:00:00.000, written
+      yield* emu.advanceClock(900)
+      const second = yield* call("GET", "/session", { token }) // 10:00:00.900, same second: in memory
+      assert.strictEqual(second.headers.get("cb-token-expirationdate"), "2030-01-01 12:00:00 UTC")
+      // the export writes the pending slide first: it shows the last request
+      const exported = (yield* emu.exportState).tables.sessions!.find((s) => s.token === token)!
+      assert.strictEqual(exported.last_request_at, Date.UTC(2030, 0, 1, 10, 0, 0, 900))
+      assert.strictEqual(exported.expires_at, Date.UTC(2030, 0, 1, 12, 0, 0, 900))
+      yield* emu.advanceClock(50)
+      assert.strictEqual((yield* call("GET", "/session", { token })).status, 200) // 10:00:00.950, in memory again
+      yield* emu.advanceClock(2 * HOUR - 1)
+      assert.strictEqual((yield* call("GET", "/session", { token })).status, 200)
+      yield* emu.advanceClock(500)
+      assert.strictEqual((yield* call("GET", "/session", { token })).status, 200)
+      yield* emu.advanceClock(2 * HOUR)
+      assert.strictEqual((yield* call("GET", "/session", { token })).status, 401)
+      // a reset forgets it
+      yield* emu.reset
+      assert.strictEqual((yield* call("GET", "/session", { token })).status, 401)
+    }))
+
   it.scoped("the clock moves over HTTP too", () =>
     Effect.gen(function*() {
       const { call } = yield* emulator()

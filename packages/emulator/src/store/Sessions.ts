@@ -106,18 +106,106 @@ export const create = (input: {
   })
 
 /**
- * Looks a token up and slides its expiry, in one statement: an expired or unknown token gives
- * `undefined`. The `sessions_touch_user` trigger stamps the user's `last_request_at`.
+ * Slides that landed in the same second as the session's stored slide, kept in memory instead of
+ * written (one map per database client, so emulators in one process stay apart).
+ *
+ * Why: a burst of requests with one token would otherwise be a write transaction per request (the
+ * `UPDATE ... RETURNING` was the largest single cost of a read request). What is shown of a slide is
+ * whole seconds (`CB-Token-ExpirationDate`, the user's `last_request_at`), and the first request of
+ * every second is still written, so the stored row is at most 999 ms behind the last request.
+ *
+ * Correctness: the expiry check and the answer use the pending slide, so a session expires exactly
+ * `ttl_ms` after its last request, as before. Every other writer of a session row drops the token's
+ * pending slide (`attachUser`, `detachUser`, `remove`, `removeForUser`); reset and import drop them all
+ * (`forgetPending`); export and shutdown write them first (`flushPending`). The trade-off: after a
+ * `kill -9`, a session can expire up to 999 ms earlier than its last `CB-Token-ExpirationDate` said.
+ */
+interface PendingSlide {
+  readonly lastRequestAt: number
+  readonly expiresAt: number
+}
+
+const pendingByClient = new WeakMap<SqlClient.SqlClient, Map<string, PendingSlide>>()
+
+const pendingOf = (sql: SqlClient.SqlClient): Map<string, PendingSlide> => {
+  let map = pendingByClient.get(sql)
+  if (map === undefined) {
+    map = new Map()
+    pendingByClient.set(sql, map)
+  }
+  return map
+}
+
+/** Beyond this many pending slides, they are written out (a bound on memory, never reached in tests). */
+const MAX_PENDING = 10_000
+
+const second = (ms: number) => Math.floor(ms / 1000)
+
+/**
+ * Writes the pending slides (the stored rows then equal what clients were told). Run before an export
+ * and on shutdown.
+ *
+ * @since 0.1.0
+ * @category commands
+ */
+export const flushPending: Effect.Effect<void, SqlError.SqlError, SqlClient.SqlClient> = Effect.flatMap(
+  SqlClient.SqlClient,
+  (sql) => {
+    const pending = pendingByClient.get(sql)
+    if (pending === undefined || pending.size === 0) return Effect.void
+    const entries = [...pending]
+    pending.clear()
+    return sql.withTransaction(Effect.forEach(entries, ([token, slide]) =>
+      sql`UPDATE sessions SET last_request_at = ${slide.lastRequestAt}, expires_at = ${slide.expiresAt}
+          WHERE token = ${token}`, { discard: true }))
+  }
+)
+
+/**
+ * Drops every pending slide (after the sessions table was replaced: reset, import).
+ *
+ * @since 0.1.0
+ * @category commands
+ */
+export const forgetPending: Effect.Effect<void, never, SqlClient.SqlClient> = Effect.map(SqlClient.SqlClient, (sql) => {
+  pendingByClient.get(sql)?.clear()
+})
+
+const forget = (sql: SqlClient.SqlClient, token: string) => {
+  pendingByClient.get(sql)?.delete(token)
+}
+
+/**
+ * Looks a token up and slides its expiry: an expired or unknown token gives `undefined`. The first
+ * request of each second writes the slide (`UPDATE ... RETURNING`; the `sessions_touch_user` trigger
+ * stamps the user's `last_request_at`); later ones in the same second only read the row and keep the
+ * slide in memory (see `PendingSlide` above), with the same answer.
  *
  * @since 0.1.0
  * @category commands
  */
 export const touch = (token: string, now: number): Effect.Effect<SessionRow | undefined, SqlError.SqlError, SqlClient.SqlClient> =>
   Effect.flatMap(SqlClient.SqlClient, (sql) =>
-    Effect.map(
-      sql<SessionRow>`UPDATE sessions SET last_request_at = ${now}, expires_at = ${now} + ttl_ms
-                      WHERE token = ${token} AND expires_at > ${now} RETURNING *`,
-      (rows) => rows[0]
+    Effect.flatMap(
+      sql<SessionRow>`SELECT * FROM sessions WHERE token = ${token}`,
+      (rows): Effect.Effect<SessionRow | undefined, SqlError.SqlError> => {
+        const row = rows[0]
+        if (row === undefined) return Effect.succeed(undefined)
+        const pending = pendingOf(sql)
+        const slide = pending.get(token)
+        const expiresAt = slide === undefined ? row.expires_at : slide.expiresAt
+        if (expiresAt <= now) return Effect.succeed(undefined)
+        if (second(now) === second(row.last_request_at) && pending.size < MAX_PENDING) {
+          pending.set(token, { lastRequestAt: now, expiresAt: now + row.ttl_ms })
+          return Effect.succeed({ ...row, last_request_at: now, expires_at: now + row.ttl_ms })
+        }
+        pending.delete(token)
+        return Effect.map(
+          sql<SessionRow>`UPDATE sessions SET last_request_at = ${now}, expires_at = ${now} + ttl_ms
+                          WHERE token = ${token} RETURNING *`,
+          (updated) => updated[0]
+        )
+      }
     ))
 
 /**
@@ -135,7 +223,10 @@ export const find = (token: string): Effect.Effect<SessionRow | undefined, SqlEr
  * @category commands
  */
 export const remove = (token: string): Effect.Effect<void, SqlError.SqlError, SqlClient.SqlClient> =>
-  Effect.flatMap(SqlClient.SqlClient, (sql) => Effect.asVoid(sql`DELETE FROM sessions WHERE token = ${token}`))
+  Effect.flatMap(SqlClient.SqlClient, (sql) => {
+    forget(sql, token)
+    return Effect.asVoid(sql`DELETE FROM sessions WHERE token = ${token}`)
+  })
 
 /**
  * Upgrades a token to a user session (POST /login): same token, `id` and `user_id` become the user's.
@@ -149,13 +240,15 @@ export const attachUser = (
   ttlMs: number,
   now: number
 ): Effect.Effect<SessionRow | undefined, SqlError.SqlError, SqlClient.SqlClient> =>
-  Effect.flatMap(SqlClient.SqlClient, (sql) =>
-    Effect.map(
+  Effect.flatMap(SqlClient.SqlClient, (sql) => {
+    forget(sql, token)
+    return Effect.map(
       sql<SessionRow>`UPDATE sessions SET user_id = ${userId}, id = ${userId}, kind = 'user', ttl_ms = ${ttlMs},
                         updated_at = ${now}, last_request_at = ${now}, expires_at = ${now + ttlMs}
                       WHERE token = ${token} RETURNING *`,
       (rows) => rows[0]
-    ))
+    )
+  })
 
 /**
  * Downgrades a token to an application session (DELETE /login): the token stays valid.
@@ -171,6 +264,7 @@ export const detachUser = (
   Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
     const id = yield* nextAppSessionId(sql)
+    forget(sql, token)
     const rows = yield* sql<SessionRow>`UPDATE sessions SET user_id = NULL, id = ${id}, kind = 'app', ttl_ms = ${ttlMs},
                                           updated_at = ${now}, expires_at = ${now + ttlMs}
                                         WHERE token = ${token} RETURNING *`
@@ -184,4 +278,8 @@ export const detachUser = (
  * @category commands
  */
 export const removeForUser = (userId: number): Effect.Effect<void, SqlError.SqlError, SqlClient.SqlClient> =>
-  Effect.flatMap(SqlClient.SqlClient, (sql) => Effect.asVoid(sql`DELETE FROM sessions WHERE user_id = ${userId}`))
+  Effect.flatMap(SqlClient.SqlClient, (sql) =>
+    Effect.flatMap(
+      sql<{ token: string }>`DELETE FROM sessions WHERE user_id = ${userId} RETURNING token`,
+      (rows) => Effect.sync(() => rows.forEach((row) => forget(sql, row.token)))
+    ))
