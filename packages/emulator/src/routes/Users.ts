@@ -23,6 +23,7 @@
  * @since 0.1.0
  */
 import { Paging, User, UserInput, UsersQuery } from "@connectycube-effect/core"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
@@ -232,9 +233,32 @@ const resetPassword = Effect.gen(function*() {
   return Http.empty()
 })
 
+/**
+ * Decoded V2 queries by query string. Clients page and poll with the same few query strings, and
+ * parsing + normalising + Schema-decoding one costs more than the SQL of a small page; the decoded
+ * query is a pure function of the string (a GET without body) and is only read afterwards. Failures
+ * are not cached. Bounded: emptied when full.
+ */
+const decodedV2 = new Map<string, UsersQuery.UsersQuery>()
+const DECODED_V2_MAX = 512
+
+const v2Query = Effect.flatMap(Http.body, (body): Effect.Effect<UsersQuery.UsersQuery, Http.ApiError, Http.RequestState | HttpServerRequest.HttpServerRequest | Http.BodyLimit> => {
+  if (Object.keys(body).length > 0) return Effect.flatMap(Http.params, (params) => decodeQuery(normalizeV2(params)))
+  return Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
+    const i = request.url.indexOf("?")
+    const search = i === -1 ? "" : request.url.slice(i + 1)
+    const cached = decodedV2.get(search)
+    if (cached !== undefined) return Effect.succeed(cached)
+    return Effect.tap(Effect.flatMap(Http.query, (q) => decodeQuery(normalizeV2(q))), (decoded) => {
+      if (decodedV2.size >= DECODED_V2_MAX) decodedV2.clear()
+      decodedV2.set(search, decoded)
+    })
+  })
+})
+
 const searchV2 = Effect.gen(function*() {
   const caller = yield* Auth.caller
-  const query = yield* decodeQuery(normalizeV2(yield* Http.params))
+  const query = yield* v2Query
   const page = yield* Search.searchV2(caller.app_id, query)
   return Http.json({ limit: page.limit, skip: page.skip, total_entries: page.total, items: page.rows.map(Users.toJson) })
 })

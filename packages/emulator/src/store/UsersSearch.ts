@@ -2,9 +2,9 @@
  * Users search: the SQL behind `GET /users/v2` (a decoded `UsersQuery`) and the deprecated V1 list,
  * lookups and tag search, plus the indexes that keep a page of a 100k-user table in milliseconds.
  *
- * Every query is one `WHERE` built from whitelisted column names and bound parameters, run twice: a
- * `COUNT(*)` for `total_entries` and the page (`ORDER BY <sort>, id LIMIT ? OFFSET ?`, `id` breaking
- * ties so pages never overlap or skip).
+ * Every query is one `WHERE` built from whitelisted column names and bound parameters, used twice in
+ * one statement: a `COUNT(*)` subquery for `total_entries` and the page (`ORDER BY <sort>, id LIMIT ?
+ * OFFSET ?`, `id` breaking ties so pages never overlap or skip).
  *
  * Dates are compared at the precision the API shows them (whole seconds): `created_at[gt]=…T09:21:41Z`
  * matches what a client reads as later than 09:21:41, even though rows keep milliseconds. The bounds are
@@ -145,14 +145,19 @@ const run = (
     const all: ReadonlyArray<Condition> = [{ sql: "u.app_id = ?", params: [appId] }, ...conditions]
     const where = all.map((c) => `(${c.sql})`).join(" AND ")
     const params = all.flatMap((c) => c.params)
-    const counted = yield* sql.unsafe<{ n: number }>(`SELECT COUNT(*) AS n FROM users u WHERE ${where}`, params)
-    const total = counted[0]?.n ?? 0
-    if (total === 0 || offset >= total) return { rows: [], total }
-    const rows = yield* sql.unsafe<UserRow>(
-      `SELECT u.* FROM users u WHERE ${where} ORDER BY ${order} LIMIT ? OFFSET ?`,
-      [...params, limit, offset]
+    // One statement for the page and the count (a scalar subquery, run once: the same index range the
+    // page reads, so it costs about what the page alone costs; `COUNT(*) OVER ()` would materialise
+    // every matching row and is several times slower). Only an empty page past the first needs its own
+    // count.
+    const rows = yield* sql.unsafe<UserRow & { readonly __total: number }>(
+      `SELECT u.*, (SELECT COUNT(*) FROM users u WHERE ${where}) AS __total FROM users u WHERE ${where}
+       ORDER BY ${order} LIMIT ? OFFSET ?`,
+      [...params, ...params, limit, offset]
     )
-    return { rows, total }
+    if (rows.length > 0) return { rows, total: rows[0]!.__total }
+    if (offset === 0) return { rows: [], total: 0 }
+    const counted = yield* sql.unsafe<{ n: number }>(`SELECT COUNT(*) AS n FROM users u WHERE ${where}`, params)
+    return { rows: [], total: counted[0]?.n ?? 0 }
   })
 
 const orderBy = (field: string | undefined, direction: "ASC" | "DESC") =>
