@@ -42,7 +42,8 @@ const pnpm = (args, cwd) => {
 
 const run = (command, args, options = {}) => {
   try {
-    return { ok: true, output: execFileSync(command, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], ...options }) }
+    const env = { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0" }
+    return { ok: true, output: execFileSync(command, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], env, ...options }) }
   } catch (error) {
     return { ok: false, output: `${error.stdout ?? ""}${error.stderr ?? ""}` || String(error) }
   }
