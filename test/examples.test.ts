@@ -10,7 +10,7 @@ import { describe, expect, it } from "vitest"
 const root = Path.resolve(Path.dirname(fileURLToPath(import.meta.url)), "..")
 
 /** Runs an example to its end; resolves to its exit code and output. */
-export const runExample = (file: string, timeoutMs = 60_000) =>
+const runExample = (file: string, timeoutMs = 60_000) =>
   new Promise<{ readonly code: number | null; readonly stdout: string; readonly stderr: string }>((resolve) => {
     const env = { ...process.env }
     // the examples pick the real API when these are set; the test always runs them against the emulator
