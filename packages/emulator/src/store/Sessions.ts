@@ -242,12 +242,16 @@ export const attachUser = (
 ): Effect.Effect<SessionRow | undefined, SqlError.SqlError, SqlClient.SqlClient> =>
   Effect.flatMap(SqlClient.SqlClient, (sql) => {
     forget(sql, token)
-    return Effect.map(
-      sql<SessionRow>`UPDATE sessions SET user_id = ${userId}, id = ${userId}, kind = 'user', ttl_ms = ${ttlMs},
-                        updated_at = ${now}, last_request_at = ${now}, expires_at = ${now + ttlMs}
-                      WHERE token = ${token} RETURNING *`,
-      (rows) => rows[0]
-    )
+    return sql.withTransaction(Effect.zipLeft(
+      Effect.map(
+        sql<SessionRow>`UPDATE sessions SET user_id = ${userId}, id = ${userId}, kind = 'user', ttl_ms = ${ttlMs},
+                          updated_at = ${now}, last_request_at = ${now}, expires_at = ${now + ttlMs}
+                        WHERE token = ${token} RETURNING *`,
+        (rows) => rows[0]
+      ),
+      // signing in is a request of the user's: later requests in the same second skip the stamp
+      sql`UPDATE users SET last_request_at = ${now} WHERE id = ${userId}`
+    ))
   })
 
 /**
