@@ -176,6 +176,10 @@ export const errorResponse = (error: ApiError): HttpServerResponse.HttpServerRes
   return error.headers === undefined ? response : HttpServerResponse.setHeaders(response, error.headers)
 }
 
+// Both headers are whole seconds and sent on every answer: the last one formatted is kept.
+let lastExpiration = { second: NaN, text: "" }
+let lastHttpDate = { second: NaN, text: "" }
+
 /**
  * `yyyy-MM-dd HH:mm:ss UTC`, the format of `CB-Token-ExpirationDate`.
  *
@@ -183,8 +187,12 @@ export const errorResponse = (error: ApiError): HttpServerResponse.HttpServerRes
  * @category formatting
  */
 export const formatExpiration = (ms: number): string => {
+  const second = Math.floor(ms / 1000)
+  if (second === lastExpiration.second) return lastExpiration.text
   const iso = new Date(ms).toISOString()
-  return `${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC`
+  const text = `${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC`
+  lastExpiration = { second, text }
+  return text
 }
 
 /**
@@ -193,7 +201,13 @@ export const formatExpiration = (ms: number): string => {
  * @since 0.1.0
  * @category formatting
  */
-export const httpDate = (ms: number): string => new Date(ms).toUTCString()
+export const httpDate = (ms: number): string => {
+  const second = Math.floor(ms / 1000)
+  if (second === lastHttpDate.second) return lastHttpDate.text
+  const text = new Date(ms).toUTCString()
+  lastHttpDate = { second, text }
+  return text
+}
 
 /**
  * ISO 8601 with seconds precision (`2023-08-25T11:29:29Z`), the entity timestamp format.

@@ -34,7 +34,10 @@ export interface Entry {
  * @category models
  */
 export interface Service {
-  /** Records a request; `timeMs` is formatted when the log is read (this runs per request). */
+  /**
+   * Records a request; `timeMs` is formatted and `query` redacted when the log is read (this runs per
+   * request, the log is read rarely; the raw query only lives in this process's memory).
+   */
   readonly push: (entry: Omit<Entry, "seq" | "time"> & { readonly timeMs: number }) => void
   readonly list: Effect.Effect<ReadonlyArray<Entry>>
   readonly clear: Effect.Effect<void>
@@ -65,8 +68,8 @@ export const make = (capacity = 10_000): Service => {
       for (let i = 0; i < capacity; i++) {
         const e = buffer[(next + i) % capacity]
         if (e === undefined) continue
-        const { seq, timeMs, ...rest } = e
-        out.push({ seq, time: new Date(timeMs).toISOString(), ...rest })
+        const { query, seq, timeMs, ...rest } = e
+        out.push({ seq, time: new Date(timeMs).toISOString(), ...rest, query: redactQuery(query) })
       }
       return out
     }),
