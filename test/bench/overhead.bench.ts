@@ -16,8 +16,8 @@ import { APP, appToken, fmt, median, ratio, type Row, seedDb, startEmulatorProce
 const require = createRequire(import.meta.url)
 
 export const run = async (options: { calls?: number; rounds?: number } = {}): Promise<Array<Row>> => {
-  const calls = options.calls ?? 500
-  const rounds = options.rounds ?? 3
+  const calls = options.calls ?? 400
+  const rounds = options.rounds ?? 5
   const db = Path.join(tmpDir("overhead"), "cube.sqlite")
   await seedDb(db, 200)
   const server = await startEmulatorProcess(db)
@@ -69,7 +69,10 @@ export const run = async (options: { calls?: number; rounds?: number } = {}): Pr
     }
     const samples: Record<string, Array<number>> = Object.fromEntries(Object.keys(clients).map((k) => [k, []]))
     for (let r = 0; r < rounds; r++) {
-      for (const [name, fn] of Object.entries(clients)) {
+      // a different order each round, so no client always runs right after the same neighbour
+      const order = Object.entries(clients)
+      for (let i = 0; i < r % order.length; i++) order.push(order.shift()!)
+      for (const [name, fn] of order) {
         const start = performance.now()
         await fn(calls)
         samples[name]!.push((performance.now() - start) / calls)
