@@ -12,7 +12,7 @@
  *
  * @since 0.1.0
  */
-import type { UsersQuery } from "@connectycube-effect/core"
+import { UsersQuery } from "@connectycube-effect/core"
 import * as SqlClient from "@effect/sql/SqlClient"
 import type * as SqlError from "@effect/sql/SqlError"
 import * as Effect from "effect/Effect"
@@ -107,20 +107,8 @@ const fieldConditions = (column: string, filter: unknown): Array<Condition> => {
   return out
 }
 
-const FILTER_COLUMNS = [
-  "id",
-  "login",
-  "email",
-  "full_name",
-  "phone",
-  "external_id",
-  "facebook_id",
-  "twitter_id",
-  "user_tags",
-  "last_request_at",
-  "created_at",
-  "updated_at"
-] as const
+// The fields a V2 query filters on, as the shared Schema defines them (column names are the field names).
+const FILTER_COLUMNS = [...UsersQuery.STANDALONE_FIELDS, ...UsersQuery.DATE_FIELDS] as const
 
 /**
  * A page of users and how many match in all.
