@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Emulator } from "@connectycube-effect/emulator"
 import { Effect } from "effect"
+import { fetchAnswer } from "./helpers.js"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
@@ -9,25 +10,7 @@ import * as Path from "node:path"
 
 const AUTH = { application_id: 1, auth_key: "emulator-auth-key" }
 
-interface Answer {
-  readonly status: number
-  readonly headers: Headers
-  readonly text: string
-  readonly json: any
-}
-
-const call = (url: string, init: RequestInit = {}): Effect.Effect<Answer> =>
-  Effect.promise(async () => {
-    const res = await fetch(url, init)
-    const text = await res.text()
-    let json: unknown
-    try {
-      json = JSON.parse(text)
-    } catch {
-      json = undefined
-    }
-    return { status: res.status, headers: res.headers, text, json }
-  })
+const call = fetchAnswer
 
 const jsonInit = (method: string, body: unknown, token?: string): RequestInit => ({
   method,

@@ -2,31 +2,14 @@ import { describe, expect, it } from "@effect/vitest"
 import { Emulator } from "@connectycube-effect/emulator"
 import * as SqlClient from "@effect/sql/SqlClient"
 import { Effect } from "effect"
+import { type Answer, fetchAnswer } from "./helpers.js"
 
 // Over a real loopback port, with plain fetch, the way the official SDK talks to the server.
 
 const AUTH_KEY = "emulator-auth-key"
 const AUTH = { application_id: 1, auth_key: AUTH_KEY }
 
-interface Answer {
-  readonly status: number
-  readonly headers: Headers
-  readonly text: string
-  readonly json: any
-}
-
-const call = (url: string, init: RequestInit = {}): Effect.Effect<Answer> =>
-  Effect.promise(async () => {
-    const res = await fetch(url, init)
-    const text = await res.text()
-    let json: unknown
-    try {
-      json = JSON.parse(text)
-    } catch {
-      json = undefined
-    }
-    return { status: res.status, headers: res.headers, text, json }
-  })
+const call = fetchAnswer
 
 const headers = (token?: string, extra: Record<string, string> = {}) => ({
   "content-type": "application/json;charset=utf-8",

@@ -63,3 +63,25 @@ export const fakeJwt = (payload: Record<string, unknown>): string => {
   const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString("base64url")
   return `${b64({ alg: "none", typ: "JWT" })}.${b64(payload)}.sig`
 }
+
+/** The answer of a plain `fetch`: status, headers, text, and the JSON body when it parses. */
+export interface Answer {
+  readonly status: number
+  readonly headers: Headers
+  readonly text: string
+  readonly json: any
+}
+
+/** `fetch(url, init)` read whole, the way the official SDK talks to the server. */
+export const fetchAnswer = (url: string, init: RequestInit = {}): Effect.Effect<Answer> =>
+  Effect.promise(async () => {
+    const res = await fetch(url, init)
+    const text = await res.text()
+    let json: unknown
+    try {
+      json = JSON.parse(text)
+    } catch {
+      json = undefined
+    }
+    return { status: res.status, headers: res.headers, text, json }
+  })
