@@ -33,6 +33,11 @@ export * as Session from "./Session.js"
 /**
  * @since 0.1.0
  */
+export * as Span from "./Span.js"
+
+/**
+ * @since 0.1.0
+ */
 export * as User from "./User.js"
 
 /**

@@ -14,6 +14,7 @@
 import type { CubeConfig } from "@connectycube-effect/core/CubeConfig"
 import * as Errors from "@connectycube-effect/core/Errors"
 import * as CoreSession from "@connectycube-effect/core/Session"
+import * as Span from "@connectycube-effect/core/Span"
 import { UserEnvelope } from "@connectycube-effect/core/User"
 import type { User } from "@connectycube-effect/core/User"
 import * as Clock from "effect/Clock"
@@ -518,7 +519,7 @@ export const make = (
         yield* publish(SessionEvent.Created({ info: infoOf(state) }))
       })
 
-    const create = Effect.fn("Session.create")(function*(input?: CoreSession.CredentialsInput | undefined) {
+    const create = Span.fn("Session.create")(function*(input?: CoreSession.CredentialsInput | undefined) {
       const credentials = input === undefined || (typeof input === "object" && Object.keys(input).length === 0)
         ? undefined
         : yield* validateCredentials(input)
@@ -528,7 +529,7 @@ export const make = (
       return session
     })
 
-    const login = Effect.fn("Session.login")(function*(input: CoreSession.CredentialsInput) {
+    const login = Span.fn("Session.login")(function*(input: CoreSession.CredentialsInput) {
       const credentials = yield* validateCredentials(input)
       const body = loginBody(credentials)
       if (body === undefined) {

@@ -31,6 +31,7 @@
 import * as CoreBlob from "@connectycube-effect/core/Blob"
 import * as Errors from "@connectycube-effect/core/Errors"
 import * as Paging from "@connectycube-effect/core/Paging"
+import * as Span from "@connectycube-effect/core/Span"
 import * as CubeHttpClient from "@connectycube-effect/http/CubeHttpClient"
 import * as Session from "@connectycube-effect/http/Session"
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
@@ -44,12 +45,13 @@ import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Predicate from "effect/Predicate"
 import * as Random from "effect/Random"
 import * as Redacted from "effect/Redacted"
-import * as Ref from "effect/Ref"
+import * as Runtime from "effect/Runtime"
 import * as Stream from "effect/Stream"
 import { chunked, multipart, parseTarget } from "./internal/multipart.js"
 
@@ -397,38 +399,43 @@ export const make: Effect.Effect<Storage.Service, never, Session.Session | CubeH
           fileSize: total
         })
         // The transport turns a failing body into an opaque transport error; keep the real reason here.
-        const sourceFailure = yield* Ref.make(Option.none<E | Errors.CubeError>())
+        let sourceFailure: Option.Option<E | Errors.CubeError> = Option.none()
         const report = (sent: number) => onProgress === undefined ? Effect.void : Effect.sync(() => onProgress({ sent, total }))
-        const mismatch = (sent: number) =>
-          new Errors.InvalidInput({
+        let sent = 0
+        const mismatch = () => {
+          const error = new Errors.InvalidInput({
             field: "size",
             reason: `declared ${total} bytes but the stream produced ${sent > total ? "more" : sent}`
           })
-        /** The source, checked against the declared size; reports progress when `progress`. */
+          sourceFailure = Option.some(error)
+          return Effect.fail(error)
+        }
+        /** The source, counted against the declared size; reports progress when `progress`. */
         const counted = (progress: boolean) =>
-          Stream.suspend(() => {
-            let sent = 0
-            return Stream.concat(
-              Stream.mapEffect(input.source, (chunk) => {
-                sent += chunk.byteLength
-                if (sent > total) return Effect.fail(mismatch(sent))
-                return progress ? Effect.as(report(sent), chunk) : Effect.succeed(chunk)
-              }),
-              Stream.fromEffect(Effect.suspend(() => sent === total ? Effect.void : Effect.fail(mismatch(sent)))).pipe(
-                Stream.drain
-              )
-            ).pipe(
-              Stream.tapError((error) => Ref.set(sourceFailure, Option.some(error))),
-              Stream.onStart(progress ? report(0) : Effect.void)
-            )
-          })
+          Stream.mapChunksEffect(
+            Stream.mapError(input.source, (error) => {
+              sourceFailure = Option.some(error)
+              return error
+            }),
+            (chunk) => {
+              for (const bytes of chunk) sent += bytes.byteLength
+              if (sent > total) return mismatch()
+              return progress ? Effect.as(report(sent), chunk) : Effect.succeed(chunk)
+            }
+          )
+        const complete = Effect.suspend(() => sent === total ? Effect.void : mismatch())
 
         let request = HttpClientRequest.post(target.url)
         let execute: Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>
         if (mode === "blob") {
-          const file = input.inMemory ?? (yield* Stream.runCollect(counted(false)).pipe(
-            Effect.map((chunks) => new globalThis.Blob(Chunk.toReadonlyArray(chunks) as ReadonlyArray<BlobPart> as Array<BlobPart>))
-          ))
+          let file = input.inMemory
+          if (file === undefined) {
+            const parts: Array<BlobPart> = []
+            sent = 0
+            yield* Stream.runForEach(counted(false), (bytes) => Effect.sync(() => parts.push(bytes as BlobPart)))
+            yield* complete
+            file = new globalThis.Blob(parts)
+          }
           const whole = new globalThis.Blob([body.preamble, file, body.epilogue] as Array<BlobPart>)
           request = HttpClientRequest.setBody(
             request,
@@ -436,9 +443,25 @@ export const make: Effect.Effect<Storage.Service, never, Session.Session | CubeH
           )
           execute = Effect.zipRight(report(0), http.execute(request))
         } else {
-          // Pairs of pieces per chunk: NodeHttpClient (node:http) waits for "drain" only between the elements of
-          // one chunk, so with one element per chunk it never waits and buffers the whole body in the socket.
-          request = HttpClientRequest.bodyStream(request, Stream.rechunk(body.stream(counted(true)), 2), {
+          const stream = Stream.suspend(() => {
+            sent = 0
+            return Stream.fromEffect(Effect.as(report(0), body.preamble)).pipe(
+              Stream.concat(counted(true)),
+              Stream.concat(Stream.fromEffect(Effect.as(complete, body.epilogue))),
+              // Two pieces per chunk: NodeHttpClient (node:http) waits for "drain" only between the elements of one
+              // chunk, so with one element per chunk it never waits and buffers the whole body in the socket.
+              Stream.mapChunks((chunk) => {
+                const pieces: Array<Uint8Array> = []
+                for (const bytes of chunk) {
+                  const half = bytes.byteLength >> 1
+                  if (half === 0) pieces.push(bytes)
+                  else pieces.push(bytes.subarray(0, half), bytes.subarray(half))
+                }
+                return Chunk.unsafeFromArray(pieces)
+              })
+            )
+          })
+          request = HttpClientRequest.bodyStream(request, stream, {
             contentType: body.contentType,
             contentLength: body.contentLength
           })
@@ -458,8 +481,7 @@ export const make: Effect.Effect<Storage.Service, never, Session.Session | CubeH
         }
         const send = execute.pipe(
           Effect.catchAll((error) =>
-            Effect.flatMap(Ref.get(sourceFailure), (failure) =>
-              Effect.fail<E | Errors.CubeError>(Option.getOrElse(failure, () => transportError(error, info))))
+            Effect.fail<E | Errors.CubeError>(Option.getOrElse(sourceFailure, () => transportError(error, info)))
           ),
           Effect.flatMap((response) =>
             response.status >= 200 && response.status < 300
@@ -476,7 +498,7 @@ export const make: Effect.Effect<Storage.Service, never, Session.Session | CubeH
         })
       })
 
-    const createAndUpload = Effect.fn("Storage.createAndUpload")(function*<E>(params: CreateAndUploadParams<E>) {
+    const createAndUpload = Span.fn("Storage.createAndUpload")(function*<E>(params: CreateAndUploadParams<E>) {
       const input = yield* validate(params)
       const { blob } = yield* session.request({
         method: "POST",
@@ -508,37 +530,40 @@ export const make: Effect.Effect<Storage.Service, never, Session.Session | CubeH
     }) as Storage.Service["createAndUpload"]
 
     const createAndUploadWithProgress = <E>(params: CreateAndUploadParams<E>) =>
-      // asyncScoped rather than asyncPush: the same behaviour without pulling Mailbox into bundles.
-      Stream.asyncScoped<UploadEvent, Errors.CubeError | E>((emit) =>
-        createAndUpload({
-          ...params,
-          onProgress: (progress) => {
-            params.onProgress?.(progress)
-            void emit.single(UploadEvent.Progress(progress))
-          }
-        }).pipe(
-          Effect.exit,
-          Effect.map((exit) => {
-            if (Exit.isSuccess(exit)) {
-              void emit.single(UploadEvent.Done({ blob: exit.value }))
-              void emit.end()
-            } else void emit.halt(exit.cause)
-          }),
-          Effect.forkScoped
-        )
-      )
+      // Stream.async (which Session.events needs anyway) rather than asyncScoped or asyncPush: the same behaviour
+      // without pulling more stream machinery into bundles. The upload runs on the stream's runtime.
+      Stream.unwrap(Effect.map(Effect.runtime<never>(), (runtime) =>
+        Stream.async<UploadEvent, Errors.CubeError | E>((emit) => {
+          const fiber = Runtime.runFork(runtime)(Effect.onExit(
+            createAndUpload({
+              ...params,
+              onProgress: (progress) => {
+                params.onProgress?.(progress)
+                void emit.single(UploadEvent.Progress(progress))
+              }
+            }),
+            (exit) =>
+              Effect.sync(() => {
+                if (Exit.isSuccess(exit)) {
+                  void emit.single(UploadEvent.Done({ blob: exit.value }))
+                  void emit.end()
+                } else void emit.halt(exit.cause)
+              })
+          ))
+          return Fiber.interrupt(fiber)
+        })))
 
-    const get = Effect.fn("Storage.get")(function*(id: number) {
+    const get = Span.fn("Storage.get")(function*(id: number) {
       yield* checkId(id)
       return (yield* session.request({ method: "GET", path: `blobs/${id}` }, CoreBlob.BlobEnvelope)).blob
     })
 
-    const getByUid = Effect.fn("Storage.getByUid")(function*(uid: string) {
+    const getByUid = Span.fn("Storage.getByUid")(function*(uid: string) {
       const path = yield* checkUid(uid)
       return (yield* session.request({ method: "GET", path: `blobs/${path}` }, CoreBlob.BlobEnvelope)).blob
     })
 
-    const list = Effect.fn("Storage.list")(function*(params: ListParams = {}) {
+    const list = Span.fn("Storage.list")(function*(params: ListParams = {}) {
       const page = params.page ?? 1
       const perPage = params.per_page ?? 10
       if (!Number.isSafeInteger(page) || page < 1) return yield* invalid("page", "must be a positive integer")
@@ -549,25 +574,27 @@ export const make: Effect.Effect<Storage.Service, never, Session.Session | CubeH
     })
 
     const listAll = (perPage = 100) =>
-      Stream.paginateChunkEffect(1, (page: number) =>
-        Effect.map(list({ page, per_page: perPage }), (result) =>
-          [
-            Chunk.fromIterable(result.items.map((item) => item.blob)),
-            result.items.length > 0 && page * result.per_page < result.total_entries
-              ? Option.some(page + 1)
-              : Option.none()
-          ] as const))
+      Stream.unfoldChunkEffect(1 as number | undefined, (page) =>
+        page === undefined
+          ? Effect.succeed(Option.none())
+          : Effect.map(list({ page, per_page: perPage }), (result) =>
+            Option.some(
+              [
+                Chunk.unsafeFromArray(result.items.map((item) => item.blob)),
+                result.items.length > 0 && page * result.per_page < result.total_entries ? page + 1 : undefined
+              ] as const
+            )))
 
-    const remove = Effect.fn("Storage.delete")(function*(id: number) {
+    const remove = Span.fn("Storage.delete")(function*(id: number) {
       yield* checkId(id)
       yield* deleteBlob(id)
     })
 
-    const publicUrl = Effect.fn("Storage.publicUrl")(function*(uid: string) {
+    const publicUrl = Span.fn("Storage.publicUrl")(function*(uid: string) {
       return `${apiUrl}/blobs/${yield* checkUid(uid)}`
     })
 
-    const privateUrl = Effect.fn("Storage.privateUrl")(function*(uid: string) {
+    const privateUrl = Span.fn("Storage.privateUrl")(function*(uid: string) {
       const path = yield* checkUid(uid)
       const token = yield* session.token
       if (Option.isNone(token)) return yield* invalid("session", "no session token is held; create a session first")
@@ -594,7 +621,7 @@ export const make: Effect.Effect<Storage.Service, never, Session.Session | CubeH
         return { response, info }
       })
 
-    const download = Effect.fn("Storage.download")(function*(uid: string) {
+    const download = Span.fn("Storage.download")(function*(uid: string) {
       const { info, response } = yield* fetchFile(uid)
       const buffer = yield* response.arrayBuffer.pipe(Effect.mapError((error) => transportError(error, info)))
       return new Uint8Array(buffer)

@@ -22,6 +22,7 @@
  */
 import * as Errors from "@connectycube-effect/core/Errors"
 import * as Paging from "@connectycube-effect/core/Paging"
+import * as Span from "@connectycube-effect/core/Span"
 import { User, UserEnvelope } from "@connectycube-effect/core/User"
 import * as UserInput from "@connectycube-effect/core/UserInput"
 import * as UsersQuery from "@connectycube-effect/core/UsersQuery"
@@ -372,7 +373,7 @@ export const make: Effect.Effect<Users.Service, never, Session.Session> = Effect
   /** The user is gone, so is what its session could do: forget it (an already dead token is fine). */
   const forgetSession = Effect.ignore(session.destroy)
 
-  const signup = Effect.fn("Users.signup")(function*(profile: SignupProfile) {
+  const signup = Span.fn("Users.signup")(function*(profile: SignupProfile) {
     yield* checkSignup(profile)
     const envelope = yield* session.request({
       method: "POST",
@@ -384,7 +385,7 @@ export const make: Effect.Effect<Users.Service, never, Session.Session> = Effect
     return envelope.user
   })
 
-  const update = Effect.fn("Users.update")(function*(changes: ProfileChanges) {
+  const update = Span.fn("Users.update")(function*(changes: ProfileChanges) {
     yield* checkUpdate(changes)
     const id = yield* currentUserId("PUT", "/users.json")
     const envelope = yield* session.request({
@@ -399,18 +400,18 @@ export const make: Effect.Effect<Users.Service, never, Session.Session> = Effect
     return envelope.user
   })
 
-  const resetPassword = Effect.fn("Users.resetPassword")(function*(email: string) {
+  const resetPassword = Span.fn("Users.resetPassword")(function*(email: string) {
     yield* checkReset({ email })
     yield* session.execute({ method: "POST", path: "users/password/reset", body: { email }, retry: false })
   })
 
-  const deleteSelf = Effect.fn("Users.delete")(function*() {
+  const deleteSelf = Span.fn("Users.delete")(function*() {
     const id = yield* currentUserId("DELETE", "/users.json")
     yield* session.execute({ method: "DELETE", path: `users/${id}`, retry: false })
     yield* forgetSession
   })
 
-  const deleteByExternalId = Effect.fn("Users.deleteByExternalId")(function*(externalId: string | number) {
+  const deleteByExternalId = Span.fn("Users.deleteByExternalId")(function*(externalId: string | number) {
     yield* checkExternalId(externalId)
     yield* currentUserId("DELETE", "/users/external.json")
     yield* session.execute({
@@ -424,7 +425,7 @@ export const make: Effect.Effect<Users.Service, never, Session.Session> = Effect
   const fetchV2 = (query: UsersQuery.UsersQuery) =>
     session.request({ method: "GET", path: "users/v2", query: wireQuery(query) }, PageV2Schema)
 
-  const getV2 = Effect.fn("Users.getV2")(function*(query: Query) {
+  const getV2 = Span.fn("Users.getV2")(function*(query: Query) {
     return yield* fetchV2(yield* checkQuery(query))
   })
 
@@ -453,7 +454,7 @@ export const make: Effect.Effect<Users.Service, never, Session.Session> = Effect
   const lookupKey = (params: object): keyof typeof LookupSchemas | undefined =>
     (Object.keys(LookupSchemas) as Array<keyof typeof LookupSchemas>).find((key) => key in params)
 
-  const getV1 = Effect.fn("Users.get")(function*(params: GetParams) {
+  const getV1 = Span.fn("Users.get")(function*(params: GetParams) {
     if (typeof params === "number") {
       const id = yield* checkUserId(params)
       return (yield* session.request({ method: "GET", path: `users/${id}` }, UserEnvelope)).user

@@ -4,7 +4,6 @@
  *
  * @internal
  */
-import * as Chunk from "effect/Chunk"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 
@@ -64,7 +63,6 @@ export interface MultipartBody {
   readonly preamble: Uint8Array
   /** The closing boundary. */
   readonly epilogue: Uint8Array
-  readonly stream: <E>(file: Stream.Stream<Uint8Array, E>) => Stream.Stream<Uint8Array, E>
 }
 
 /**
@@ -93,9 +91,7 @@ export const multipart = (options: {
     contentType: `multipart/form-data; boundary=${boundary}`,
     contentLength: preamble.byteLength + options.fileSize + epilogue.byteLength,
     preamble,
-    epilogue,
-    stream: (file) =>
-      Stream.concatAll(Chunk.make(Stream.succeed(preamble), file, Stream.succeed(epilogue)))
+    epilogue
   }
 }
 
