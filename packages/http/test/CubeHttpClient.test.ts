@@ -189,6 +189,46 @@ describe("CubeHttpClient", () => {
     })
   })
 
+  describe("the deadline on effect's own clock (not TestClock)", () => {
+    const hanging = () => {
+      const state = { aborted: false }
+      const http = fakeHttp(() => Effect.never.pipe(Effect.onInterrupt(() => Effect.sync(() => (state.aborted = true)))))
+      return { http, state }
+    }
+
+    it.live("a call that outlives its timeout fails with Timeout and its request is aborted", () => {
+      const { http, state } = hanging()
+      return Effect.gen(function*() {
+        const error = yield* Effect.flip(send({ method: "GET", path: "users/v2", timeout: "30 millis" }, "T"))
+        assert.strictEqual(error._tag, "Timeout")
+        if (error._tag === "Timeout") assert.strictEqual(error.timeoutMs, 30)
+        yield* Effect.sleep("20 millis")
+        assert.isTrue(state.aborted)
+      }).pipe(Effect.provide(cubeLayer(http.layer)))
+    })
+
+    it.live("an answer before the deadline wins, and the timer does not fire later", () => {
+      const http = fakeHttp(() => ({ status: 200, body: { ok: true } }))
+      return Effect.gen(function*() {
+        const response = yield* send({ method: "GET", path: "users/v2", timeout: "30 millis" }, "T")
+        assert.deepStrictEqual(response.body, { ok: true })
+        yield* Effect.sleep("50 millis")
+        assert.strictEqual(http.requests.length, 1)
+      }).pipe(Effect.provide(cubeLayer(http.layer)))
+    })
+
+    it.live("interrupting the caller aborts the request at once", () => {
+      const { http, state } = hanging()
+      return Effect.gen(function*() {
+        const fiber = yield* Effect.fork(send({ method: "GET", path: "users/v2", timeout: "10 seconds" }, "T"))
+        yield* Effect.sleep("10 millis")
+        const exit = yield* Fiber.interrupt(fiber)
+        assert.isTrue(Exit.isInterrupted(exit))
+        assert.isTrue(state.aborted)
+      }).pipe(Effect.provide(cubeLayer(http.layer)))
+    })
+  })
+
   it.effect("interrupting a call aborts the request", () => {
     let aborted = false
     return Effect.gen(function*() {
