@@ -1,9 +1,14 @@
 /**
- * The two paged envelopes of the API: V2 (`limit`/`skip`) and V1 (`current_page`/`per_page`, items wrapped).
+ * The two paged envelopes of the API: V2 (`limit`/`skip`) and V1 (`current_page`/`per_page`, items wrapped),
+ * and the stream of every item of a paged endpoint.
  *
  * @since 0.1.0
  */
+import * as Chunk from "effect/Chunk"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
 
 /**
  * `{ limit, skip, total_entries, items }` (users V2: items are bare).
@@ -54,3 +59,33 @@ export interface PageV1<K extends string, A> {
   readonly total_entries: number
   readonly items: ReadonlyArray<{ readonly [P in K]: A }>
 }
+
+/**
+ * Every item of a paged endpoint, fetched page by page as the stream is pulled (constant memory; nothing more
+ * is fetched once the consumer stops). `fetch(cursor)` answers one page's items and the next cursor,
+ * `undefined` after the last page.
+ *
+ * @example
+ * ```ts
+ * import { Paging } from "@connectycube-effect/core"
+ * import { Effect, Stream } from "effect"
+ *
+ * // pages of 2 out of 5 numbers, from page 1
+ * const numbers = Paging.stream(1, (page: number) =>
+ *   Effect.succeed([[2 * page - 1, 2 * page].filter((n) => n <= 5), page < 3 ? page + 1 : undefined] as const))
+ *
+ * Effect.runPromise(Stream.runCollect(numbers)) // 1, 2, 3, 4, 5
+ * ```
+ *
+ * @since 0.1.0
+ * @category streams
+ */
+export const stream = <C, A, E, R>(
+  start: C,
+  fetch: (cursor: C) => Effect.Effect<readonly [ReadonlyArray<A>, C | undefined], E, R>
+): Stream.Stream<A, E, R> =>
+  // unfoldChunkEffect is in every bundle that uses a platform HttpClient; paginateChunkEffect is not.
+  Stream.unfoldChunkEffect(start as C | undefined, (cursor) =>
+    cursor === undefined
+      ? Effect.succeed(Option.none())
+      : Effect.map(fetch(cursor), ([items, next]) => Option.some([Chunk.unsafeFromArray(items as Array<A>), next] as const)))

@@ -574,16 +574,11 @@ export const make: Effect.Effect<Storage.Service, never, Session.Session | CubeH
     })
 
     const listAll = (perPage = 100) =>
-      Stream.unfoldChunkEffect(1 as number | undefined, (page) =>
-        page === undefined
-          ? Effect.succeed(Option.none())
-          : Effect.map(list({ page, per_page: perPage }), (result) =>
-            Option.some(
-              [
-                Chunk.unsafeFromArray(result.items.map((item) => item.blob)),
-                result.items.length > 0 && page * result.per_page < result.total_entries ? page + 1 : undefined
-              ] as const
-            )))
+      Paging.stream(1, (page: number) =>
+        Effect.map(list({ page, per_page: perPage }), (result) => [
+          result.items.map((item) => item.blob),
+          result.items.length > 0 && page * result.per_page < result.total_entries ? page + 1 : undefined
+        ] as const))
 
     const remove = Span.fn("Storage.delete")(function*(id: number) {
       yield* checkId(id)
@@ -629,9 +624,9 @@ export const make: Effect.Effect<Storage.Service, never, Session.Session | CubeH
 
     const downloadStream = (uid: string) =>
       Stream.unwrap(
-        Effect.map(fetchFile(uid), ({ info, response }) =>
+        Effect.map(fetchFile(uid).pipe(Effect.withSpan("Storage.downloadStream")), ({ info, response }) =>
           Stream.mapError(response.stream, (error) => transportError(error, info)))
-      ).pipe(Stream.withSpan("Storage.downloadStream"))
+      )
 
     return Storage.of({
       createAndUpload,

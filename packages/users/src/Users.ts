@@ -28,7 +28,6 @@ import * as UserInput from "@connectycube-effect/core/UserInput"
 import * as UsersQuery from "@connectycube-effect/core/UsersQuery"
 import type * as QueryString from "@connectycube-effect/http/QueryString"
 import * as Session from "@connectycube-effect/http/Session"
-import * as Chunk from "effect/Chunk"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -338,8 +337,15 @@ const PageV2Schema = Paging.PageV2(User)
  * @category custom data
  */
 export const customData = <A, I>(schema: Schema.Schema<A, I>, value: A): Effect.Effect<string, Errors.InvalidInput> =>
-  Schema.encode(Schema.parseJson(schema))(value).pipe(
-    Effect.mapError((error) => UserInput.toInvalidInput(error, "custom_data"))
+  // JSON.stringify over the encoded value rather than Schema.parseJson, which costs bundles ~0.2 KB gz.
+  Schema.encode(schema)(value).pipe(
+    Effect.mapError((error) => UserInput.toInvalidInput(error, "custom_data")),
+    Effect.flatMap((encoded) =>
+      Effect.try({
+        try: () => JSON.stringify(encoded),
+        catch: () => new Errors.InvalidInput({ field: "custom_data", reason: "cannot be written as JSON" })
+      })
+    )
   )
 
 // ---------------------------------------------------------------------------
@@ -475,30 +481,26 @@ export const make: Effect.Effect<Users.Service, never, Session.Session> = Effect
     return yield* fetchList(path, query)
   })
 
+  // A span per page rather than Stream.withSpan over the whole stream: the same requests traced, ~0.2 KB gz less.
   const stream = (query: Query): Stream.Stream<User, Errors.CubeError> =>
     Stream.unwrap(Effect.map(checkQuery(query), (valid) => {
       const limit = valid.limit ?? 100
-      return Stream.paginateChunkEffect(valid.offset ?? 0, (offset) =>
+      return Paging.stream(valid.offset ?? 0, (offset) =>
         Effect.map(fetchV2({ ...valid, limit, offset }), (page) => {
           const next = page.skip + page.items.length
-          return [
-            Chunk.unsafeFromArray(page.items as Array<User>),
-            page.items.length > 0 && next < page.total_entries ? Option.some(next) : Option.none<number>()
-          ] as const
-        }))
-    })).pipe(Stream.withSpan("Users.stream"))
+          return [page.items, page.items.length > 0 && next < page.total_entries ? next : undefined] as const
+        }).pipe(Effect.withSpan("Users.stream")))
+    }))
 
   const streamV1 = (params: ListParams): Stream.Stream<User, Errors.CubeError> =>
     Stream.unwrap(Effect.map(listRequest(params), ([path, query]) => {
       const perPage = params.per_page ?? 100
-      return Stream.paginateChunkEffect(params.page ?? 1, (page) =>
+      return Paging.stream(params.page ?? 1, (page) =>
         Effect.map(fetchList(path, { ...query, page, per_page: perPage }), (result) => [
-          Chunk.unsafeFromArray(result.items.map((item) => item.user)),
-          result.items.length > 0 && result.current_page * result.per_page < result.total_entries
-            ? Option.some(page + 1)
-            : Option.none<number>()
-        ] as const))
-    })).pipe(Stream.withSpan("Users.streamV1"))
+          result.items.map((item) => item.user),
+          result.items.length > 0 && result.current_page * result.per_page < result.total_entries ? page + 1 : undefined
+        ] as const).pipe(Effect.withSpan("Users.streamV1")))
+    }))
 
   return Users.of({
     signup,
