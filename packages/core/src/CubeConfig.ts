@@ -171,18 +171,22 @@ export const layer = (options: Options): Layer.Layer<CubeConfig, InvalidInput> =
  * @since 0.1.0
  * @category config
  */
-export const fromEnv: Config.Config<Options> = Config.all({
-  appId: Config.string("CONNECTYCUBE_APP_ID"),
-  authKey: Config.option(Config.redacted("CONNECTYCUBE_AUTH_KEY")).pipe(
-    Config.map((o) => (o._tag === "Some" ? o.value : undefined))
-  ),
-  apiUrl: Config.option(Config.string("CONNECTYCUBE_API_URL")).pipe(
-    Config.map((o) => (o._tag === "Some" ? o.value : undefined))
-  ),
-  timeout: Config.option(Config.duration("CONNECTYCUBE_TIMEOUT")).pipe(
-    Config.map((o) => (o._tag === "Some" ? o.value : undefined))
+export const fromEnv: Config.Config<Options> = /* @__PURE__ */ (() => {
+  // zipWith and withDefault rather than Config.all/option/redacted/duration: the same reading for ~0.3 KB gz less
+  // in every bundle that keeps `Cube.layerConfig`. The timeout string is a `DurationInput`, validated by `make`.
+  const optional = (name: string) => Config.withDefault(Config.string(name), undefined)
+  return Config.zipWith(
+    Config.zipWith(Config.string("CONNECTYCUBE_APP_ID"), optional("CONNECTYCUBE_AUTH_KEY"), (appId, authKey) => ({
+      appId,
+      authKey: authKey === undefined ? undefined : Redacted.make(authKey)
+    })),
+    Config.zipWith(optional("CONNECTYCUBE_API_URL"), optional("CONNECTYCUBE_TIMEOUT"), (apiUrl, timeout) => ({
+      apiUrl,
+      timeout: timeout as Duration.DurationInput | undefined
+    })),
+    (a, b): Options => ({ ...a, ...b })
   )
-})
+})()
 
 /**
  * A layer from `Config` (the environment by default), validated like `layer`.
