@@ -330,7 +330,7 @@ export const CubeError: Schema.Union<
     typeof InvalidInput,
     typeof DecodeError
   ]
-> = Schema.Union(
+> = /* @__PURE__ */ Schema.Union(
   SessionExpired,
   Unauthorized,
   Forbidden,

@@ -19,14 +19,16 @@ import * as Schema from "effect/Schema"
  * @since 0.1.0
  * @category schemas
  */
-export const StoredSession = Schema.Struct({
-  token: Schema.String,
-  sessionId: Schema.Number,
-  userId: Schema.NullOr(Schema.Number),
-  kind: Schema.Literal("application", "user"),
-  /** Epoch millis on the client's clock. */
-  expiresAt: Schema.Number
-})
+export const StoredSession = /* @__PURE__ */ (() =>
+  // A pure IIFE: bundles that never persist the session (no layerKeyValueStore) drop the Schema.
+  Schema.Struct({
+    token: Schema.String,
+    sessionId: Schema.Number,
+    userId: Schema.NullOr(Schema.Number),
+    kind: Schema.Literal("application", "user"),
+    /** Epoch millis on the client's clock. */
+    expiresAt: Schema.Number
+  }))()
 
 /**
  * @since 0.1.0
