@@ -1,0 +1,31 @@
+import { Paging, User } from "@connectycube-effect/core"
+import { Arbitrary, FastCheck as fc, Schema } from "effect"
+import { describe, expect, it } from "vitest"
+import { encodeUsersV1, encodeUsersV2 } from "../src/internal/client.js"
+
+const preserve = { onExcessProperty: "preserve" } as const
+const runs = Number(process.env.FUZZ_RUNS ?? 300)
+
+describe("the adapter's user JSON (a copy of the instance) equals the Schema encoding", () => {
+  // Users as the SDK holds them: decoded from the wire, unknown keys kept.
+  const wireUser = fc.tuple(Arbitrary.make(Schema.encodedSchema(User.User)), fc.dictionary(fc.string().map((k) => `x_${k}`), fc.jsonValue()))
+    .map(([user, extra]) => Schema.decodeUnknownSync(User.User, preserve)({ ...extra, ...user }))
+
+  it(`V2 pages (${runs} cases)`, () => {
+    const schema = Paging.PageV2(User.User)
+    fc.assert(fc.property(fc.array(wireUser, { maxLength: 4 }), (items) => {
+      const page = { limit: 10, skip: 0, total_entries: items.length, items }
+      const copy = encodeUsersV2(page)
+      expect(copy).toStrictEqual(Schema.encodeSync(schema, preserve)(page))
+      for (const item of copy.items) expect(Object.getPrototypeOf(item)).toBe(Object.prototype)
+    }), { numRuns: runs })
+  })
+
+  it(`V1 pages (${runs} cases)`, () => {
+    const schema = Paging.PageV1("user", User.User)
+    fc.assert(fc.property(fc.array(wireUser, { maxLength: 4 }), (users) => {
+      const page = { current_page: 1, per_page: 10, total_entries: users.length, items: users.map((user) => ({ user })) }
+      expect(encodeUsersV1(page)).toStrictEqual(Schema.encodeSync(schema, preserve)(page))
+    }), { numRuns: runs })
+  })
+})
