@@ -1,5 +1,5 @@
 /**
- * The emulator's SQLite database (through `@effect/sql-sqlite-node`): the client layer, pragmas and
+ * The emulator's SQLite database (`@effect/sql` on better-sqlite3, see `internal/Sqlite.ts`): the client layer, pragmas and
  * the one migration list. Route modules that need tables append a migration to `migrations` (never
  * edit an applied one: file databases remember what ran, by name).
  *
@@ -12,9 +12,9 @@
  */
 import * as SqlClient from "@effect/sql/SqlClient"
 import type * as SqlError from "@effect/sql/SqlError"
-import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Sqlite from "./internal/Sqlite.js"
 import * as BlobStore from "./store/Blobs.js"
 import * as Sessions from "./store/Sessions.js"
 import * as UsersSearch from "./store/UsersSearch.js"
@@ -193,7 +193,7 @@ export interface Options {
  * @since 0.1.0
  * @category layers
  */
-export const layer = (options: Options = {}): Layer.Layer<SqlClient.SqlClient | SqliteClient.SqliteClient, SqlError.SqlError> => {
+export const layer = (options: Options = {}): Layer.Layer<SqlClient.SqlClient, SqlError.SqlError> => {
   const filename = options.filename ?? ":memory:"
   const setup = Layer.scopedDiscard(Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
@@ -204,7 +204,7 @@ export const layer = (options: Options = {}): Layer.Layer<SqlClient.SqlClient | 
     // Session slides kept in memory (see `Sessions.touch`) are written before the database closes.
     yield* Effect.addFinalizer(() => Effect.ignore(Sessions.flushPending.pipe(Effect.provideService(SqlClient.SqlClient, sql))))
   }))
-  return Layer.provideMerge(setup, Layer.orDie(SqliteClient.layer({ filename, disableWAL: filename === ":memory:" })))
+  return Layer.provideMerge(setup, Sqlite.layer({ filename, disableWAL: filename === ":memory:" }))
 }
 
 /**

@@ -10,6 +10,7 @@ import type * as SqlError from "@effect/sql/SqlError"
 import * as Effect from "effect/Effect"
 import * as Crypto from "node:crypto"
 import { isoMillis } from "../Http.js"
+import * as Sqlite from "../internal/Sqlite.js"
 
 /**
  * @since 0.1.0
@@ -187,7 +188,7 @@ const forget = (sql: SqlClient.SqlClient, token: string) => {
 export const touch = (token: string, now: number): Effect.Effect<SessionRow | undefined, SqlError.SqlError, SqlClient.SqlClient> =>
   Effect.flatMap(SqlClient.SqlClient, (sql) =>
     Effect.flatMap(
-      sql<SessionRow>`SELECT * FROM sessions WHERE token = ${token}`,
+      Sqlite.read<SessionRow>(sql, "SELECT * FROM sessions WHERE token = ?", [token]),
       (rows): Effect.Effect<SessionRow | undefined, SqlError.SqlError> => {
         const row = rows[0]
         if (row === undefined) return Effect.succeed(undefined)

@@ -17,6 +17,7 @@ import * as SqlClient from "@effect/sql/SqlClient"
 import type * as SqlError from "@effect/sql/SqlError"
 import * as Effect from "effect/Effect"
 import type { Migration } from "../Db.js"
+import * as Sqlite from "../internal/Sqlite.js"
 import type { UserRow } from "./Users.js"
 
 /**
@@ -137,14 +138,15 @@ const run = (
     // page reads, so it costs about what the page alone costs; `COUNT(*) OVER ()` would materialise
     // every matching row and is several times slower). Only an empty page past the first needs its own
     // count.
-    const rows = yield* sql.unsafe<UserRow & { readonly __total: number }>(
+    const rows = yield* Sqlite.read<UserRow & { readonly __total: number }>(
+      sql,
       `SELECT u.*, (SELECT COUNT(*) FROM users u WHERE ${where}) AS __total FROM users u WHERE ${where}
        ORDER BY ${order} LIMIT ? OFFSET ?`,
       [...params, ...params, limit, offset]
     )
     if (rows.length > 0) return { rows, total: rows[0]!.__total }
     if (offset === 0) return { rows: [], total: 0 }
-    const counted = yield* sql.unsafe<{ n: number }>(`SELECT COUNT(*) AS n FROM users u WHERE ${where}`, params)
+    const counted = yield* Sqlite.read<{ n: number }>(sql, `SELECT COUNT(*) AS n FROM users u WHERE ${where}`, params)
     return { rows: [], total: counted[0]?.n ?? 0 }
   })
 
@@ -205,15 +207,17 @@ const byTagIndex = (
     const where = `app_id = ? AND tag IN (${placeholders(tags.length)})`
     const params = [appId, ...tags]
     const distinct = tags.length > 1 ? "DISTINCT " : ""
-    const counted = yield* sql.unsafe<{ n: number }>(`SELECT COUNT(${distinct}user_id) AS n FROM user_tags WHERE ${where}`, params)
+    const counted = yield* Sqlite.read<{ n: number }>(sql, `SELECT COUNT(${distinct}user_id) AS n FROM user_tags WHERE ${where}`, params)
     const total = counted[0]?.n ?? 0
     if (total === 0 || offset >= total) return { rows: [], total }
-    const ids = yield* sql.unsafe<{ id: number }>(
+    const ids = yield* Sqlite.read<{ id: number }>(
+      sql,
       `SELECT ${distinct}user_id AS id FROM user_tags WHERE ${where} ORDER BY user_id ${direction} LIMIT ? OFFSET ?`,
       [...params, limit, offset]
     )
     if (ids.length === 0) return { rows: [], total }
-    const rows = yield* sql.unsafe<UserRow>(
+    const rows = yield* Sqlite.read<UserRow>(
+      sql,
       `SELECT * FROM users WHERE id IN (${placeholders(ids.length)}) ORDER BY id ${direction}`,
       ids.map((r) => r.id)
     )

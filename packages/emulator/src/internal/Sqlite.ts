@@ -1,0 +1,162 @@
+/**
+ * The emulator's SQLite client: the `SqlClient` of `@effect/sql-sqlite-node` (same connection rules,
+ * same semaphore for transactions), built here so the connection can also be read synchronously.
+ *
+ * Why: an `@effect/sql` statement costs ~20 µs of effects around a read that SQLite answers in a few
+ * µs, and the hot reads (the token of every request, the users search) run on every request.
+ * `read` runs a SELECT straight on the connection and falls back to the `SqlClient` when it cannot:
+ * while any transaction is open (it would see uncommitted rows, and the `SqlClient` waits for the
+ * transaction), for a statement that writes, or for a client that is not this one.
+ */
+import * as Reactivity from "@effect/experimental/Reactivity"
+import * as SqlClient from "@effect/sql/SqlClient"
+import type * as SqlConnection from "@effect/sql/SqlConnection"
+import { SqlError } from "@effect/sql/SqlError"
+import * as Statement from "@effect/sql/Statement"
+import Sqlite from "better-sqlite3"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Scope from "effect/Scope"
+
+const NativeId: unique symbol = Symbol.for("@connectycube-effect/emulator/internal/Sqlite/Native")
+
+interface Native {
+  /** The rows of a SELECT, or `undefined` when it must go through the `SqlClient` instead. */
+  readonly read: (sql: string, params: ReadonlyArray<unknown>) => ReadonlyArray<any> | undefined
+}
+
+/** Prepared statements by SQL text, least recently used dropped first. */
+const makePrepareCache = (db: Sqlite, capacity: number) => {
+  const cache = new Map<string, Sqlite.Statement>()
+  return (sql: string): Sqlite.Statement => {
+    let statement = cache.get(sql)
+    if (statement !== undefined) {
+      cache.delete(sql)
+    } else {
+      statement = db.prepare(sql)
+      if (cache.size >= capacity) cache.delete(cache.keys().next().value!)
+    }
+    cache.set(sql, statement)
+    return statement
+  }
+}
+
+/**
+ * @param options.filename a file or `":memory:"`
+ * @param options.disableWAL leave the journal mode alone (in-memory databases have no WAL)
+ */
+export const make = (options: { readonly filename: string; readonly disableWAL?: boolean | undefined }) =>
+  Effect.gen(function*() {
+    const compiler = Statement.makeCompilerSqlite()
+    const db = new Sqlite(options.filename)
+    yield* Effect.addFinalizer(() => Effect.sync(() => db.close()))
+    if (options.disableWAL !== true) db.pragma("journal_mode = WAL")
+    const prepare = makePrepareCache(db, 200)
+
+    const fail = (cause: unknown, message: string) => new SqlError({ cause, message })
+    const runStatement = (sql: string, params: ReadonlyArray<unknown>, raw: boolean) =>
+      Effect.withFiberRuntime<ReadonlyArray<any>, SqlError>((fiber) => {
+        let statement: Sqlite.Statement
+        try {
+          statement = prepare(sql)
+        } catch (cause) {
+          return Effect.fail(fail(cause, "Failed to prepare statement "))
+        }
+        if (Context.get(fiber.currentContext, SqlClient.SafeIntegers)) statement.safeIntegers(true)
+        try {
+          if (statement.reader) return Effect.succeed(statement.all(...params))
+          const result = statement.run(...params)
+          return Effect.succeed(raw ? result as any : [])
+        } catch (cause) {
+          return Effect.fail(fail(cause, "Failed to execute statement"))
+        }
+      })
+
+    const connection: SqlConnection.Connection = {
+      execute: (sql, params, transformRows) =>
+        transformRows ? Effect.map(runStatement(sql, params, false), transformRows) : runStatement(sql, params, false),
+      executeRaw: (sql, params) => runStatement(sql, params, true),
+      executeValues: (sql, params) =>
+        Effect.try({
+          try: () => {
+            const statement = prepare(sql)
+            if (!statement.reader) {
+              statement.run(...params)
+              return []
+            }
+            statement.raw(true)
+            try {
+              return statement.all(...params)
+            } finally {
+              statement.raw(false)
+            }
+          },
+          catch: (cause) => fail(cause, "Failed to execute statement")
+        }),
+      executeUnprepared: (sql, params, transformRows) => {
+        const rows = Effect.try({
+          try: () => {
+            const statement = db.prepare(sql)
+            return statement.reader ? statement.all(...params) : (statement.run(...params), [])
+          },
+          catch: (cause) => fail(cause, "Failed to execute statement")
+        })
+        return transformRows ? Effect.map(rows, transformRows) : rows
+      },
+      executeStream: () => Effect.dieMessage("executeStream not implemented")
+    }
+
+    // As in @effect/sql-sqlite-node: one connection; a transaction holds the semaphore until it ends.
+    const semaphore = yield* Effect.makeSemaphore(1)
+    const acquirer = semaphore.withPermits(1)(Effect.succeed(connection))
+    const transactionAcquirer = Effect.uninterruptibleMask((restore) =>
+      Effect.as(
+        Effect.zipRight(
+          restore(semaphore.take(1)),
+          Effect.tap(Effect.scope, (scope) => Scope.addFinalizer(scope, semaphore.release(1)))
+        ),
+        connection
+      )
+    )
+    const client = yield* SqlClient.make({
+      acquirer,
+      compiler,
+      transactionAcquirer,
+      spanAttributes: [["db.system.name", "sqlite"]]
+    })
+    const native: Native = {
+      read: (sql, params) => {
+        if (db.inTransaction) return undefined
+        try {
+          const statement = prepare(sql)
+          return statement.reader ? statement.all(...params) : undefined
+        } catch {
+          // The SqlClient runs it again and reports the error as a SqlError.
+          return undefined
+        }
+      }
+    }
+    return Object.assign(client, { [NativeId]: native })
+  })
+
+/**
+ * The client as a layer (closed with the layer's scope).
+ */
+export const layer = (options: { readonly filename: string; readonly disableWAL?: boolean | undefined }): Layer.Layer<
+  SqlClient.SqlClient
+> => Layer.scoped(SqlClient.SqlClient, make(options)).pipe(Layer.provide(Reactivity.layer))
+
+/**
+ * Runs a SELECT synchronously when the client allows it (see the module comment), else through the
+ * `SqlClient`. Same rows either way.
+ */
+export const read = <A extends object>(
+  sql: SqlClient.SqlClient,
+  text: string,
+  params: ReadonlyArray<unknown>
+): Effect.Effect<ReadonlyArray<A>, SqlError> => {
+  const native = (sql as SqlClient.SqlClient & { readonly [NativeId]?: Native })[NativeId]
+  const rows = native?.read(text, params)
+  return rows === undefined ? sql.unsafe<A>(text, params as Array<unknown>) : Effect.succeed(rows)
+}

@@ -1,0 +1,45 @@
+import { assert, describe, it } from "@effect/vitest"
+import * as SqlClient from "@effect/sql/SqlClient"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as Option from "effect/Option"
+import * as Sqlite from "../src/internal/Sqlite.js"
+
+const setup = Effect.flatMap(SqlClient.SqlClient, (sql) => sql`CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)`)
+const readAll = Effect.flatMap(SqlClient.SqlClient, (sql) => Sqlite.read<{ id: number; v: string }>(sql, "SELECT * FROM t ORDER BY id", []))
+
+describe("the synchronous read path", () => {
+  it.scoped("reads what the SqlClient wrote, and waits for an open transaction instead of seeing its rows", () =>
+    Effect.gen(function*() {
+      const sql = yield* SqlClient.SqlClient
+      yield* setup
+      yield* sql`INSERT INTO t (id, v) VALUES (1, 'a')`
+      assert.deepStrictEqual(yield* readAll, [{ id: 1, v: "a" }])
+
+      const inserted = yield* Deferred.make<void>()
+      const release = yield* Deferred.make<void>()
+      const writer = yield* Effect.fork(sql.withTransaction(Effect.gen(function*() {
+        yield* sql`INSERT INTO t (id, v) VALUES (2, 'b')`
+        yield* Deferred.succeed(inserted, undefined)
+        yield* Deferred.await(release)
+        return yield* Effect.fail("rolled back")
+      })))
+      yield* Deferred.await(inserted)
+      const reader = yield* Effect.fork(readAll)
+      yield* Effect.yieldNow()
+      assert.isTrue(Option.isNone(yield* Fiber.poll(reader)), "the read waits for the transaction")
+      yield* Deferred.succeed(release, undefined)
+      yield* Fiber.await(writer)
+      // the rolled-back row was never seen
+      assert.deepStrictEqual(yield* Fiber.join(reader), [{ id: 1, v: "a" }])
+    }).pipe(Effect.provide(Sqlite.layer({ filename: ":memory:", disableWAL: true }))))
+
+  it.scoped("a statement that writes is not run by the read path (the SqlClient runs it)", () =>
+    Effect.gen(function*() {
+      const sql = yield* SqlClient.SqlClient
+      yield* setup
+      yield* Sqlite.read(sql, "INSERT INTO t (id, v) VALUES (3, 'c')", [])
+      assert.deepStrictEqual(yield* readAll, [{ id: 3, v: "c" }])
+    }).pipe(Effect.provide(Sqlite.layer({ filename: ":memory:", disableWAL: true }))))
+})
