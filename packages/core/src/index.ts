@@ -28,6 +28,11 @@ export * as Paging from "./Paging.js"
 /**
  * @since 0.1.0
  */
+export * as PushStream from "./PushStream.js"
+
+/**
+ * @since 0.1.0
+ */
 export * as Session from "./Session.js"
 
 /**

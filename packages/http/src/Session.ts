@@ -13,6 +13,7 @@
  */
 import type { CubeConfig } from "@connectycube-effect/core/CubeConfig"
 import * as Errors from "@connectycube-effect/core/Errors"
+import * as PushStream from "@connectycube-effect/core/PushStream"
 import * as CoreSession from "@connectycube-effect/core/Session"
 import * as Span from "@connectycube-effect/core/Span"
 import { UserEnvelope } from "@connectycube-effect/core/User"
@@ -30,7 +31,7 @@ import * as Redacted from "effect/Redacted"
 import * as Ref from "effect/Ref"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
-import * as Stream from "effect/Stream"
+import type * as Stream from "effect/Stream"
 import * as CubeHttpClient from "./CubeHttpClient.js"
 import { SessionStore } from "./SessionStore.js"
 import * as SessionStoreModule from "./SessionStore.js"
@@ -312,11 +313,12 @@ export const make = (
       Effect.sync(() => {
         for (const listener of listeners) listener(event)
       })
-    const events = Stream.async<SessionEvent>((emit) => {
-      const listener = (event: SessionEvent) => void emit.single(event)
-      listeners.add(listener)
-      return Effect.sync(() => listeners.delete(listener))
-    })
+    const events = PushStream.make<SessionEvent>((emit) =>
+      Effect.sync(() => {
+        listeners.add(emit.single)
+        return Effect.sync(() => listeners.delete(emit.single))
+      })
+    )
 
     const cell = yield* Ref.make<Cell>({ state: Option.none(), inflight: Option.none() })
 

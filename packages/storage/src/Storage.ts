@@ -31,6 +31,7 @@
 import * as CoreBlob from "@connectycube-effect/core/Blob"
 import * as Errors from "@connectycube-effect/core/Errors"
 import * as Paging from "@connectycube-effect/core/Paging"
+import * as PushStream from "@connectycube-effect/core/PushStream"
 import * as Span from "@connectycube-effect/core/Span"
 import * as CubeHttpClient from "@connectycube-effect/http/CubeHttpClient"
 import * as Session from "@connectycube-effect/http/Session"
@@ -51,7 +52,6 @@ import * as Option from "effect/Option"
 import * as Predicate from "effect/Predicate"
 import * as Random from "effect/Random"
 import * as Redacted from "effect/Redacted"
-import * as Runtime from "effect/Runtime"
 import * as Stream from "effect/Stream"
 import { chunked, multipart, parseTarget } from "./internal/multipart.js"
 
@@ -530,28 +530,28 @@ export const make: Effect.Effect<Storage.Service, never, Session.Session | CubeH
     }) as Storage.Service["createAndUpload"]
 
     const createAndUploadWithProgress = <E>(params: CreateAndUploadParams<E>) =>
-      // Stream.async (which Session.events needs anyway) rather than asyncScoped or asyncPush: the same behaviour
-      // without pulling more stream machinery into bundles. The upload runs on the stream's runtime.
-      Stream.unwrap(Effect.map(Effect.runtime<never>(), (runtime) =>
-        Stream.async<UploadEvent, Errors.CubeError | E>((emit) => {
-          const fiber = Runtime.runFork(runtime)(Effect.onExit(
+      // PushStream rather than Stream.asyncScoped/asyncPush: the same behaviour for a fraction of the bundle.
+      PushStream.make<UploadEvent, Errors.CubeError | E>((emit) =>
+        Effect.map(
+          Effect.forkDaemon(Effect.onExit(
             createAndUpload({
               ...params,
               onProgress: (progress) => {
                 params.onProgress?.(progress)
-                void emit.single(UploadEvent.Progress(progress))
+                emit.single(UploadEvent.Progress(progress))
               }
             }),
             (exit) =>
               Effect.sync(() => {
                 if (Exit.isSuccess(exit)) {
-                  void emit.single(UploadEvent.Done({ blob: exit.value }))
-                  void emit.end()
-                } else void emit.halt(exit.cause)
+                  emit.single(UploadEvent.Done({ blob: exit.value }))
+                  emit.end()
+                } else emit.halt(exit.cause)
               })
-          ))
-          return Fiber.interrupt(fiber)
-        })))
+          )),
+          (fiber) => Effect.asVoid(Fiber.interrupt(fiber))
+        )
+      )
 
     const get = Span.fn("Storage.get")(function*(id: number) {
       yield* checkId(id)
