@@ -135,14 +135,67 @@ export const Text = Schema.String.pipe(
 )
 
 /**
+ * An integer from `min` to `max`. `outOfRange` is the message for a number outside; `notInteger` (default
+ * `outOfRange`) for a fraction; `tooLarge` (default `outOfRange`) for a number above `max`. One filter rather
+ * than `Schema.int` + `Schema.between` (~0.4 KB gz less in bundles), with an arbitrary that draws in range.
+ *
+ * @example
+ * ```ts
+ * import { UserInput } from "@connectycube-effect/core"
+ * import { Schema } from "effect"
+ *
+ * const Percent = UserInput.integer(0, 100, "must be an integer from 0 to 100")
+ * Schema.decodeUnknownSync(Percent)(42) // 42
+ * ```
+ *
+ * @since 0.1.0
+ * @category fields
+ */
+export const integer = (
+  min: number,
+  max: number,
+  outOfRange: string,
+  messages: { readonly notInteger?: string | undefined; readonly tooLarge?: string | undefined } = {}
+): Schema.filter<typeof Schema.Number> =>
+  Schema.Number.pipe(Schema.filter(
+    (n) =>
+      !Number.isInteger(n)
+        ? messages.notInteger ?? outOfRange
+        : n > max
+        ? messages.tooLarge ?? outOfRange
+        : n < min
+        ? outOfRange
+        : undefined,
+    { arbitrary: () => (fc) => fc.integer({ min: Math.max(min, -0x80000000), max: Math.min(max, 0x7fffffff) }) }
+  ))
+
+/**
+ * A string of at least `min` characters (UTF-16 code units, as `String.length`), `message` otherwise.
+ *
+ * @example
+ * ```ts
+ * import { UserInput } from "@connectycube-effect/core"
+ * import { Schema } from "effect"
+ *
+ * const Pin = Schema.String.pipe(UserInput.minLength(4, "is too short"))
+ * Schema.decodeUnknownSync(Pin)("1234") // "1234"
+ * ```
+ *
+ * @since 0.1.0
+ * @category fields
+ */
+export const minLength = (min: number, message: string) => <A extends string, I, R>(self: Schema.Schema<A, I, R>) =>
+  self.pipe(Schema.filter((s) => s.length >= min || message))
+
+/**
  * A login: 3 to 70 characters (the server's documented rule).
  *
  * @since 0.1.0
  * @category fields
  */
 export const Login = Text.pipe(
-  Schema.minLength(3, { message: () => "is too short (minimum is 3 characters)" }),
-  Schema.maxLength(70, { message: () => "is too long (maximum is 70 characters)" })
+  minLength(3, "is too short (minimum is 3 characters)"),
+  Schema.filter((s) => s.length <= 70 || "is too long (maximum is 70 characters)")
 )
 
 const EMAIL = /^[^\s@]+@[^\s@.]+(?:\.[^\s@.]+)+$/
@@ -190,12 +243,20 @@ export const Website = Text.pipe(
 )
 
 /**
+ * Text that is not empty ("cannot be blank").
+ *
+ * @since 0.1.0
+ * @category fields
+ */
+export const NonBlank = Text.pipe(minLength(1, "cannot be blank"))
+
+/**
  * A password: not empty.
  *
  * @since 0.1.0
  * @category fields
  */
-export const Password = Text.pipe(Schema.nonEmptyString({ message: () => "cannot be blank" }))
+export const Password = NonBlank
 
 /**
  * One user tag: not empty and without a comma (the server stores tags comma-joined).
@@ -221,10 +282,9 @@ export const TagList = Schema.Union(Schema.Array(Tag), Text)
  * @since 0.1.0
  * @category fields
  */
-export const Timezone = Schema.Number.pipe(
-  Schema.int({ message: () => "must be a whole number of minutes" }),
-  Schema.between(-720, 840, { message: () => "must be between -720 and 840 minutes" })
-)
+export const Timezone = integer(-720, 840, "must be between -720 and 840 minutes", {
+  notInteger: "must be a whole number of minutes"
+})
 
 /**
  * A positive integer id (`blob_id`, `external_user_id`).
@@ -232,11 +292,7 @@ export const Timezone = Schema.Number.pipe(
  * @since 0.1.0
  * @category fields
  */
-export const PositiveId = Schema.Number.pipe(
-  Schema.int({ message: () => "must be a positive integer" }),
-  Schema.positive({ message: () => "must be a positive integer" }),
-  Schema.lessThanOrEqualTo(Number.MAX_SAFE_INTEGER, { message: () => "is too large" })
-)
+export const PositiveId = integer(1, Number.MAX_SAFE_INTEGER, "must be a positive integer", { tooLarge: "is too large" })
 
 /**
  * An id of another system (`external_id`, `facebook_id`, `twitter_id`, `external_user_id`): a number or a string.
@@ -244,10 +300,7 @@ export const PositiveId = Schema.Number.pipe(
  * @since 0.1.0
  * @category fields
  */
-export const ExternalId = Schema.Union(
-  PositiveId,
-  Text.pipe(Schema.nonEmptyString({ message: () => "cannot be blank" }))
-).annotations({ message: () => "must be a positive integer or a non-empty string" })
+export const ExternalId = Schema.Union(PositiveId, NonBlank).annotations({ message: () => "must be a positive integer or a non-empty string" })
 
 /**
  * `external_user_id` (deprecated): an integer, also accepted as its decimal string.

@@ -23,7 +23,7 @@ import * as UserInput from "./UserInput.js"
 // Wire scalars
 // ---------------------------------------------------------------------------
 
-const NonBlank = UserInput.Text.pipe(Schema.nonEmptyString({ message: () => "cannot be blank" }))
+const NonBlank = UserInput.NonBlank
 
 /** A positive integer id on the wire (a decimal string). */
 const IdFromWire = Schema.transformOrFail(Schema.String, UserInput.PositiveId, {
@@ -38,10 +38,7 @@ const IdFromWire = Schema.transformOrFail(Schema.String, UserInput.PositiveId, {
 const intFromWire = (min: number, max: number, message: string) =>
   Schema.transformOrFail(
     Schema.String,
-    Schema.Number.pipe(
-      Schema.int({ message: () => message }),
-      Schema.between(min, max, { message: () => message })
-    ),
+    UserInput.integer(min, max, message),
     {
       strict: true,
       decode: (s, _, ast) =>
@@ -96,7 +93,7 @@ const DateFromWire = Schema.transformOrFail(Schema.String, ValidDate, {
 const listFromWire = <A>(item: Schema.Schema<A, string>) =>
   Schema.transform(
     Schema.Union(Schema.Array(Schema.String), Schema.String),
-    Schema.Array(item).pipe(Schema.minItems(1, { message: () => "must list at least one value" })),
+    Schema.Array(item).pipe(Schema.filter((a) => a.length > 0 || "must list at least one value")),
     {
       strict: false,
       decode: (v) => (typeof v === "string" ? v.split(",").map((s) => s.trim()) : v),
@@ -104,9 +101,7 @@ const listFromWire = <A>(item: Schema.Schema<A, string>) =>
     }
   )
 
-const StartWith = UserInput.Text.pipe(
-  Schema.minLength(4, { message: () => "must be at least 4 characters (start_with)" })
-)
+const StartWith = UserInput.Text.pipe(UserInput.minLength(4, "must be at least 4 characters (start_with)"))
 
 const operators = <Fields extends Schema.Struct.Fields>(fields: Fields) => {
   const names = Object.keys(fields).join(", ")
@@ -419,7 +414,7 @@ const NUMBER_FIELDS_V1: ReadonlyArray<string> = ["id", "external_user_id", "blob
 
 const ScalarV1 = Schema.Union(
   NonBlank,
-  Schema.Number.pipe(Schema.finite({ message: () => "must be a finite number" })),
+  Schema.Number.pipe(Schema.filter((n) => Number.isFinite(n) || "must be a finite number")),
   ValidDate
 ).annotations({ message: () => "must be a string, a number or a Date" })
 
@@ -433,7 +428,7 @@ const ScalarV1 = Schema.Union(
 export const FilterV1 = Schema.Struct({
   field: Schema.Literal(...FIELDS_V1).annotations({ message: () => `must be one of ${FIELDS_V1.join(", ")}` }),
   param: Schema.Literal(...OPERATORS_V1).annotations({ message: () => `must be one of ${OPERATORS_V1.join(", ")}` }),
-  value: Schema.Union(ScalarV1, Schema.Array(ScalarV1).pipe(Schema.minItems(1, { message: () => "must list at least one value" })))
+  value: Schema.Union(ScalarV1, Schema.Array(ScalarV1).pipe(Schema.filter((a) => a.length > 0 || "must list at least one value")))
 }).pipe(
   Schema.filter((f) => {
     const list = Array.isArray(f.value)
@@ -612,12 +607,6 @@ export const parseOrderV1 = (text: string): Either.Either<{ readonly sort: "asc"
  * @category schemas
  */
 export const PagingV1 = Schema.Struct({
-  page: Schema.optional(Schema.Number.pipe(
-    Schema.int({ message: () => "must be a positive integer" }),
-    Schema.positive({ message: () => "must be a positive integer" })
-  )),
-  per_page: Schema.optional(Schema.Number.pipe(
-    Schema.int({ message: () => "must be an integer from 1 to 100" }),
-    Schema.between(1, 100, { message: () => "must be an integer from 1 to 100" })
-  ))
+  page: Schema.optional(UserInput.integer(1, Number.MAX_SAFE_INTEGER, "must be a positive integer")),
+  per_page: Schema.optional(UserInput.integer(1, 100, "must be an integer from 1 to 100"))
 })

@@ -227,7 +227,7 @@ export declare namespace Users {
 // Helpers
 // ---------------------------------------------------------------------------
 
-const NonBlank = UserInput.Text.pipe(Schema.nonEmptyString({ message: () => "cannot be blank" }))
+const NonBlank = UserInput.NonBlank
 const Id = Schema.Union(UserInput.PositiveId, NonBlank).annotations({
   message: () => "must be a positive integer or a non-empty string"
 })
@@ -256,7 +256,7 @@ const FullNameParams = Schema.Struct({ ...UsersQuery.PagingV1.fields, full_name:
 const TagsParams = Schema.Struct({
   ...UsersQuery.PagingV1.fields,
   tags: Schema.Union(
-    Schema.Array(UserInput.Tag).pipe(Schema.minItems(1, { message: () => "must list at least one tag" })),
+    Schema.Array(UserInput.Tag).pipe(Schema.filter((a) => a.length > 0 || "must list at least one tag")),
     NonBlank
   )
 })
