@@ -50,7 +50,7 @@ export const isUserSession = (session: { readonly user_id?: number | null | unde
   typeof session.user_id === "number" && session.user_id > 0
 
 const NonEmpty = (field: string) =>
-  Schema.String.pipe(Schema.nonEmptyString({ message: () => `${field} must not be empty` }))
+  Schema.String.pipe(Schema.filter((s) => s.length > 0 || `${field} must not be empty`))
 
 /**
  * `{ login, password }`. Also the custom identity provider form: `login` carries the external token.

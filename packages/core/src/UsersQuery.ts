@@ -75,7 +75,7 @@ const ISO_DATE = /^[+-]?\d{4,6}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?
 
 const DATE_MESSAGE = "must be a Date or an ISO 8601 date"
 
-const ValidDate = Schema.ValidDateFromSelf.annotations({ message: () => DATE_MESSAGE })
+const ValidDate = Schema.DateFromSelf.pipe(Schema.filter((d) => !Number.isNaN(d.getTime()), { message: () => DATE_MESSAGE }))
 
 /** A date on the wire: ISO 8601 out; ISO 8601, Unix seconds or `Date.toString()` in. */
 const DateFromWire = Schema.transformOrFail(Schema.String, ValidDate, {
