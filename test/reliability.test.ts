@@ -10,7 +10,7 @@ import { Emulator } from "@connectycube-effect/emulator"
 import { Cube, Session } from "@connectycube-effect/http"
 import { Storage } from "@connectycube-effect/storage"
 import { Users } from "@connectycube-effect/users"
-import { NodeHttpClient } from "@effect/platform-node"
+import * as UndiciClient from "@connectycube-effect/http/UndiciClient"
 import { Effect, Exit, Layer, List, Logger, LogLevel, Option, Redacted, Tracer } from "effect"
 
 const AUTH_KEY = "reliability-auth-key-0f9e8d"
@@ -26,7 +26,7 @@ const withCube = <A, E>(
         Layer.provideMerge(
           Cube.layer({ appId: 1, authKey: AUTH_KEY, apiUrl: emulator.url, retry: { baseDelay: "20 millis" }, ...options })
         ),
-        Layer.provide(NodeHttpClient.layerUndici)
+        Layer.provide(UndiciClient.layer)
       )
     )
   )

@@ -6,6 +6,7 @@ import { Avatar, Storage } from "@connectycube-effect/storage"
 import { Users } from "@connectycube-effect/users"
 import { FetchHttpClient } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
+import * as UndiciClient from "@connectycube-effect/http/UndiciClient"
 import { Cause, Chunk, Deferred, Effect, Exit, Fiber, Layer, Option, Stream } from "effect"
 import * as Crypto from "node:crypto"
 
@@ -143,7 +144,8 @@ describe("large uploads", () => {
   for (
     const [name, http] of [
       ["FetchHttpClient", FetchHttpClient.layer],
-      ["NodeHttpClient (undici)", NodeHttpClient.layerUndici]
+      ["NodeHttpClient (undici)", NodeHttpClient.layerUndici],
+      ["UndiciClient", UndiciClient.layer]
     ] as const
   ) {
     it.live(`50 MB from a generated stream (${name}): progress is monotonic and ends at the total; the bytes arrive intact`, () =>

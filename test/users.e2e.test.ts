@@ -4,7 +4,7 @@ import { Emulator } from "@connectycube-effect/emulator"
 import { Cube, Session } from "@connectycube-effect/http"
 import { Users } from "@connectycube-effect/users"
 import { FetchHttpClient } from "@effect/platform"
-import { NodeHttpClient } from "@effect/platform-node"
+import * as UndiciClient from "@connectycube-effect/http/UndiciClient"
 import * as SqlClient from "@effect/sql/SqlClient"
 import { Chunk, Deferred, Effect, Fiber, Layer, Option, Stream } from "effect"
 
@@ -14,7 +14,7 @@ import { Chunk, Deferred, Effect, Fiber, Layer, Option, Stream } from "effect"
 const AUTH_KEY = "emulator-auth-key"
 
 /** One client (its own session) for the emulator at `url`. */
-const client = (url: string, http: Layer.Layer<any> = NodeHttpClient.layerUndici) =>
+const client = (url: string, http: Layer.Layer<any> = UndiciClient.layer) =>
   Users.layer.pipe(
     Layer.provideMerge(Cube.layer({ appId: 1, authKey: AUTH_KEY, apiUrl: url })),
     Layer.provide(http)

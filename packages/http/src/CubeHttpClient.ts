@@ -15,7 +15,7 @@ import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as Headers from "@effect/platform/Headers"
 import { CubeConfig } from "@connectycube-effect/core/CubeConfig"
 import * as Errors from "@connectycube-effect/core/Errors"
-import * as Clock from "effect/Clock"
+import type * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -312,33 +312,34 @@ export const make = (options: Options = {}): Effect.Effect<CubeHttpClient.Servic
         headers
       })
       if (request.body !== undefined) req = HttpClientRequest.bodyUnsafeJson(req, request.body)
-      return httpClient.execute(req).pipe(
-        Effect.flatMap((response) =>
-          Effect.map(response.text, (text) => ({ response, body: parseBody(text) }))
-        ),
-        Effect.catchAll((error) => Effect.fail(transportError(error, info))),
-        Effect.flatMap(({ body, response }) =>
-          Effect.flatMap(Clock.currentTimeMillis, (now): Effect.Effect<Response, Errors.CubeError> => {
-            if (response.status >= 200 && response.status < 300) {
-              const exp = response.headers["cb-token-expirationdate"]
-              let tokenExpiresAt: number | undefined
-              if (exp !== undefined) {
-                const at = parseExpirationDate(exp)
-                const serverNow = response.headers["date"] !== undefined ? Date.parse(response.headers["date"]) : NaN
-                if (at !== undefined) tokenExpiresAt = Number.isNaN(serverNow) ? at : now + (at - serverNow)
-              }
-              return Effect.succeed({ status: response.status, body, tokenExpiresAt })
-            }
-            return Effect.fail(Errors.fromResponse({
-              status: response.status,
-              body,
-              retryAfter: response.headers["retry-after"],
-              request: info,
-              now
-            }))
-          })
-        )
+      const received = Effect.mapError(
+        Effect.flatMap(httpClient.execute(req), (response) => Effect.map(response.text, (text) => ({ response, text }))),
+        (error) => transportError(error, info)
       )
+      return Effect.flatMap(received, ({ response, text }) =>
+        Effect.clockWith((clock): Effect.Effect<Response, Errors.CubeError> => {
+          const now = clock.unsafeCurrentTimeMillis()
+          const body = parseBody(text)
+          // one copy: every read of `response.headers` copies them
+          const headers = response.headers
+          if (response.status >= 200 && response.status < 300) {
+            const exp = headers["cb-token-expirationdate"]
+            let tokenExpiresAt: number | undefined
+            if (exp !== undefined) {
+              const at = parseExpirationDate(exp)
+              const serverNow = headers["date"] !== undefined ? Date.parse(headers["date"]) : NaN
+              if (at !== undefined) tokenExpiresAt = Number.isNaN(serverNow) ? at : now + (at - serverNow)
+            }
+            return Effect.succeed({ status: response.status, body, tokenExpiresAt })
+          }
+          return Effect.fail(Errors.fromResponse({
+            status: response.status,
+            body,
+            retryAfter: headers["retry-after"],
+            request: info,
+            now
+          }))
+        }))
     }
 
     const backoff = (error: Errors.CubeError, retry: number) =>

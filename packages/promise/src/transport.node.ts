@@ -1,6 +1,6 @@
 /**
- * The default transport in Node: undici through `NodeHttpClient.layerUndici` (its own connection pool,
- * released with the client). `@effect/platform-node` is an optional peer, so it is loaded on demand and the
+ * The default transport in Node: undici through the SDK's `UndiciClient` (its own connection pool, released
+ * with the client; lighter per call than `NodeHttpClient.layerUndici`). `@effect/platform-node` is an optional peer, so it is loaded on demand and the
  * global `fetch` is used when it is not installed. Selected by the `#transport` import's `node` condition.
  *
  * @since 0.1.0
@@ -23,8 +23,8 @@ import * as Layer from "effect/Layer"
  * @category layers
  */
 export const layer: Layer.Layer<HttpClient.HttpClient> = Layer.unwrapEffect(
-  Effect.tryPromise(() => import("@effect/platform-node/NodeHttpClient")).pipe(
-    Effect.map((NodeHttpClient): Layer.Layer<HttpClient.HttpClient> => NodeHttpClient.layerUndici),
+  Effect.tryPromise(() => import("@connectycube-effect/http/UndiciClient")).pipe(
+    Effect.map((UndiciClient): Layer.Layer<HttpClient.HttpClient> => UndiciClient.layer),
     Effect.orElseSucceed(() => FetchHttpClient.layer)
   )
 )

@@ -1,0 +1,203 @@
+/**
+ * An `HttpClient` for Node on undici's `Dispatcher.request`, lighter than `NodeHttpClient.layerUndici`.
+ *
+ * It keeps the platform's `HttpClient.make` (URL building, the client span when a tracer is installed, abort on
+ * interruption) and replaces only the per-response part. The platform's undici response copies the headers
+ * on every read and memoises each body read through `Effect.cached` plus a `runSync`; in test/bench that was
+ * about half of an SDK call's own CPU time. Here the headers are copied once and a body read is one promise.
+ *
+ * Node only (it imports `@effect/platform-node`, an optional peer dependency): import it from its own path,
+ * `@connectycube-effect/http/UndiciClient`, so browser bundles never see it.
+ *
+ * @since 0.1.0
+ */
+import * as Cookies from "@effect/platform/Cookies"
+import * as Headers from "@effect/platform/Headers"
+import type * as HttpBody from "@effect/platform/HttpBody"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientError from "@effect/platform/HttpClientError"
+import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as HttpIncomingMessage from "@effect/platform/HttpIncomingMessage"
+import * as UrlParams from "@effect/platform/UrlParams"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import * as NodeStream from "@effect/platform-node/NodeStream"
+import type * as Undici from "@effect/platform-node/Undici"
+import * as Effect from "effect/Effect"
+import * as Inspectable from "effect/Inspectable"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import type * as Stream from "effect/Stream"
+
+const convertBody = (
+  body: HttpBody.HttpBody
+): Effect.Effect<Exclude<Undici.Dispatcher.DispatchOptions["body"], undefined>> => {
+  switch (body._tag) {
+    case "Empty":
+      return Effect.succeed(null)
+    case "Uint8Array":
+    case "Raw":
+      return Effect.succeed(body.body as Uint8Array)
+    case "FormData":
+      return Effect.succeed(body.formData as Undici.FormData)
+    case "Stream":
+      return NodeStream.toReadable(body.stream)
+  }
+}
+
+const ignore = (_: unknown) => {}
+
+class Response extends Inspectable.Class implements HttpClientResponse.HttpClientResponse {
+  readonly [HttpIncomingMessage.TypeId]: HttpIncomingMessage.TypeId = HttpIncomingMessage.TypeId
+  readonly [HttpClientResponse.TypeId]: HttpClientResponse.TypeId = HttpClientResponse.TypeId
+  readonly headers: Headers.Headers
+  private body: Promise<unknown> | undefined
+
+  constructor(
+    readonly request: HttpClientRequest.HttpClientRequest,
+    readonly source: Undici.Dispatcher.ResponseData
+  ) {
+    super()
+    this.headers = Headers.fromInput(source.headers as Record<string, string | ReadonlyArray<string>>)
+    source.body.on("error", ignore)
+  }
+
+  get status(): number {
+    return this.source.statusCode
+  }
+
+  get cookies(): Cookies.Cookies {
+    const header = this.source.headers["set-cookie"]
+    return header === undefined ? Cookies.empty : Cookies.fromSetCookie(Array.isArray(header) ? header : [header])
+  }
+
+  get remoteAddress(): Option.Option<string> {
+    return Option.none()
+  }
+
+  private decodeError(cause: unknown) {
+    return new HttpClientError.ResponseError({ request: this.request, response: this, reason: "Decode", cause })
+  }
+
+  /** A body can be read once: the first read's promise answers every later one (as the platform's cache does). */
+  private read<A>(f: (body: Undici.Dispatcher.ResponseData["body"]) => Promise<A>): Effect.Effect<A, HttpClientError.ResponseError> {
+    return Effect.tryPromise({
+      try: () => (this.body ??= f(this.source.body)) as Promise<A>,
+      catch: (cause) => this.decodeError(cause)
+    })
+  }
+
+  get text(): Effect.Effect<string, HttpClientError.ResponseError> {
+    return this.read((body) => body.text())
+  }
+
+  get json(): Effect.Effect<unknown, HttpClientError.ResponseError> {
+    return Effect.flatMap(this.text, (text) =>
+      Effect.try({ try: () => text === "" ? null : JSON.parse(text) as unknown, catch: (cause) => this.decodeError(cause) }))
+  }
+
+  get arrayBuffer(): Effect.Effect<ArrayBuffer, HttpClientError.ResponseError> {
+    return this.read((body) => body.arrayBuffer())
+  }
+
+  get formData(): Effect.Effect<FormData, HttpClientError.ResponseError> {
+    return this.read((body) => body.formData() as Promise<FormData>)
+  }
+
+  get urlParamsBody(): Effect.Effect<UrlParams.UrlParams, HttpClientError.ResponseError> {
+    return Effect.flatMap(this.text, (text) =>
+      Effect.try({
+        try: () => UrlParams.fromInput(new URLSearchParams(text)),
+        catch: (cause) => this.decodeError(cause)
+      }))
+  }
+
+  get stream(): Stream.Stream<Uint8Array, HttpClientError.ResponseError> {
+    return NodeStream.fromReadable(() => this.source.body, (cause) => this.decodeError(cause))
+  }
+
+  toJSON(): unknown {
+    return HttpIncomingMessage.inspect(this, {
+      _id: "@effect/platform/HttpClientResponse",
+      request: this.request.toJSON(),
+      status: this.status
+    })
+  }
+}
+
+/**
+ * The client over a dispatcher (an undici `Agent`, `Pool` or `MockAgent`).
+ *
+ * @example
+ * ```ts
+ * import * as UndiciClient from "@connectycube-effect/http/UndiciClient"
+ * import { HttpClient } from "@effect/platform"
+ * import { Agent } from "@effect/platform-node/Undici"
+ * import { Effect } from "effect"
+ *
+ * const client = UndiciClient.make(new Agent({ connections: 8 }))
+ * const status = Effect.map(client.get("http://127.0.0.1:8090/session.json"), (response) => response.status)
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (dispatcher: Undici.Dispatcher): HttpClient.HttpClient =>
+  HttpClient.make((request, url, signal) =>
+    Effect.flatMap(convertBody(request.body), (body) =>
+      Effect.tryPromise({
+        try: () =>
+          dispatcher.request({
+            signal,
+            method: request.method,
+            headers: request.headers,
+            origin: url.origin,
+            path: url.pathname + url.search + url.hash,
+            body,
+            // the call's deadline is Effect's (CubeHttpClient), not undici's
+            headersTimeout: 60 * 60 * 1000,
+            bodyTimeout: 0
+          }),
+        catch: (cause) => new HttpClientError.RequestError({ request, reason: "Transport", cause })
+      })).pipe(Effect.map((source) => new Response(request, source)))
+  )
+
+/**
+ * The client on the `NodeHttpClient.Dispatcher` in context.
+ *
+ * @example
+ * ```ts
+ * import * as UndiciClient from "@connectycube-effect/http/UndiciClient"
+ * import { NodeHttpClient } from "@effect/platform-node"
+ * import { Layer } from "effect"
+ *
+ * // share the process-wide undici dispatcher instead of a new Agent
+ * const HttpLive = UndiciClient.layerWithoutDispatcher.pipe(Layer.provide(NodeHttpClient.dispatcherLayerGlobal))
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerWithoutDispatcher: Layer.Layer<HttpClient.HttpClient, never, NodeHttpClient.Dispatcher> = Layer
+  .effect(HttpClient.HttpClient, Effect.map(NodeHttpClient.Dispatcher, make))
+
+/**
+ * The client on its own undici `Agent` (closed with the layer): a drop-in for `NodeHttpClient.layerUndici`.
+ *
+ * @example
+ * ```ts
+ * import { Cube } from "@connectycube-effect/http"
+ * import * as UndiciClient from "@connectycube-effect/http/UndiciClient"
+ * import { Users } from "@connectycube-effect/users"
+ * import { Layer } from "effect"
+ *
+ * const CubeLive = Users.layer.pipe(
+ *   Layer.provideMerge(Cube.layer({ appId: 1, authKey: "key" })),
+ *   Layer.provide(UndiciClient.layer)
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer: Layer.Layer<HttpClient.HttpClient> = Layer.provide(layerWithoutDispatcher, NodeHttpClient.dispatcherLayer)

@@ -1,0 +1,118 @@
+import * as UndiciClient from "@connectycube-effect/http/UndiciClient"
+import { HttpBody, HttpClient, HttpClientRequest } from "@effect/platform"
+import { assert, describe, it } from "@effect/vitest"
+import { Chunk, Effect, Exit, Fiber, Stream } from "effect"
+import * as Http from "node:http"
+import type { AddressInfo } from "node:net"
+
+interface Seen {
+  readonly method: string
+  readonly url: string
+  readonly headers: Http.IncomingHttpHeaders
+  readonly body: string
+}
+
+/** A real loopback server: answers by path, records what it received, notes requests aborted by the client. */
+const server = Effect.acquireRelease(
+  Effect.async<{ url: string; seen: Array<Seen>; closed: Array<string> }>((resume) => {
+    const seen: Array<Seen> = []
+    const closed: Array<string> = []
+    const srv = Http.createServer((req, res) => {
+      const chunks: Array<Buffer> = []
+      req.on("data", (c: Buffer) => chunks.push(c))
+      req.on("end", () => {
+        seen.push({ method: req.method!, url: req.url!, headers: req.headers, body: Buffer.concat(chunks).toString() })
+        if (req.url === "/hang") {
+          res.on("close", () => closed.push(req.url!))
+          res.writeHead(200)
+          res.write("partial")
+          return
+        }
+        if (req.url === "/big") {
+          res.writeHead(200, { "content-type": "application/octet-stream" })
+          for (let i = 0; i < 64; i++) res.write(Buffer.alloc(16 * 1024, i))
+          return res.end()
+        }
+        res.writeHead(req.url === "/missing" ? 404 : 200, {
+          "content-type": "application/json",
+          "set-cookie": ["a=1; Path=/", "b=2; Path=/"],
+          "x-multi": ["one", "two"]
+        })
+        res.end(JSON.stringify({ ok: true, path: req.url }))
+      })
+    })
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address() as AddressInfo
+      resume(Effect.succeed(Object.assign({ url: `http://127.0.0.1:${port}`, seen, closed }, { srv })))
+    })
+  }),
+  (s) => Effect.async<void>((resume) => {
+    ;(s as unknown as { srv: Http.Server }).srv.close(() => resume(Effect.void))
+  })
+)
+
+const withClient = <A, E>(f: (client: HttpClient.HttpClient) => Effect.Effect<A, E>) =>
+  Effect.flatMap(HttpClient.HttpClient, f).pipe(Effect.provide(UndiciClient.layer))
+
+describe("UndiciClient", () => {
+  it.scoped("GET: status, headers (copied once), cookies, JSON; a body read twice gives the same text", () =>
+    Effect.gen(function*() {
+      const { seen, url } = yield* server
+      const response = yield* withClient((client) => client.get(`${url}/users/v2.json?login=a&id[in][]=1`, { headers: { "CB-Token": "T" } }))
+      assert.strictEqual(response.status, 200)
+      assert.strictEqual(response.headers["content-type"], "application/json")
+      assert.strictEqual(response.headers, response.headers)
+      assert.deepStrictEqual([...Object.keys(response.cookies.cookies)].sort(), ["a", "b"])
+      assert.deepStrictEqual(yield* response.json, { ok: true, path: "/users/v2.json?login=a&id[in][]=1" })
+      assert.strictEqual(yield* response.text, JSON.stringify({ ok: true, path: "/users/v2.json?login=a&id[in][]=1" }))
+      assert.strictEqual(seen[0]!.headers["cb-token"], "T")
+    }))
+
+  it.scoped("POST: a JSON body and a streamed body arrive whole", () =>
+    Effect.gen(function*() {
+      const { seen, url } = yield* server
+      yield* withClient((client) =>
+        Effect.zipRight(
+          client.execute(HttpClientRequest.bodyUnsafeJson(HttpClientRequest.post(`${url}/json`), { a: 1 })),
+          client.execute(HttpClientRequest.post(`${url}/stream`).pipe(
+            HttpClientRequest.setBody(HttpBody.stream(Stream.make(new TextEncoder().encode("he"), new TextEncoder().encode("llo")), "text/plain"))
+          ))
+        )
+      )
+      assert.strictEqual(seen[0]!.body, `{"a":1}`)
+      assert.strictEqual(seen[0]!.headers["content-type"], "application/json")
+      assert.strictEqual(seen[1]!.body, "hello")
+    }))
+
+  it.scoped("a streamed response arrives in order, whole", () =>
+    Effect.gen(function*() {
+      const { url } = yield* server
+      const chunks = yield* withClient((client) =>
+        Effect.flatMap(client.get(`${url}/big`), (response) => Stream.runCollect(response.stream)))
+      const bytes = Buffer.concat(Chunk.toArray(chunks))
+      assert.strictEqual(bytes.length, 64 * 16 * 1024)
+      assert.strictEqual(bytes[16 * 1024 * 63], 63)
+    }))
+
+  it.scopedLive("interrupting a call aborts its request on the server", () =>
+    Effect.gen(function*() {
+      const { closed, url } = yield* server
+      yield* withClient((client) =>
+        Effect.gen(function*() {
+          const fiber = yield* Effect.fork(Effect.flatMap(client.get(`${url}/hang`), (response) => response.text))
+          yield* Effect.sleep("50 millis")
+          const exit = yield* Fiber.interrupt(fiber)
+          assert.isTrue(Exit.isInterrupted(exit))
+        })
+      )
+      for (let i = 0; i < 50 && closed.length === 0; i++) yield* Effect.sleep("10 millis")
+      assert.deepStrictEqual(closed, ["/hang"])
+    }))
+
+  it.live("a refused connection is a RequestError (Transport)", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(withClient((client) => client.get("http://127.0.0.1:1/x")))
+      assert.strictEqual(error._tag, "RequestError")
+      if (error._tag === "RequestError") assert.strictEqual(error.reason, "Transport")
+    }))
+})
