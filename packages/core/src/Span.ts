@@ -1,5 +1,6 @@
 /**
- * The span every service method runs in. `Span.fn("Users.getV2")(function*(query) { … })` is
+ * The span every service method runs in, made only when a tracer is installed (see `isNativeTracer`).
+ * `Span.fn("Users.getV2")(function*(query) { … })` is
  * `Effect.fn("Users.getV2")(…)` without the call-site stack capture: the same span per call, named for the
  * method, at a fraction of the bundle (`Effect.fn` costs ~0.6 KB gz in a browser bundle) and without an
  * `Error` allocated on every call.
@@ -7,6 +8,7 @@
  * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
+import type * as Tracer from "effect/Tracer"
 import type { YieldWrap } from "effect/Utils"
 
 /**
@@ -22,7 +24,7 @@ import type { YieldWrap } from "effect/Utils"
  *   return name.length
  * })
  *
- * Effect.runPromise(greet("world")) // 5, in a span "Greeter.greet"
+ * Effect.runPromise(greet("world")) // 5 (in a span "Greeter.greet" when a tracer is installed)
  * ```
  *
  * @since 0.1.0
@@ -36,4 +38,27 @@ export const fn = (name: string) =>
   AEff,
   [Eff] extends [never] ? never : [Eff] extends [YieldWrap<Effect.Effect<infer _A, infer E, infer _R>>] ? E : never,
   [Eff] extends [never] ? never : [Eff] extends [YieldWrap<Effect.Effect<infer _A, infer _E, infer R>>] ? R : never
-> => Effect.withSpan(Effect.gen(() => body(...args)), name)
+> =>
+  Effect.tracerWith((tracer) =>
+    isNativeTracer(tracer) ? Effect.gen(() => body(...args)) : Effect.withSpan(Effect.gen(() => body(...args)), name)
+  )
+
+let nativeTracer: Tracer.Tracer | undefined
+
+/**
+ * Whether `tracer` is effect's built-in one. Its spans reach no exporter, so the SDK skips its spans when it is
+ * the current tracer: in test/bench one span cost more than a Schema decode of the answer.
+ *
+ * @example
+ * ```ts
+ * import { Span } from "@connectycube-effect/core"
+ * import { Effect } from "effect"
+ *
+ * Effect.runSync(Effect.tracerWith((tracer) => Effect.succeed(Span.isNativeTracer(tracer)))) // true
+ * ```
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isNativeTracer = (tracer: Tracer.Tracer): boolean =>
+  tracer === (nativeTracer ??= Effect.runSync(Effect.tracer))

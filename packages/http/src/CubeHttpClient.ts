@@ -15,6 +15,7 @@ import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as Headers from "@effect/platform/Headers"
 import { CubeConfig } from "@connectycube-effect/core/CubeConfig"
 import * as Errors from "@connectycube-effect/core/Errors"
+import * as Span from "@connectycube-effect/core/Span"
 import type * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
@@ -26,7 +27,6 @@ import * as ParseResult from "effect/ParseResult"
 import * as Random from "effect/Random"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
-import type * as Tracer from "effect/Tracer"
 import * as QueryString from "./QueryString.js"
 
 /**
@@ -193,11 +193,6 @@ const parseBody = (text: string): unknown => {
   }
 }
 
-let nativeTracer: Tracer.Tracer | undefined
-/** Whether `tracer` is effect's built-in one, whose spans go nowhere unless someone installs a tracer. */
-const isNativeTracer = (tracer: Tracer.Tracer): boolean =>
-  tracer === (nativeTracer ??= Effect.runSync(Effect.tracer))
-
 let defaultClock: Clock.Clock | undefined
 
 /**
@@ -289,7 +284,7 @@ export const make = (options: Options = {}): Effect.Effect<CubeHttpClient.Servic
       (request: Effect.Effect<HttpClientRequest.HttpClientRequest>) =>
         Effect.flatMap(request, (request) =>
           Effect.tracerWith((tracer) =>
-            isNativeTracer(tracer) ? Effect.withTracerEnabled(base.execute(request), false) : traced.execute(request)
+            Span.isNativeTracer(tracer) ? Effect.withTracerEnabled(base.execute(request), false) : traced.execute(request)
           )),
       Effect.succeed as HttpClient.HttpClient.Preprocess<never, never>
     )
