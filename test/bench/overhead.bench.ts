@@ -1,10 +1,12 @@
 /**
- * 1. Call overhead: `users.getV2` through the Effect SDK (undici and fetch transports), the promise adapter,
+ * 1. Call overhead: `users.getV2` through the Effect SDK (the SDK's `UndiciClient`, the platform's undici and fetch
+ * transports), the promise adapter,
  * the official `connectycube` SDK and a raw `fetch` with a hand-built URL — same emulator process, same
  * data, interleaved rounds in one run. Ratios are against raw fetch.
  */
 import ConnectyCubePromise, { createClient } from "@connectycube-effect/promise"
 import { Cube } from "@connectycube-effect/http"
+import * as UndiciClient from "@connectycube-effect/http/UndiciClient"
 import { Users } from "@connectycube-effect/users"
 import { FetchHttpClient } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
@@ -30,6 +32,7 @@ export const run = async (options: { calls?: number; rounds?: number } = {}): Pr
       ManagedRuntime.make(
         Users.layer.pipe(Layer.provideMerge(Cube.layer({ ...APP, apiUrl: url })), Layer.provide(transport))
       )
+    const leanRt = effectRuntime(UndiciClient.layer)
     const undiciRt = effectRuntime(NodeHttpClient.layerUndici)
     const fetchRt = effectRuntime(FetchHttpClient.layer)
     const loop = (rt: ManagedRuntime.ManagedRuntime<Users.Users | any, any>) => (n: number) =>
@@ -42,6 +45,7 @@ export const run = async (options: { calls?: number; rounds?: number } = {}): Pr
     official.init(APP, { endpoints: { api_url: url }, debug: { mode: 0 } })
 
     // warm up every client (sessions, connections, JIT)
+    await loop(leanRt)(50)
     await loop(undiciRt)(50)
     await loop(fetchRt)(50)
     await adapter.createSession()
@@ -58,7 +62,8 @@ export const run = async (options: { calls?: number; rounds?: number } = {}): Pr
           await (await fetch(`${url}/users/v2.json?${query}`, { headers: { "CB-Token": token } })).json()
         }
       },
-      "Effect API (undici)": loop(undiciRt),
+      "Effect API (UndiciClient)": loop(leanRt),
+      "Effect API (platform NodeHttpClient.layerUndici)": loop(undiciRt),
       "Effect API (fetch)": loop(fetchRt),
       "promise adapter": async (n) => {
         for (let i = 0; i < n; i++) await adapter.users.getV2({ login: "bench42" })
@@ -78,6 +83,7 @@ export const run = async (options: { calls?: number; rounds?: number } = {}): Pr
         samples[name]!.push((performance.now() - start) / calls)
       }
     }
+    await leanRt.dispose()
     await undiciRt.dispose()
     await fetchRt.dispose()
     await adapter.dispose()
@@ -88,7 +94,7 @@ export const run = async (options: { calls?: number; rounds?: number } = {}): Pr
       value: `${fmt(median(xs) * 1000, 0)} µs`,
       baseline: `raw fetch ${fmt(base * 1000, 0)} µs`,
       ratio: ratio(median(xs), base),
-      goal: name === "Effect API (undici)"
+      goal: name === "Effect API (UndiciClient)"
         ? `≤ 1.10x fetch; ≤ official (${ratio(officialMs, base)})`
         : name === "promise adapter"
         ? `≤ official (${ratio(officialMs, base)})`

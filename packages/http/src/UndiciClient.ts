@@ -1,10 +1,12 @@
 /**
  * An `HttpClient` for Node on undici's `Dispatcher.request`, lighter than `NodeHttpClient.layerUndici`.
  *
- * It keeps the platform's `HttpClient.make` (URL building, the client span when a tracer is installed, abort on
- * interruption) and replaces only the per-response part. The platform's undici response copies the headers
- * on every read and memoises each body read through `Effect.cached` plus a `runSync`; in test/bench that was
- * about half of an SDK call's own CPU time. Here the headers are copied once and a body read is one promise.
+ * With a tracer installed it goes through the platform's `HttpClient.make` (the client span, trace headers);
+ * without one (effect's own tracer records nothing anyone reads) it skips that wrapper. Either way responses
+ * are lighter than the platform's: its undici response copies the headers on every read and memoises each body
+ * read through `Effect.cached` plus a `runSync`. In test/bench the platform layer was about half of an SDK
+ * call's own CPU time. Here the headers are copied once and a body read is one promise; interrupting a call
+ * aborts its request, as with the platform's client.
  *
  * Node only (it imports `@effect/platform-node`, an optional peer dependency): import it from its own path,
  * `@connectycube-effect/http/UndiciClient`, so browser bundles never see it.
@@ -23,15 +25,17 @@ import * as UrlParams from "@effect/platform/UrlParams"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as NodeStream from "@effect/platform-node/NodeStream"
 import type * as Undici from "@effect/platform-node/Undici"
+import * as Span from "@connectycube-effect/core/Span"
 import * as Effect from "effect/Effect"
+import * as FiberRef from "effect/FiberRef"
 import * as Inspectable from "effect/Inspectable"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type * as Stream from "effect/Stream"
 
-const convertBody = (
-  body: HttpBody.HttpBody
-): Effect.Effect<Exclude<Undici.Dispatcher.DispatchOptions["body"], undefined>> => {
+type UndiciBody = Exclude<Undici.Dispatcher.DispatchOptions["body"], undefined>
+
+const convertBody = (body: HttpBody.HttpBody): Effect.Effect<UndiciBody> => {
   switch (body._tag) {
     case "Empty":
       return Effect.succeed(null)
@@ -79,11 +83,17 @@ class Response extends Inspectable.Class implements HttpClientResponse.HttpClien
     return new HttpClientError.ResponseError({ request: this.request, response: this, reason: "Decode", cause })
   }
 
-  /** A body can be read once: the first read's promise answers every later one (as the platform's cache does). */
+  /**
+   * A body can be read once: the first read's promise answers every later one (as the platform's cache does).
+   * Interrupting a read destroys the body, which releases the connection.
+   */
   private read<A>(f: (body: Undici.Dispatcher.ResponseData["body"]) => Promise<A>): Effect.Effect<A, HttpClientError.ResponseError> {
-    return Effect.tryPromise({
-      try: () => (this.body ??= f(this.source.body)) as Promise<A>,
-      catch: (cause) => this.decodeError(cause)
+    return Effect.async<A, HttpClientError.ResponseError>((resume) => {
+      ;(this.body ??= f(this.source.body)).then(
+        (value) => resume(Effect.succeed(value as A)),
+        (cause) => resume(Effect.fail(this.decodeError(cause)))
+      )
+      return Effect.sync(() => this.source.body.destroy())
     })
   }
 
@@ -142,25 +152,54 @@ class Response extends Inspectable.Class implements HttpClientResponse.HttpClien
  * @since 0.1.0
  * @category constructors
  */
-export const make = (dispatcher: Undici.Dispatcher): HttpClient.HttpClient =>
-  HttpClient.make((request, url, signal) =>
+export const make = (dispatcher: Undici.Dispatcher): HttpClient.HttpClient => {
+  const options = (request: HttpClientRequest.HttpClientRequest, url: URL, signal: AbortSignal, body: UndiciBody) => ({
+    signal,
+    method: request.method,
+    headers: request.headers,
+    origin: url.origin,
+    path: url.pathname + url.search + url.hash,
+    body,
+    // the call's deadline is Effect's (CubeHttpClient), not undici's
+    headersTimeout: 60 * 60 * 1000,
+    bodyTimeout: 0
+  })
+  const transportError = (request: HttpClientRequest.HttpClientRequest, cause: unknown) =>
+    new HttpClientError.RequestError({ request, reason: "Transport", cause })
+
+  // With a tracer installed: the platform's `HttpClient.make` (the client span, trace headers, abort on interrupt).
+  const traced = HttpClient.make((request, url, signal) =>
     Effect.flatMap(convertBody(request.body), (body) =>
       Effect.tryPromise({
-        try: () =>
-          dispatcher.request({
-            signal,
-            method: request.method,
-            headers: request.headers,
-            origin: url.origin,
-            path: url.pathname + url.search + url.hash,
-            body,
-            // the call's deadline is Effect's (CubeHttpClient), not undici's
-            headersTimeout: 60 * 60 * 1000,
-            bodyTimeout: 0
-          }),
-        catch: (cause) => new HttpClientError.RequestError({ request, reason: "Transport", cause })
+        try: () => dispatcher.request(options(request, url, signal, body)),
+        catch: (cause) => transportError(request, cause)
       })).pipe(Effect.map((source) => new Response(request, source)))
   )
+
+  // Without one, the same call without what only a span needs; `Effect.async` aborts the request on interrupt.
+  const quiet = (request: HttpClientRequest.HttpClientRequest): Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError> => {
+    const url = UrlParams.makeUrl(request.url, request.urlParams, request.hash)
+    if (url._tag === "Left") return Effect.fail(new HttpClientError.RequestError({ request, reason: "InvalidUrl", cause: url.left }))
+    return Effect.flatMap(convertBody(request.body), (body) =>
+      Effect.async<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>((resume, signal) => {
+        dispatcher.request(options(request, url.right, signal, body)).then(
+          (source) => resume(Effect.succeed(new Response(request, source))),
+          (cause) => resume(Effect.fail(transportError(request, cause)))
+        )
+      }))
+  }
+
+  return HttpClient.makeWith(
+    (effect: Effect.Effect<HttpClientRequest.HttpClientRequest>) =>
+      Effect.flatMap(effect, (request) =>
+        Effect.tracerWith((tracer) =>
+          Span.isNativeTracer(tracer)
+            ? quiet(request)
+            : FiberRef.getWith(FiberRef.currentTracerEnabled, (enabled) => enabled ? traced.execute(request) : quiet(request))
+        )),
+    Effect.succeed as HttpClient.HttpClient.Preprocess<never, never>
+  )
+}
 
 /**
  * The client on the `NodeHttpClient.Dispatcher` in context.

@@ -1,7 +1,7 @@
 import * as UndiciClient from "@connectycube-effect/http/UndiciClient"
 import { HttpBody, HttpClient, HttpClientRequest } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
-import { Chunk, Effect, Exit, Fiber, Stream } from "effect"
+import { Chunk, Effect, Exit, Fiber, Stream, Tracer } from "effect"
 import * as Http from "node:http"
 import type { AddressInfo } from "node:net"
 
@@ -51,10 +51,36 @@ const server = Effect.acquireRelease(
   })
 )
 
-const withClient = <A, E>(f: (client: HttpClient.HttpClient) => Effect.Effect<A, E>) =>
-  Effect.flatMap(HttpClient.HttpClient, f).pipe(Effect.provide(UndiciClient.layer))
+/** A tracer that records span names (on top of effect's own), so the client takes its traced path. */
+const recording = () => {
+  const names: Array<string> = []
+  const native = Effect.runSync(Effect.tracer)
+  const tracer = Tracer.make({
+    span: (name, ...rest) => {
+      names.push(name)
+      return native.span(name, ...rest)
+    },
+    context: (f) => f()
+  })
+  return { names, tracer }
+}
 
-describe("UndiciClient", () => {
+for (const traced of [false, true]) {
+const spans = recording()
+const withClient = <A, E>(f: (client: HttpClient.HttpClient) => Effect.Effect<A, E>) =>
+  Effect.flatMap(HttpClient.HttpClient, f).pipe(
+    Effect.provide(UndiciClient.layer),
+    (effect) => traced ? Effect.withTracer(effect, spans.tracer) : effect
+  )
+
+describe(`UndiciClient (${traced ? "a tracer installed: the platform's client span" : "effect's own tracer: no span"})`, () => {
+  it.effect("a call makes a client span only when a tracer is installed", () =>
+    Effect.gen(function*() {
+      const before = spans.names.length
+      yield* Effect.scoped(Effect.flatMap(server, ({ url }) => withClient((client) => client.get(`${url}/x`))))
+      assert.deepStrictEqual(spans.names.slice(before), traced ? ["http.client GET"] : [])
+    }))
+
   it.scoped("GET: status, headers (copied once), cookies, JSON; a body read twice gives the same text", () =>
     Effect.gen(function*() {
       const { seen, url } = yield* server
@@ -116,3 +142,4 @@ describe("UndiciClient", () => {
       if (error._tag === "RequestError") assert.strictEqual(error.reason, "Transport")
     }))
 })
+}
