@@ -232,25 +232,16 @@ const Id = Schema.Union(UserInput.PositiveId, NonBlank).annotations({
   message: () => "must be a positive integer or a non-empty string"
 })
 
-const LookupSchemas = {
-  login: Schema.Struct({ login: NonBlank }),
-  email: Schema.Struct({ email: UserInput.Email }),
-  phone: Schema.Struct({ phone: NonBlank }),
-  facebook_id: Schema.Struct({ facebook_id: Id }),
-  twitter_id: Schema.Struct({ twitter_id: Id }),
-  external_user_id: Schema.Struct({ external_user_id: Id }),
-  external: Schema.Struct({ external: Id })
+/** Each V1 lookup: its path and the Schema of its one value (checked as `{ [key]: value }`, nothing else). */
+const LOOKUPS = {
+  login: ["users/by_login", NonBlank],
+  email: ["users/by_email", UserInput.Email],
+  phone: ["users/phone", NonBlank],
+  facebook_id: ["users/by_facebook_id", Id],
+  twitter_id: ["users/by_twitter_id", Id],
+  external_user_id: ["users/external", Id],
+  external: ["users/external", Id]
 } as const
-
-const LOOKUP_PATHS: Record<keyof typeof LookupSchemas, string> = {
-  login: "users/by_login",
-  email: "users/by_email",
-  phone: "users/phone",
-  facebook_id: "users/by_facebook_id",
-  twitter_id: "users/by_twitter_id",
-  external_user_id: "users/external",
-  external: "users/external"
-}
 
 const FullNameParams = Schema.Struct({ ...UsersQuery.PagingV1.fields, full_name: NonBlank })
 const TagsParams = Schema.Struct({
@@ -284,8 +275,8 @@ const checkFullName = check(FullNameParams)
 const checkTags = check(TagsParams)
 const checkFilter = check(FilterParams)
 const lookupChecks = Object.fromEntries(
-  Object.entries(LookupSchemas).map(([key, schema]) => [key, check(schema as Schema.Schema<any, any>)])
-) as Record<keyof typeof LookupSchemas, (input: unknown) => Either.Either<Record<string, string | number>, Errors.InvalidInput>>
+  Object.entries(LOOKUPS).map(([key, [, schema]]) => [key, check(Schema.Struct({ [key]: schema as Schema.Schema<any, any> }))])
+) as Record<keyof typeof LOOKUPS, (input: unknown) => Either.Either<Record<string, string | number>, Errors.InvalidInput>>
 
 const encodeQuery = Schema.encodeUnknownEither(UsersQuery.UsersQuery, strict)
 
@@ -457,8 +448,8 @@ export const make: Effect.Effect<Users.Service, never, Session.Session> = Effect
     })
   }
 
-  const lookupKey = (params: object): keyof typeof LookupSchemas | undefined =>
-    (Object.keys(LookupSchemas) as Array<keyof typeof LookupSchemas>).find((key) => key in params)
+  const lookupKey = (params: object): keyof typeof LOOKUPS | undefined =>
+    (Object.keys(LOOKUPS) as Array<keyof typeof LOOKUPS>).find((key) => key in params)
 
   const getV1 = Span.fn("Users.get")(function*(params: GetParams) {
     if (typeof params === "number") {
@@ -473,8 +464,8 @@ export const make: Effect.Effect<Users.Service, never, Session.Session> = Effect
       const valid = yield* lookupChecks[key](params)
       const value = valid[key]!
       const request = key === "external" || key === "external_user_id"
-        ? { method: "GET" as const, path: `${LOOKUP_PATHS[key]}/${encodeURIComponent(String(value))}` }
-        : { method: "GET" as const, path: LOOKUP_PATHS[key], query: { [key]: value } }
+        ? { method: "GET" as const, path: `${LOOKUPS[key][0]}/${encodeURIComponent(String(value))}` }
+        : { method: "GET" as const, path: LOOKUPS[key][0], query: { [key]: value } }
       return (yield* session.request(request, UserEnvelope)).user
     }
     const [path, query] = yield* listRequest(params as ListParams)
