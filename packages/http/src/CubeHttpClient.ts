@@ -5,7 +5,8 @@
  * service decides which).
  *
  * The `HttpClient` is a requirement, never hard-wired: provide `FetchHttpClient.layer` (any runtime)
- * or `NodeHttpClient.layerUndici` (Node, faster).
+ * or, in Node, `UndiciClient.layer` from `@connectycube-effect/http/UndiciClient` (the fastest; any
+ * `HttpClient` works).
  *
  * @since 0.1.0
  */
