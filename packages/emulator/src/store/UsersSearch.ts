@@ -3,8 +3,8 @@
  * lookups and tag search, plus the indexes that keep a page of a 100k-user table in milliseconds.
  *
  * Every query is one `WHERE` built from whitelisted column names and bound parameters, used twice in
- * one statement: a `COUNT(*)` subquery for `total_entries` and the page (`ORDER BY <sort>, id LIMIT ?
- * OFFSET ?`, `id` breaking ties so pages never overlap or skip).
+ * one statement: a `COUNT(*)` subquery for `total_entries` and the page (`ORDER BY <sort>, id LIMIT n
+ * OFFSET m`, `id` breaking ties so pages never overlap or skip).
  *
  * Dates are compared at the precision the API shows them (whole seconds): `created_at[gt]=…T09:21:41Z`
  * matches what a client reads as later than 09:21:41, even though rows keep milliseconds. The bounds are
@@ -40,6 +40,15 @@ export const migration: Migration = {
 interface Condition {
   readonly sql: string
   readonly params: ReadonlyArray<unknown>
+}
+
+/**
+ * A page bound written into the SQL text. Not a bound parameter: SQLite reads a bound LIMIT/OFFSET when it
+ * plans, so it re-parses and re-plans the statement on every run, which costs more than the search itself.
+ */
+const pageBound = (n: number): string => {
+  if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`not a page bound: ${n}`)
+  return String(n)
 }
 
 const placeholders = (n: number) => Array.from({ length: n }, () => "?").join(", ")
@@ -141,8 +150,8 @@ const run = (
     const rows = yield* Sqlite.read<UserRow & { readonly __total: number }>(
       sql,
       `SELECT u.*, (SELECT COUNT(*) FROM users u WHERE ${where}) AS __total FROM users u WHERE ${where}
-       ORDER BY ${order} LIMIT ? OFFSET ?`,
-      [...params, ...params, limit, offset]
+       ORDER BY ${order} LIMIT ${pageBound(limit)} OFFSET ${pageBound(offset)}`,
+      [...params, ...params]
     )
     if (rows.length > 0) return { rows, total: rows[0]!.__total }
     if (offset === 0) return { rows: [], total: 0 }
@@ -212,8 +221,9 @@ const byTagIndex = (
     if (total === 0 || offset >= total) return { rows: [], total }
     const ids = yield* Sqlite.read<{ id: number }>(
       sql,
-      `SELECT ${distinct}user_id AS id FROM user_tags WHERE ${where} ORDER BY user_id ${direction} LIMIT ? OFFSET ?`,
-      [...params, limit, offset]
+      `SELECT ${distinct}user_id AS id FROM user_tags WHERE ${where} ORDER BY user_id ${direction}
+       LIMIT ${pageBound(limit)} OFFSET ${pageBound(offset)}`,
+      params
     )
     if (ids.length === 0) return { rows: [], total }
     const rows = yield* Sqlite.read<UserRow>(
