@@ -28,6 +28,7 @@ import * as ParseResult from "effect/ParseResult"
 import * as Random from "effect/Random"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
+import { skipsSpanWithoutTracer } from "./internal/untraced.js"
 import * as QueryString from "./QueryString.js"
 
 /**
@@ -279,14 +280,20 @@ export const make = (options: Options = {}): Effect.Effect<CubeHttpClient.Servic
       HttpClient.withTracerDisabledWhen((request) => /[?&]token=/.test(request.url)),
       HttpClient.transform((effect) => Effect.locally(effect, Headers.currentRedactedNames, redactedNames))
     )
-    // The platform's client span (a dozen attributes, two header redactions) was the largest cost of a call
-    // (about 200 µs in test/bench). With no tracer installed nobody can see it, so it is only made when one is.
+    // The platform's client span (a dozen attributes, two header redactions) was the largest single cost of a
+    // call in test/bench. With no tracer installed nobody can see it, so it is only made when one is. A client
+    // that skips it by itself (UndiciClient) is called as it is, without the FiberRef swap.
+    const quietByItself = skipsSpanWithoutTracer(base)
+    const execute = (request: HttpClientRequest.HttpClientRequest) =>
+      Effect.tracerWith((tracer) =>
+        !Span.isNativeTracer(tracer)
+          ? traced.execute(request)
+          : quietByItself
+          ? base.execute(request)
+          : Effect.withTracerEnabled(base.execute(request), false)
+      )
     const httpClient: HttpClient.HttpClient = HttpClient.makeWith(
-      (request: Effect.Effect<HttpClientRequest.HttpClientRequest>) =>
-        Effect.flatMap(request, (request) =>
-          Effect.tracerWith((tracer) =>
-            Span.isNativeTracer(tracer) ? Effect.withTracerEnabled(base.execute(request), false) : traced.execute(request)
-          )),
+      (request: Effect.Effect<HttpClientRequest.HttpClientRequest>) => Effect.flatMap(request, execute),
       Effect.succeed as HttpClient.HttpClient.Preprocess<never, never>
     )
 
@@ -309,7 +316,7 @@ export const make = (options: Options = {}): Effect.Effect<CubeHttpClient.Servic
       })
       if (request.body !== undefined) req = HttpClientRequest.bodyUnsafeJson(req, request.body)
       const received = Effect.mapError(
-        Effect.flatMap(httpClient.execute(req), (response) => Effect.map(response.text, (text) => ({ response, text }))),
+        Effect.flatMap(execute(req), (response) => Effect.map(response.text, (text) => ({ response, text }))),
         (error) => transportError(error, info)
       )
       return Effect.flatMap(received, ({ response, text }) =>

@@ -26,6 +26,7 @@ import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as NodeStream from "@effect/platform-node/NodeStream"
 import type * as Undici from "@effect/platform-node/Undici"
 import * as Span from "@connectycube-effect/core/Span"
+import { SkipsSpanWithoutTracer } from "./internal/untraced.js"
 import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
 import * as Inspectable from "effect/Inspectable"
@@ -189,7 +190,7 @@ export const make = (dispatcher: Undici.Dispatcher): HttpClient.HttpClient => {
       }))
   }
 
-  return HttpClient.makeWith(
+  const client = HttpClient.makeWith(
     (effect: Effect.Effect<HttpClientRequest.HttpClientRequest>) =>
       Effect.flatMap(effect, (request) =>
         Effect.tracerWith((tracer) =>
@@ -199,6 +200,7 @@ export const make = (dispatcher: Undici.Dispatcher): HttpClient.HttpClient => {
         )),
     Effect.succeed as HttpClient.HttpClient.Preprocess<never, never>
   )
+  return Object.assign(client, { [SkipsSpanWithoutTracer]: true })
 }
 
 /**
