@@ -42,4 +42,14 @@ describe("the synchronous read path", () => {
       yield* Sqlite.read(sql, "INSERT INTO t (id, v) VALUES (3, 'c')", [])
       assert.deepStrictEqual(yield* readAll, [{ id: 3, v: "c" }])
     }).pipe(Effect.provide(Sqlite.layer({ filename: ":memory:", disableWAL: true }))))
+
+  it.scoped("rows keep their column names when the schema changes under a cached statement", () =>
+    Effect.gen(function*() {
+      const sql = yield* SqlClient.SqlClient
+      yield* setup
+      yield* sql`INSERT INTO t (id, v) VALUES (1, 'a')`
+      assert.deepStrictEqual(yield* readAll, [{ id: 1, v: "a" }])
+      yield* sql`ALTER TABLE t ADD COLUMN w INTEGER DEFAULT 7`
+      assert.deepStrictEqual(yield* readAll, [{ id: 1, v: "a", w: 7 }])
+    }).pipe(Effect.provide(Sqlite.layer({ filename: ":memory:", disableWAL: true }))))
 })

@@ -6,6 +6,7 @@ declare module "better-sqlite3" {
       all(...params: ReadonlyArray<unknown>): Array<any>
       run(...params: ReadonlyArray<unknown>): { readonly changes: number; readonly lastInsertRowid: number | bigint }
       raw(toggle?: boolean): this
+      columns(): Array<{ readonly name: string }>
       safeIntegers(toggle?: boolean): this
     }
   }
