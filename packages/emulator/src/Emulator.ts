@@ -13,7 +13,6 @@
  *
  * @since 0.1.0
  */
-import * as HttpMiddleware from "@effect/platform/HttpMiddleware"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import type * as SqlClient from "@effect/sql/SqlClient"
 import * as Cause from "effect/Cause"
@@ -32,6 +31,7 @@ import * as Clock from "./Clock.js"
 import * as Db from "./Db.js"
 import * as Faults from "./Faults.js"
 import { BodyLimit } from "./Http.js"
+import * as NodeServer from "./internal/NodeServer.js"
 import * as RequestLog from "./RequestLog.js"
 import * as Route from "./Route.js"
 import * as Routes from "./Routes.js"
@@ -237,10 +237,9 @@ export const make = (options: Options = {}): Effect.Effect<Service, EmulatorErro
     yield* Effect.addFinalizer(() => Effect.sync(() => nodeServer.closeAllConnections()))
     // The server keeps the real clock even when started from a test with a TestClock (fault delays
     // sleep in real time); the emulator clock is separate and moved explicitly.
-    // Tracing is off: a span per request and per statement costs more than the rest of a request.
-    yield* provide(server.serve(app)).pipe(
+    // Tracing is off: a span per statement costs more than the rest of a request.
+    yield* provide(NodeServer.serve(nodeServer, app)).pipe(
       Effect.withClock(EffectClock.make()),
-      Effect.locally(HttpMiddleware.currentTracerDisabledWhen, () => true),
       Effect.withTracerEnabled(false)
     )
     const port = server.address._tag === "TcpAddress" ? server.address.port : 0

@@ -7,7 +7,7 @@ import * as Option from "effect/Option"
 import * as Sqlite from "../src/internal/Sqlite.js"
 
 const setup = Effect.flatMap(SqlClient.SqlClient, (sql) => sql`CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)`)
-const readAll = Effect.flatMap(SqlClient.SqlClient, (sql) => Sqlite.read<{ id: number; v: string }>(sql, "SELECT * FROM t ORDER BY id", []))
+const readAll = Effect.flatMap(SqlClient.SqlClient, (sql) => Sqlite.read<object>(sql, "SELECT * FROM t ORDER BY id", []))
 
 describe("the synchronous read path", () => {
   it.scoped("reads what the SqlClient wrote, and waits for an open transaction instead of seeing its rows", () =>
