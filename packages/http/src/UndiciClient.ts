@@ -52,6 +52,33 @@ const convertBody = (body: HttpBody.HttpBody): Effect.Effect<UndiciBody> => {
 
 const ignore = (_: unknown) => {}
 
+/**
+ * The smallest `signal` undici accepts ("an EventEmitter or EventTarget"): it registers one `abort` listener with
+ * `once` and removes it with `removeListener` when the request settles.
+ */
+class Abort {
+  aborted = false
+  private listener: (() => void) | undefined
+  on(_event: "abort", listener: () => void): this {
+    this.listener = listener
+    return this
+  }
+  once(event: "abort", listener: () => void): this {
+    return this.on(event, listener)
+  }
+  removeListener(_event: "abort", listener: () => void): this {
+    if (this.listener === listener) this.listener = undefined
+    return this
+  }
+  abort(): void {
+    if (this.aborted) return
+    this.aborted = true
+    const listener = this.listener
+    this.listener = undefined
+    listener?.()
+  }
+}
+
 class Response extends Inspectable.Class implements HttpClientResponse.HttpClientResponse {
   readonly [HttpIncomingMessage.TypeId]: HttpIncomingMessage.TypeId = HttpIncomingMessage.TypeId
   readonly [HttpClientResponse.TypeId]: HttpClientResponse.TypeId = HttpClientResponse.TypeId
@@ -177,16 +204,19 @@ export const make = (dispatcher: Undici.Dispatcher): HttpClient.HttpClient => {
       })).pipe(Effect.map((source) => new Response(request, source)))
   )
 
-  // Without one, the same call without what only a span needs; `Effect.async` aborts the request on interrupt.
+  // Without one, the same call without what only a span needs. Interruption aborts the request through an
+  // `Abort` (an AbortController per call cost more than the rest of this function in test/bench).
   const quiet = (request: HttpClientRequest.HttpClientRequest): Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError> => {
     const url = UrlParams.makeUrl(request.url, request.urlParams, request.hash)
     if (url._tag === "Left") return Effect.fail(new HttpClientError.RequestError({ request, reason: "InvalidUrl", cause: url.left }))
     return Effect.flatMap(convertBody(request.body), (body) =>
-      Effect.async<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>((resume, signal) => {
-        dispatcher.request(options(request, url.right, signal, body)).then(
+      Effect.async<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>((resume) => {
+        const abort = new Abort()
+        dispatcher.request(options(request, url.right, abort as unknown as AbortSignal, body)).then(
           (source) => resume(Effect.succeed(new Response(request, source))),
           (cause) => resume(Effect.fail(transportError(request, cause)))
         )
+        return Effect.sync(() => abort.abort())
       }))
   }
 

@@ -22,6 +22,11 @@ const server = Effect.acquireRelease(
       req.on("data", (c: Buffer) => chunks.push(c))
       req.on("end", () => {
         seen.push({ method: req.method!, url: req.url!, headers: req.headers, body: Buffer.concat(chunks).toString() })
+        if (req.url === "/stall") {
+          // never answers: the client is interrupted before the headers
+          res.on("close", () => closed.push(req.url!))
+          return
+        }
         if (req.url === "/hang") {
           res.on("close", () => closed.push(req.url!))
           res.writeHead(200)
@@ -129,10 +134,27 @@ describe(`UndiciClient (${traced ? "a tracer installed: the platform's client sp
           yield* Effect.sleep("50 millis")
           const exit = yield* Fiber.interrupt(fiber)
           assert.isTrue(Exit.isInterrupted(exit))
+          // checked while the client (and its connection pool) is still open: closing the pool would also close it
+          for (let i = 0; i < 50 && closed.length === 0; i++) yield* Effect.sleep("10 millis")
+          assert.deepStrictEqual(closed, ["/hang"])
         })
       )
-      for (let i = 0; i < 50 && closed.length === 0; i++) yield* Effect.sleep("10 millis")
-      assert.deepStrictEqual(closed, ["/hang"])
+    }))
+
+  it.scopedLive("interrupting a call before the answer's headers aborts its request on the server", () =>
+    Effect.gen(function*() {
+      const { closed, url } = yield* server
+      yield* withClient((client) =>
+        Effect.gen(function*() {
+          const fiber = yield* Effect.fork(client.get(`${url}/stall`))
+          yield* Effect.sleep("50 millis")
+          const exit = yield* Fiber.interrupt(fiber)
+          assert.isTrue(Exit.isInterrupted(exit))
+          // checked while the client (and its connection pool) is still open: closing the pool would also close it
+          for (let i = 0; i < 50 && closed.length === 0; i++) yield* Effect.sleep("10 millis")
+          assert.deepStrictEqual(closed, ["/stall"])
+        })
+      )
     }))
 
   it.live("a refused connection is a RequestError (Transport)", () =>
