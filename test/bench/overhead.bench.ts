@@ -19,7 +19,7 @@ const require = createRequire(import.meta.url)
 
 export const run = async (options: { calls?: number; rounds?: number } = {}): Promise<Array<Row>> => {
   const calls = options.calls ?? 400
-  const rounds = options.rounds ?? 5
+  const rounds = options.rounds ?? 9
   const db = Path.join(tmpDir("overhead"), "cube.sqlite")
   await seedDb(db, 200)
   const server = await startEmulatorProcess(db)
