@@ -1,5 +1,5 @@
 import * as UndiciClient from "@connectycube-effect/http/UndiciClient"
-import { HttpBody, HttpClient, HttpClientRequest } from "@effect/platform"
+import { HttpBody, HttpClient, HttpClientRequest, type HttpClientResponse } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
 import { Chunk, Effect, Exit, Fiber, Stream, Tracer } from "effect"
 import * as Http from "node:http"
@@ -125,37 +125,28 @@ describe(`UndiciClient (${traced ? "a tracer installed: the platform's client sp
       assert.strictEqual(bytes[16 * 1024 * 63], 63)
     }))
 
-  it.scopedLive("interrupting a call aborts its request on the server", () =>
-    Effect.gen(function*() {
-      const { closed, url } = yield* server
-      yield* withClient((client) =>
-        Effect.gen(function*() {
-          const fiber = yield* Effect.fork(Effect.flatMap(client.get(`${url}/hang`), (response) => response.text))
-          yield* Effect.sleep("50 millis")
-          const exit = yield* Fiber.interrupt(fiber)
-          assert.isTrue(Exit.isInterrupted(exit))
-          // checked while the client (and its connection pool) is still open: closing the pool would also close it
-          for (let i = 0; i < 50 && closed.length === 0; i++) yield* Effect.sleep("10 millis")
-          assert.deepStrictEqual(closed, ["/hang"])
-        })
-      )
-    }))
-
-  it.scopedLive("interrupting a call before the answer's headers aborts its request on the server", () =>
-    Effect.gen(function*() {
-      const { closed, url } = yield* server
-      yield* withClient((client) =>
-        Effect.gen(function*() {
-          const fiber = yield* Effect.fork(client.get(`${url}/stall`))
-          yield* Effect.sleep("50 millis")
-          const exit = yield* Fiber.interrupt(fiber)
-          assert.isTrue(Exit.isInterrupted(exit))
-          // checked while the client (and its connection pool) is still open: closing the pool would also close it
-          for (let i = 0; i < 50 && closed.length === 0; i++) yield* Effect.sleep("10 millis")
-          assert.deepStrictEqual(closed, ["/stall"])
-        })
-      )
-    }))
+  for (
+    const [when, path, call] of [
+      ["while reading the body", "/hang", (r: HttpClientResponse.HttpClientResponse) => r.text],
+      ["before the answer's headers", "/stall", Effect.succeed]
+    ] as const
+  ) {
+    it.scopedLive(`interrupting a call ${when} aborts its request on the server`, () =>
+      Effect.gen(function*() {
+        const { closed, url } = yield* server
+        yield* withClient((client) =>
+          Effect.gen(function*() {
+            const fiber = yield* Effect.fork(Effect.flatMap(client.get(`${url}${path}`), call))
+            yield* Effect.sleep("50 millis")
+            const exit = yield* Fiber.interrupt(fiber)
+            assert.isTrue(Exit.isInterrupted(exit))
+            // checked while the client (and its connection pool) is still open: closing the pool would also close it
+            for (let i = 0; i < 50 && closed.length === 0; i++) yield* Effect.sleep("10 millis")
+            assert.deepStrictEqual(closed, [path])
+          })
+        )
+      }))
+  }
 
   it.live("a refused connection is a RequestError (Transport)", () =>
     Effect.gen(function*() {
