@@ -116,33 +116,18 @@ const operators = <Fields extends Schema.Struct.Fields>(fields: Fields) => {
 // V2 fields
 // ---------------------------------------------------------------------------
 
-const IdField = Schema.Union(
-  IdFromWire,
-  operators({
-    eq: Schema.optional(IdFromWire),
-    in: Schema.optional(listFromWire(IdFromWire)),
-    nin: Schema.optional(listFromWire(IdFromWire))
-  })
-)
+/** `eq`, `in` and `nin` over one item Schema: the operators every non-date field takes. */
+const membership = <A>(item: Schema.Schema<A, string>) => ({
+  eq: Schema.optional(item),
+  in: Schema.optional(listFromWire(item)),
+  nin: Schema.optional(listFromWire(item))
+})
 
-const StringField = Schema.Union(
-  NonBlank,
-  operators({
-    eq: Schema.optional(NonBlank),
-    in: Schema.optional(listFromWire(NonBlank)),
-    nin: Schema.optional(listFromWire(NonBlank)),
-    start_with: Schema.optional(StartWith)
-  })
-)
+const IdField = Schema.Union(IdFromWire, operators(membership(IdFromWire)))
 
-const TagsField = Schema.Union(
-  NonBlank,
-  operators({
-    eq: Schema.optional(NonBlank),
-    in: Schema.optional(listFromWire(NonBlank)),
-    nin: Schema.optional(listFromWire(NonBlank))
-  })
-)
+const StringField = Schema.Union(NonBlank, operators({ ...membership(NonBlank), start_with: Schema.optional(StartWith) }))
+
+const TagsField = Schema.Union(NonBlank, operators(membership(NonBlank)))
 
 const DateField = Schema.Union(
   DateFromWire,
