@@ -280,18 +280,15 @@ const lookupChecks = Object.fromEntries(
 
 const encodeQuery = Schema.encodeUnknownEither(UsersQuery.UsersQuery, strict)
 
-/** Validates a V2 query (dates as `Date` or ISO strings) into its `Type`. */
-const checkQuery = (query: Query): Either.Either<UsersQuery.UsersQuery, Errors.InvalidInput> => {
-  const input = UsersQuery.fromInput(query)
-  return Either.map(
-    Either.mapLeft(encodeQuery(input), (error) => UserInput.toInvalidInput(error)),
-    () => input as UsersQuery.UsersQuery
-  )
-}
-
-/** The wire form of a query already validated. */
-const wireQuery = (query: UsersQuery.UsersQuery): QueryString.Input =>
-  Either.getOrThrow(encodeQuery(query)) as unknown as QueryString.Input
+/**
+ * Validates a V2 query (dates as `Date` or ISO strings) into its wire form: one encode does both, as a query is
+ * checked on every call.
+ */
+const checkQuery = (query: Query): Either.Either<QueryString.Input, Errors.InvalidInput> =>
+  Either.mapLeft(
+    encodeQuery(UsersQuery.fromInput(query)),
+    (error) => UserInput.toInvalidInput(error)
+  ) as Either.Either<QueryString.Input, Errors.InvalidInput>
 
 /** The JSON body as given (key order preserved, like the official SDK), without `undefined` entries. */
 const defined = (input: object): Record<string, unknown> =>
@@ -419,8 +416,8 @@ export const make: Effect.Effect<Users.Service, never, Session.Session> = Effect
     yield* forgetSession
   })
 
-  const fetchV2 = (query: UsersQuery.UsersQuery) =>
-    session.request({ method: "GET", path: "users/v2", query: wireQuery(query) }, PageV2Schema)
+  const fetchV2 = (query: QueryString.Input) =>
+    session.request({ method: "GET", path: "users/v2", query }, PageV2Schema)
 
   const getV2 = Span.fn("Users.getV2")(function*(query: Query) {
     return yield* fetchV2(yield* checkQuery(query))
@@ -475,8 +472,9 @@ export const make: Effect.Effect<Users.Service, never, Session.Session> = Effect
   // A span per page rather than Stream.withSpan over the whole stream: the same requests traced, ~0.2 KB gz less.
   const stream = (query: Query): Stream.Stream<User, Errors.CubeError> =>
     Stream.unwrap(Effect.map(checkQuery(query), (valid) => {
-      const limit = valid.limit ?? 100
-      return Paging.stream(valid.offset ?? 0, (offset) =>
+      // limit and offset are plain numbers on both sides of the query Schema
+      const limit = (valid.limit as number | undefined) ?? 100
+      return Paging.stream((valid.offset as number | undefined) ?? 0, (offset) =>
         Effect.map(fetchV2({ ...valid, limit, offset }), (page) => {
           const next = page.skip + page.items.length
           return [page.items, page.items.length > 0 && next < page.total_entries ? next : undefined] as const
