@@ -23,7 +23,7 @@
 import * as Errors from "@connectycube-effect/core/Errors"
 import * as Paging from "@connectycube-effect/core/Paging"
 import * as Span from "@connectycube-effect/core/Span"
-import { User, UserEnvelope } from "@connectycube-effect/core/User"
+import { type User, UserEnvelope, UserFromWire } from "@connectycube-effect/core/User"
 import * as UserInput from "@connectycube-effect/core/UserInput"
 import * as UsersQuery from "@connectycube-effect/core/UsersQuery"
 import type * as QueryString from "@connectycube-effect/http/QueryString"
@@ -301,8 +301,8 @@ const needUser = (method: "PUT" | "DELETE", path: string) =>
     request: { method, path }
   })
 
-const PageV1Schema = Paging.PageV1("user", User)
-const PageV2Schema = Paging.PageV2(User)
+const PageV1Schema = Paging.PageV1("user", UserFromWire)
+const PageV2Schema = Paging.PageV2(UserFromWire)
 
 /**
  * Encodes a value as the `custom_data` string (JSON) with a Schema, so the matching

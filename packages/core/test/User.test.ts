@@ -1,0 +1,61 @@
+import { Paging, User } from "@connectycube-effect/core"
+import { Arbitrary, Either, FastCheck as fc, Schema } from "effect"
+import { describe, expect, it } from "vitest"
+
+const preserve = { onExcessProperty: "preserve" } as const
+const runs = Number(process.env.FUZZ_RUNS ?? 1000)
+
+// What CubeHttpClient.decode does with every answer: decode with "preserve".
+const viaClass = Schema.decodeUnknownEither(Paging.PageV2(User.User), preserve)
+const viaWire = Schema.decodeUnknownEither(Paging.PageV2(User.UserFromWire), preserve)
+const page = (items: ReadonlyArray<unknown>) => ({ limit: 10, skip: 0, total_entries: items.length, items })
+
+/** Own keys and values, whatever their order (the two decoders add unknown keys in a different order). */
+const entries = (u: unknown) => Object.entries(u as object).sort(([a], [b]) => a < b ? -1 : 1)
+
+describe("User.UserFromWire decodes as User with onExcessProperty preserve", () => {
+  const known = Arbitrary.make(Schema.encodedSchema(User.User))
+  const extra = fc.dictionary(fc.string().filter((k) => !(k in User.User.fields)), fc.jsonValue())
+
+  it(`valid users: the same User instances, unknown keys kept (${runs} cases)`, () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(known, extra).map(([user, more]) => ({ ...more, ...user })), { maxLength: 3 }), (items) => {
+        const expected = Either.getOrThrow(viaClass(page(items)))
+        const actual = Either.getOrThrow(viaWire(page(items)))
+        expect(actual.items.length).toBe(expected.items.length)
+        actual.items.forEach((user, i) => {
+          expect(user).toBeInstanceOf(User.User)
+          expect(entries(user)).toStrictEqual(entries(expected.items[i]))
+        })
+      }),
+      { numRuns: runs }
+    )
+  })
+
+  it(`any JSON as a user: accepted and rejected alike (${runs} cases)`, () => {
+    // Known keys with values of any JSON type, so that most cases break one field's type.
+    const anyUser = fc.record(
+      Object.fromEntries(Object.keys(User.User.fields).map((k) => [k, fc.oneof(fc.jsonValue(), known.map((u) => (u as any)[k]))])),
+      { requiredKeys: [] }
+    )
+    fc.assert(
+      fc.property(fc.oneof(anyUser, fc.jsonValue()), (user) => {
+        const expected = viaClass(page([user]))
+        const actual = viaWire(page([user]))
+        expect(Either.isRight(actual)).toBe(Either.isRight(expected))
+        if (Either.isRight(actual) && Either.isRight(expected)) {
+          expect(entries(actual.right.items[0])).toStrictEqual(entries(expected.right.items[0]))
+        }
+      }),
+      { numRuns: runs }
+    )
+  })
+
+  it("encodes back to the wire JSON, unknown keys included", () => {
+    const json = { id: 7, login: "seed", user_tags: "a,b", added_later: { x: 1 } }
+    const user = Schema.decodeUnknownSync(User.UserFromWire)(json)
+    expect(user).toBeInstanceOf(User.User)
+    expect(Schema.encodeSync(User.UserFromWire)(user)).toStrictEqual(json)
+    expect(Schema.decodeUnknownEither(User.UserFromWire)({ ...json, id: "7" })._tag).toBe("Left")
+  })
+})
