@@ -173,7 +173,7 @@ export const layer = (options: Options): Layer.Layer<CubeConfig, InvalidInput> =
  */
 export const fromEnv: Config.Config<Options> = /* @__PURE__ */ (() => {
   // zipWith and withDefault rather than Config.all/option/redacted/duration: the same reading for ~0.3 KB gz less
-  // in every bundle that keeps `Cube.layerConfig`. The timeout string is a `DurationInput`, validated by `make`.
+  // in every bundle that keeps `CubeEnv.layer`. The timeout string is a `DurationInput`, validated by `make`.
   const optional = (name: string) => Config.withDefault(Config.string(name), undefined)
   return Config.zipWith(
     Config.zipWith(Config.string("CONNECTYCUBE_APP_ID"), optional("CONNECTYCUBE_AUTH_KEY"), (appId, authKey) => ({

@@ -1,14 +1,13 @@
 /**
  * One layer with everything a program needs to talk to ConnectyCube: `CubeConfig`, `CubeHttpClient` and
  * `Session`. Bring your own `HttpClient` (`FetchHttpClient.layer` anywhere, `NodeHttpClient.layerUndici` in Node).
+ * The same from the environment: `CubeEnv.layer`.
  *
  * @since 0.1.0
  */
 import * as CubeConfig from "@connectycube-effect/core/CubeConfig"
 import type * as Errors from "@connectycube-effect/core/Errors"
 import type * as HttpClient from "@effect/platform/HttpClient"
-import type * as Config from "effect/Config"
-import type * as ConfigError from "effect/ConfigError"
 import * as Layer from "effect/Layer"
 import * as CubeHttpClient from "./CubeHttpClient.js"
 import * as Session from "./Session.js"
@@ -55,37 +54,3 @@ export const layer = (
   )
 }
 
-/**
- * The same from `Config` (`CONNECTYCUBE_APP_ID`, `CONNECTYCUBE_AUTH_KEY`, `CONNECTYCUBE_API_URL`, `CONNECTYCUBE_TIMEOUT`).
- *
- * @example
- * ```ts
- * import { Cube } from "@connectycube-effect/http"
- * import { Users } from "@connectycube-effect/users"
- * import { FetchHttpClient } from "@effect/platform"
- * import { Layer } from "effect"
- *
- * // CONNECTYCUBE_APP_ID and CONNECTYCUBE_AUTH_KEY; CONNECTYCUBE_API_URL=http://127.0.0.1:8090 for the emulator
- * const Live = Users.layer.pipe(
- *   Layer.provideMerge(Cube.layerConfig()),
- *   Layer.provide(FetchHttpClient.layer)
- * )
- * ```
- *
- * @since 0.1.0
- * @category layers
- */
-export const layerConfig = (
-  config: Config.Config<CubeConfig.Options> = CubeConfig.fromEnv,
-  options: Session.Options & CubeHttpClient.Options = {}
-): Layer.Layer<
-  CubeConfig.CubeConfig | CubeHttpClient.CubeHttpClient | Session.Session,
-  Errors.InvalidInput | ConfigError.ConfigError,
-  HttpClient.HttpClient
-> => {
-  const { retry, ...session } = options
-  return Session.layer(session).pipe(
-    Layer.provideMerge(CubeHttpClient.layer({ retry })),
-    Layer.provideMerge(CubeConfig.layerConfig(config))
-  )
-}

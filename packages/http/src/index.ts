@@ -1,5 +1,5 @@
 /**
- * `Cube.layer` (config + transport + session in one layer), `CubeHttpClient` (the wire rules) and the `Session` service (every sign-in form, single-flight expiry recovery, events, persistence).
+ * `Cube.layer` (config + transport + session in one layer; `CubeEnv.layer` reads the config from the environment), `CubeHttpClient` (the wire rules) and the `Session` service (every sign-in form, single-flight expiry recovery, events, persistence).
  *
  * @packageDocumentation
  * @module @connectycube-effect/http
@@ -9,6 +9,11 @@
  * @since 0.1.0
  */
 export * as Cube from "./Cube.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as CubeEnv from "./CubeEnv.js"
 
 /**
  * @since 0.1.0
