@@ -5,7 +5,9 @@
  *
  * @since 0.1.0
  */
+import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
+import { compile } from "./internal/guard.js"
 
 const NullableString = Schema.optional(Schema.NullOr(Schema.String))
 const NullableNumber = Schema.optional(Schema.NullOr(Schema.Number))
@@ -43,10 +45,17 @@ export class User extends Schema.Class<User>("@connectycube-effect/core/User")(f
   parseOptions: { onExcessProperty: "preserve" }
 }) {}
 
+const Wire = Schema.Struct(fields, Schema.Record({ key: Schema.String, value: Schema.Unknown }))
+const isWire = compile(Wire.ast)!
+const decodeWire = ParseResult.decodeUnknown(Wire)
+const encodeWire = ParseResult.encodeUnknown(Wire)
+
 /**
- * `User` as decoded from a server answer: the same type, the same checks, and unknown keys kept, at about half
- * the cost. `onExcessProperty: "preserve"` checks each key of the input against the 20 known names one by one;
- * an index signature keeps the unknown keys without that, which counts in a page of 100 users.
+ * `User` as decoded from a server answer: the same type, the same checks and errors, unknown keys kept, at a
+ * fraction of the cost (it runs for every user of every page). A valid user is checked by a plain predicate
+ * compiled from the fields and becomes a `User` at once; anything else goes through the Schema, for its errors.
+ * (`User` itself keeps unknown keys with `onExcessProperty: "preserve"`, which matches each key against the 20
+ * known names one by one.)
  *
  * @example
  * ```ts
@@ -60,18 +69,17 @@ export class User extends Schema.Class<User>("@connectycube-effect/core/User")(f
  * @since 0.1.0
  * @category schemas
  */
-export const UserFromWire: Schema.Schema<User, UserJson> = Schema.transform(
-  // "ignore" where a caller asked for "preserve": the index signature already keeps every key.
-  Schema.Struct(fields, Schema.Record({ key: Schema.String, value: Schema.Unknown })).annotations({
-    parseOptions: { onExcessProperty: "ignore" }
-  }),
-  Schema.typeSchema(User),
-  {
-    strict: false,
-    decode: (json) => new User(json as typeof User.Encoded, true),
-    encode: (user) => ({ ...user })
-  }
-) as Schema.Schema<User, any> as Schema.Schema<User, UserJson>
+export const UserFromWire: Schema.Schema<User, UserJson> = Schema.declare([Wire], {
+  decode: () => (input, options) =>
+    isWire(input)
+      ? ParseResult.succeed(new User(input as UserJson, true))
+      : ParseResult.map(decodeWire(input, options), (json) => new User(json as UserJson, true)),
+  encode: () => (input, options, ast) =>
+    input instanceof User ? encodeWire({ ...input }, options) : ParseResult.fail(new ParseResult.Type(ast, input))
+}, {
+  identifier: "UserFromWire",
+  arbitrary: (wire) => (fc) => wire(fc).map((json) => new User(json as UserJson, true))
+}) as Schema.Schema<User, any> as Schema.Schema<User, UserJson>
 
 /**
  * The plain object shape of a user (what the wire carries and what `User` encodes to).

@@ -59,3 +59,24 @@ describe("User.UserFromWire decodes as User with onExcessProperty preserve", () 
     expect(Schema.decodeUnknownEither(User.UserFromWire)({ ...json, id: "7" })._tag).toBe("Left")
   })
 })
+
+describe("the fast path", () => {
+  it("is taken: the wire struct compiles to a guard", async () => {
+    const { compile } = await import("../src/internal/guard.js")
+    const Wire = Schema.Struct(User.User.fields, Schema.Record({ key: Schema.String, value: Schema.Unknown }))
+    const guard = compile(Wire.ast)
+    expect(guard).toBeTypeOf("function")
+    expect(guard!({ id: 1, user_tags: ["a"], extra: 1 })).toBe(true)
+    expect(guard!({ id: 1, user_tags: [1] })).toBe(false)
+    expect(guard!({ login: "a" })).toBe(false)
+    expect(guard!([])).toBe(false)
+    // no fast path where the output would differ from the input: no index signature, a refinement
+    expect(compile(Schema.Struct(User.User.fields).ast)).toBeUndefined()
+    expect(compile(Schema.Struct({ id: Schema.Int }, Schema.Record({ key: Schema.String, value: Schema.Unknown })).ast))
+      .toBeUndefined()
+  })
+
+  it("Arbitrary still works on UserFromWire", () => {
+    for (const user of fc.sample(Arbitrary.make(User.UserFromWire), 20)) expect(user).toBeInstanceOf(User.User)
+  })
+})

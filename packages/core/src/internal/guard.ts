@@ -1,0 +1,70 @@
+/**
+ * A plain predicate compiled from a Schema AST, for answers decoded on every call: it says whether the Schema
+ * would accept the input unchanged (a struct with a `[key: string]: unknown` index signature, of keywords,
+ * literals, unions and arrays). Schema's own parser does the same work through several closures and allocations
+ * per field; this is a few comparisons. Anything else compiles to `undefined` (no fast path).
+ */
+import type * as AST from "effect/SchemaAST"
+
+/** @internal */
+export type Guard = (u: unknown) => boolean
+
+const everything: Guard = () => true
+
+/** @internal */
+export const compile = (ast: AST.AST): Guard | undefined => {
+  switch (ast._tag) {
+    case "StringKeyword":
+      return (u) => typeof u === "string"
+    case "NumberKeyword":
+      return (u) => typeof u === "number"
+    case "BooleanKeyword":
+      return (u) => typeof u === "boolean"
+    case "UndefinedKeyword":
+      return (u) => u === undefined
+    case "UnknownKeyword":
+      return everything
+    case "Literal": {
+      const literal = ast.literal
+      return (u) => u === literal
+    }
+    case "Union": {
+      const guards = ast.types.map(compile)
+      if (!guards.every((g) => g !== undefined)) return undefined
+      return (u) => {
+        for (const g of guards) if (g(u)) return true
+        return false
+      }
+    }
+    case "TupleType": {
+      if (ast.elements.length > 0 || ast.rest.length !== 1) return undefined
+      const item = compile(ast.rest[0]!.type)
+      return item && ((u) => Array.isArray(u) && u.every(item))
+    }
+    case "TypeLiteral": {
+      // Only the form whose output is the input itself: every key kept, known keys checked.
+      const [index, ...more] = ast.indexSignatures
+      if (
+        index === undefined || more.length > 0 || index.parameter._tag !== "StringKeyword" ||
+        index.type._tag !== "UnknownKeyword"
+      ) return undefined
+      const props: Array<readonly [string, boolean, Guard]> = []
+      for (const ps of ast.propertySignatures) {
+        const guard = compile(ps.type)
+        if (guard === undefined || typeof ps.name !== "string") return undefined
+        props.push([ps.name, ps.isOptional, guard])
+      }
+      return (u) => {
+        if (typeof u !== "object" || u === null || Array.isArray(u)) return false
+        for (const [name, optional, guard] of props) {
+          if (Object.prototype.hasOwnProperty.call(u, name)) {
+            if (!guard((u as Record<string, unknown>)[name])) return false
+          } else if (!optional) return false
+        }
+        return true
+      }
+    }
+    default:
+      return undefined
+  }
+}
