@@ -35,6 +35,8 @@ interface Live {
   built: Runtime.Runtime<Services> | undefined
   /** `setSession` before the layer is built is queued here; calls wait for it. */
   barrier: Promise<void>
+  /** No setSession pending: calls need not wait for `barrier`. */
+  barrierSettled: boolean
   /** Every call in flight, so `dispose` can cancel them. */
   readonly inflight: Set<Call>
   readonly apiUrl: string
@@ -151,6 +153,7 @@ export const make = (
       runtime,
       built: undefined,
       barrier: Promise.resolve(),
+      barrierSettled: true,
       inflight: new Set(),
       apiUrl: validated.right.apiUrl,
       initialToken: token,
@@ -185,25 +188,18 @@ export const make = (
       signal?.removeEventListener("abort", onAbort)
       live.inflight.delete(call)
     }
-    return live.barrier
-      .then(() =>
-        new Promise<Exit.Exit<A, CoreErrors.CubeError>>((resolve) => {
-          const fiber = live.runtime.runFork(effect)
-          fiber.addObserver(resolve)
-          call.onAbort(() => fiber.unsafeInterruptAsFork(fiber.id()))
+    const start = () =>
+      new Promise<A>((resolve, reject) => {
+        const fiber = live.runtime.runFork(effect)
+        fiber.addObserver((exit) => {
+          done()
+          if (Exit.isSuccess(exit)) resolve(exit.value)
+          else reject(toRejection(exit.cause, call))
         })
-      )
-      .then(
-        (exit) => {
-          done()
-          if (Exit.isSuccess(exit)) return exit.value
-          throw toRejection(exit.cause, call)
-        },
-        (error) => {
-          done()
-          throw error
-        }
-      )
+        call.onAbort(() => fiber.unsafeInterruptAsFork(fiber.id()))
+      })
+    // Straight away unless a setSession is still being applied (each promise hop is a visible cost per call).
+    return live.barrierSettled ? start() : live.barrier.then(start)
   }
 
   const sync = <A>(effect: Effect.Effect<A, never, Services>): Option.Option<A> => {
@@ -355,7 +351,12 @@ export const make = (
       const set = withSession((x) => x.setSession(session))
       if (Option.isSome(sync(set))) return
       const live = s.live
-      live.barrier = live.barrier.then(() => live.runtime.runPromise(set)).catch(() => undefined)
+      const barrier = live.barrier.then(() => live.runtime.runPromise(set)).catch(() => undefined)
+      live.barrier = barrier
+      live.barrierSettled = false
+      void barrier.then(() => {
+        if (live.barrier === barrier) live.barrierSettled = true
+      })
     },
     users,
     storage,
