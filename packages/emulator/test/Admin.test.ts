@@ -191,6 +191,10 @@ describe("reset, request log, export/import, openapi", () => {
       assert.deepStrictEqual(r.body.paths["/session"].get.security, [{ cbToken: [] }])
       const schema = r.body.paths["/session"].post.responses["201"].content["application/json"].schema
       assert.isObject(schema)
+      // a user answer is documented field by field (its wire struct), not as an opaque object
+      const user = JSON.stringify(r.body.paths["/users/{id}"].get.responses["200"].content["application/json"].schema)
+      const defs = JSON.stringify(r.body.components ?? {})
+      assert.include(user + defs, "last_request_at")
     }))
 
   it.scoped("emails: the outbox starts empty and can be cleared", () =>

@@ -135,7 +135,8 @@ const login = Effect.gen(function*() {
 })
 
 const SessionResponse = Schema.Struct({ session: Session.Session })
-const UserResponse = User.UserEnvelope
+// the class, for the OpenAPI document (`User.UserEnvelope` decodes through an opaque declaration)
+const UserResponse = Schema.Struct({ user: User.User })
 
 /**
  * @since 0.1.0

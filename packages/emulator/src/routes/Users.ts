@@ -335,6 +335,8 @@ const SignupBody = Schema.Struct({ user: UserInput.Signup })
 const UpdateBody = Schema.Struct({ user: UserInput.Update })
 const PageV1 = Paging.PageV1("user", User.User)
 const PageV2 = Paging.PageV2(User.User)
+/** `{ user }` with the class, whose wire struct the OpenAPI document spells out (`User.UserEnvelope` is opaque there). */
+const UserEnvelope = Schema.Struct({ user: User.User })
 const EMPTY = { status: 200, description: "empty body" } as const
 
 const lookupRoute = (path: `/${string}`, param: string, summary: string, find: Parameters<typeof lookup>[1]) =>
@@ -346,7 +348,7 @@ const lookupRoute = (path: `/${string}`, param: string, summary: string, find: P
     description: "Deprecated (V1).",
     auth: "session",
     request: { query: Schema.Struct({ [param]: Schema.String }) },
-    response: { status: 200, body: User.UserEnvelope },
+    response: { status: 200, body: UserEnvelope },
     errors: [401, 404, 422],
     handler: lookup(param, find)
   })
@@ -363,7 +365,7 @@ export const routes: ReadonlyArray<Route.Route> = [
     summary: "Sign up a user (`CB-Token`, or `CB-AuthKey` without a session)",
     auth: "none",
     request: { body: SignupBody },
-    response: { status: 201, body: User.UserEnvelope },
+    response: { status: 201, body: UserEnvelope },
     errors: [401, 422],
     handler: signup
   }),
@@ -435,7 +437,7 @@ export const routes: ReadonlyArray<Route.Route> = [
     summary: "A user by external id (`external_user_id` or `external_id`)",
     description: "Deprecated (V1).",
     auth: "session",
-    response: { status: 200, body: User.UserEnvelope },
+    response: { status: 200, body: UserEnvelope },
     errors: [401, 404],
     handler: byExternal
   }),
@@ -456,7 +458,7 @@ export const routes: ReadonlyArray<Route.Route> = [
     summary: "A user by id",
     description: "Deprecated (V1).",
     auth: "session",
-    response: { status: 200, body: User.UserEnvelope },
+    response: { status: 200, body: UserEnvelope },
     errors: [401, 404],
     handler: byId
   }),
@@ -467,7 +469,7 @@ export const routes: ReadonlyArray<Route.Route> = [
     summary: "Update the current user (own account only; a new password needs old_password)",
     auth: "user",
     request: { body: UpdateBody },
-    response: { status: 200, body: User.UserEnvelope },
+    response: { status: 200, body: UserEnvelope },
     errors: [401, 403, 404, 422],
     handler: update
   }),
