@@ -28,7 +28,7 @@ import * as ParseResult from "effect/ParseResult"
 import * as Random from "effect/Random"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
-import { skipsSpanWithoutTracer } from "./internal/untraced.js"
+import { type Deadline, executeWithDeadline, skipsSpanWithoutTracer } from "./internal/untraced.js"
 import * as QueryString from "./QueryString.js"
 
 /**
@@ -300,6 +300,7 @@ export const make = (options: Options = {}): Effect.Effect<CubeHttpClient.Servic
     // call in test/bench. With no tracer installed nobody can see it, so it is only made when one is. A client
     // that skips it by itself (UndiciClient) is called as it is, without the FiberRef swap.
     const quietByItself = skipsSpanWithoutTracer(base)
+    const direct = executeWithDeadline(base)
     const execute = (request: HttpClientRequest.HttpClientRequest) =>
       Effect.tracerWith((tracer) =>
         !Span.isNativeTracer(tracer)
@@ -323,7 +324,13 @@ export const make = (options: Options = {}): Effect.Effect<CubeHttpClient.Servic
     const expirationDate = lastOne(parseExpirationDate)
     const httpDate = lastOne(Date.parse)
 
-    const attempt = (request: Request, token: Redacted.Redacted<string> | undefined, info: Errors.RequestInfo) => {
+    const attempt = (
+      request: Request,
+      token: Redacted.Redacted<string> | undefined,
+      info: Errors.RequestInfo,
+      deadline: Deadline | undefined,
+      timedOut: () => Errors.CubeError
+    ) => {
       const headers: Record<string, string> = { "CB-SDK": SDK_HEADER }
       const auth = request.auth ?? "session"
       if (auth !== "none" && token !== undefined) headers["CB-Token"] = Redacted.value(token)
@@ -335,8 +342,11 @@ export const make = (options: Options = {}): Effect.Effect<CubeHttpClient.Servic
       })
       if (request.body !== undefined) req = HttpClientRequest.bodyUnsafeJson(req, request.body)
       const received = Effect.mapError(
-        Effect.flatMap(execute(req), (response) => Effect.map(response.text, (text) => ({ response, text }))),
-        (error) => transportError(error, info)
+        Effect.flatMap(
+          deadline === undefined ? execute(req) : direct!(req, deadline),
+          (response) => Effect.map(response.text, (text) => ({ response, text }))
+        ),
+        (error) => deadline?.expired === true ? timedOut() : transportError(error, info)
       )
       return Effect.flatMap(received, ({ response, text }) =>
         Effect.clockWith((clock): Effect.Effect<Response, Errors.CubeError> => {
@@ -373,17 +383,38 @@ export const make = (options: Options = {}): Effect.Effect<CubeHttpClient.Servic
     const send = (request: Request, token: Redacted.Redacted<string> | undefined) => {
       const info: Errors.RequestInfo = { method: request.method, path: `/${request.path}.json` }
       const retryable = request.retry ?? request.method !== "POST"
-      const loop = (retry: number): Effect.Effect<Response, Errors.CubeError> =>
-        attempt(request, token, info).pipe(
+      const timeout = request.timeout !== undefined ? Duration.decode(request.timeout) : config.timeout
+      const ms = Duration.toMillis(timeout)
+      const timedOut = () => new Errors.Timeout({ timeoutMs: ms, request: info })
+      const loop = (retry: number, deadline: Deadline | undefined): Effect.Effect<Response, Errors.CubeError> =>
+        attempt(request, token, info, deadline, timedOut).pipe(
           Effect.catchIf(
             (error) =>
               retryable && retry < policy.times && Errors.isTransient(error) &&
               !(error._tag === "RateLimited" && (error.retryAfterMs ?? 0) > maxRetryAfter),
-            (error) => Effect.flatMap(backoff(error, retry), (ms) => Effect.zipRight(Effect.sleep(ms), loop(retry + 1)))
+            (error) =>
+              Effect.flatMap(backoff(error, retry), (delay) => {
+                if (deadline === undefined) return Effect.zipRight(Effect.sleep(delay), loop(retry + 1, deadline))
+                // the deadline falls within the pause: no other attempt, the call times out when it passes
+                const left = deadline.at - Date.now()
+                return delay < left
+                  ? Effect.zipRight(Effect.sleep(delay), loop(retry + 1, deadline))
+                  : Effect.zipRight(Effect.sleep(Math.max(0, left)), Effect.fail(timedOut()))
+              })
           )
         )
-      const timeout = request.timeout !== undefined ? Duration.decode(request.timeout) : config.timeout
-      return withDeadline(loop(0), timeout, () => new Errors.Timeout({ timeoutMs: Duration.toMillis(timeout), request: info }))
+      if (direct === undefined || !Number.isFinite(ms) || ms > 2 ** 31 - 1) {
+        return withDeadline(loop(0, undefined), timeout, timedOut)
+      }
+      // A client that enforces the deadline itself (UndiciClient) needs no child fiber for it, as long as nothing
+      // else decides: effect's own clock (Date.now) and no tracer (the traced path is the platform's client).
+      return Effect.tracerWith((tracer) =>
+        Effect.clockWith((clock) =>
+          Span.isNativeTracer(tracer) && clock === (defaultClock ??= Effect.runSync(Effect.clock))
+            ? loop(0, { at: Date.now() + ms, expired: false })
+            : withDeadline(loop(0, undefined), timeout, timedOut)
+        )
+      )
     }
 
     return CubeHttpClient.of({ config, httpClient, url, send })

@@ -26,7 +26,7 @@ import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as NodeStream from "@effect/platform-node/NodeStream"
 import type * as Undici from "@effect/platform-node/Undici"
 import * as Span from "@connectycube-effect/core/Span"
-import { SkipsSpanWithoutTracer } from "./internal/untraced.js"
+import { type Deadline, ExecuteWithDeadline, SkipsSpanWithoutTracer } from "./internal/untraced.js"
 import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
 import * as Inspectable from "effect/Inspectable"
@@ -87,7 +87,9 @@ class Response extends Inspectable.Class implements HttpClientResponse.HttpClien
 
   constructor(
     readonly request: HttpClientRequest.HttpClientRequest,
-    readonly source: Undici.Dispatcher.ResponseData
+    readonly source: Undici.Dispatcher.ResponseData,
+    /** Clears the deadline's timer, if the request has one: once a body read settles or is interrupted. */
+    private readonly release: (() => void) | undefined = undefined
   ) {
     super()
     this.headers = Headers.fromInput(source.headers as Record<string, string | ReadonlyArray<string>>)
@@ -118,10 +120,19 @@ class Response extends Inspectable.Class implements HttpClientResponse.HttpClien
   private read<A>(f: (body: Undici.Dispatcher.ResponseData["body"]) => Promise<A>): Effect.Effect<A, HttpClientError.ResponseError> {
     return Effect.async<A, HttpClientError.ResponseError>((resume) => {
       ;(this.body ??= f(this.source.body)).then(
-        (value) => resume(Effect.succeed(value as A)),
-        (cause) => resume(Effect.fail(this.decodeError(cause)))
+        (value) => {
+          this.release?.()
+          resume(Effect.succeed(value as A))
+        },
+        (cause) => {
+          this.release?.()
+          resume(Effect.fail(this.decodeError(cause)))
+        }
       )
-      return Effect.sync(() => this.source.body.destroy())
+      return Effect.sync(() => {
+        this.release?.()
+        this.source.body.destroy()
+      })
     })
   }
 
@@ -206,17 +217,40 @@ export const make = (dispatcher: Undici.Dispatcher): HttpClient.HttpClient => {
 
   // Without one, the same call without what only a span needs. Interruption aborts the request through an
   // `Abort` (an AbortController per call cost more than the rest of this function in test/bench).
-  const quiet = (request: HttpClientRequest.HttpClientRequest): Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError> => {
+  // With a deadline (CubeHttpClient's calls), a timer aborts the request at `deadline.at`, headers or body alike;
+  // the response clears it once its body is read.
+  const quiet = (
+    request: HttpClientRequest.HttpClientRequest,
+    deadline?: Deadline
+  ): Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError> => {
     const url = UrlParams.makeUrl(request.url, request.urlParams, request.hash)
     if (url._tag === "Left") return Effect.fail(new HttpClientError.RequestError({ request, reason: "InvalidUrl", cause: url.left }))
     return Effect.flatMap(convertBody(request.body), (body) =>
       Effect.async<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>((resume) => {
         const abort = new Abort()
+        let timer: ReturnType<typeof setTimeout> | undefined
+        const release = () => {
+          if (timer !== undefined) clearTimeout(timer)
+          timer = undefined
+        }
+        if (deadline !== undefined) {
+          timer = setTimeout(() => {
+            timer = undefined
+            deadline.expired = true
+            abort.abort()
+          }, Math.max(0, deadline.at - Date.now()))
+        }
         dispatcher.request(options(request, url.right, abort as unknown as AbortSignal, body)).then(
-          (source) => resume(Effect.succeed(new Response(request, source))),
-          (cause) => resume(Effect.fail(transportError(request, cause)))
+          (source) => resume(Effect.succeed(new Response(request, source, deadline && release))),
+          (cause) => {
+            release()
+            resume(Effect.fail(transportError(request, cause)))
+          }
         )
-        return Effect.sync(() => abort.abort())
+        return Effect.sync(() => {
+          release()
+          abort.abort()
+        })
       }))
   }
 
@@ -230,7 +264,8 @@ export const make = (dispatcher: Undici.Dispatcher): HttpClient.HttpClient => {
         )),
     Effect.succeed as HttpClient.HttpClient.Preprocess<never, never>
   )
-  return Object.assign(client, { [SkipsSpanWithoutTracer]: true })
+  const withDeadline: ExecuteWithDeadline = (request, deadline) => quiet(request, deadline)
+  return Object.assign(client, { [SkipsSpanWithoutTracer]: true, [ExecuteWithDeadline]: withDeadline })
 }
 
 /**

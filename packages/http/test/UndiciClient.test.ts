@@ -1,7 +1,9 @@
+import { CubeConfig } from "@connectycube-effect/core"
+import { CubeHttpClient } from "@connectycube-effect/http"
 import * as UndiciClient from "@connectycube-effect/http/UndiciClient"
 import { HttpBody, HttpClient, HttpClientRequest, type HttpClientResponse } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
-import { Chunk, Effect, Exit, Fiber, Stream, Tracer } from "effect"
+import { Chunk, Effect, Exit, Fiber, Layer, Stream, Supervisor, Tracer } from "effect"
 import * as Http from "node:http"
 import type { AddressInfo } from "node:net"
 
@@ -17,17 +19,22 @@ const server = Effect.acquireRelease(
   Effect.async<{ url: string; seen: Array<Seen>; closed: Array<string> }>((resume) => {
     const seen: Array<Seen> = []
     const closed: Array<string> = []
+    let flaky = 0
     const srv = Http.createServer((req, res) => {
       const chunks: Array<Buffer> = []
       req.on("data", (c: Buffer) => chunks.push(c))
       req.on("end", () => {
         seen.push({ method: req.method!, url: req.url!, headers: req.headers, body: Buffer.concat(chunks).toString() })
-        if (req.url === "/stall") {
+        if (req.url === "/flaky.json" && flaky++ === 0) {
+          res.writeHead(503, { "content-type": "application/json" })
+          return res.end("{}")
+        }
+        if (req.url === "/stall" || req.url!.startsWith("/stall.") || req.url === "/flaky.json") {
           // never answers: the client is interrupted before the headers
           res.on("close", () => closed.push(req.url!))
           return
         }
-        if (req.url === "/hang") {
+        if (req.url === "/hang" || req.url!.startsWith("/hang.")) {
           res.on("close", () => closed.push(req.url!))
           res.writeHead(200)
           res.write("partial")
@@ -156,3 +163,70 @@ describe(`UndiciClient (${traced ? "a tracer installed: the platform's client sp
     }))
 })
 }
+
+describe("CubeHttpClient on UndiciClient: the call's deadline without a child fiber", () => {
+  /** Counts the fibers started while a call runs: the deadline used to fork one per call. */
+  class Forks extends Supervisor.AbstractSupervisor<void> {
+    count = 0
+    value = Effect.void
+    onStart() {
+      this.count++
+    }
+  }
+  const timers = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length
+  const send = (url: string, request: CubeHttpClient.Request, forks = new Forks()) =>
+    Effect.flatMap(CubeHttpClient.CubeHttpClient, (client) => client.send(request, undefined)).pipe(
+      Effect.supervised(forks),
+      Effect.provide(
+        CubeHttpClient.layer({ retry: { baseDelay: "20 millis", maxDelay: "20 millis" } }).pipe(
+          Layer.provide(Layer.merge(CubeConfig.layer({ appId: 1, authKey: "k", apiUrl: url }), UndiciClient.layer))
+        )
+      )
+    )
+
+  it.scopedLive("an answer in time: no fiber forked, no timer left behind", () =>
+    Effect.gen(function*() {
+      const { url } = yield* server
+      const before = timers()
+      const forks = new Forks()
+      const response = yield* send(url, { method: "GET", path: "users/v2", timeout: "10 seconds" }, forks)
+      assert.strictEqual(response.status, 200)
+      assert.strictEqual(forks.count, 0)
+      assert.strictEqual(timers(), before)
+    }))
+
+  for (const [when, path] of [["before the answer's headers", "stall"], ["while reading the body", "hang"]] as const) {
+    it.scopedLive(`past the deadline ${when}: Timeout, and the request is aborted on the server`, () =>
+      Effect.gen(function*() {
+        const { closed, url } = yield* server
+        const error = yield* Effect.flip(send(url, { method: "GET", path, timeout: "100 millis" }))
+        assert.strictEqual(error._tag, "Timeout")
+        if (error._tag === "Timeout") {
+          assert.strictEqual(error.timeoutMs, 100)
+          assert.deepStrictEqual(error.request, { method: "GET", path: `/${path}.json` })
+        }
+        for (let i = 0; i < 50 && closed.length === 0; i++) yield* Effect.sleep("10 millis")
+        assert.deepStrictEqual(closed, [`/${path}.json`])
+      }))
+  }
+
+  it.scopedLive("a 503, then a retry that outlives the deadline: Timeout, two requests", () =>
+    Effect.gen(function*() {
+      const { seen, url } = yield* server
+      const error = yield* Effect.flip(send(url, { method: "GET", path: "flaky", timeout: "150 millis" }))
+      assert.strictEqual(error._tag, "Timeout")
+      assert.strictEqual(seen.length, 2)
+    }))
+
+  it.scopedLive("interrupting the caller aborts the request and clears the timer", () =>
+    Effect.gen(function*() {
+      const { closed, url } = yield* server
+      const before = timers()
+      const fiber = yield* Effect.fork(send(url, { method: "GET", path: "stall", timeout: "10 seconds" }))
+      yield* Effect.sleep("50 millis")
+      assert.isTrue(Exit.isInterrupted(yield* Fiber.interrupt(fiber)))
+      for (let i = 0; i < 50 && closed.length === 0; i++) yield* Effect.sleep("10 millis")
+      assert.deepStrictEqual(closed, ["/stall.json"])
+      assert.strictEqual(timers(), before)
+    }))
+})
