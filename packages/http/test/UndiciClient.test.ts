@@ -169,7 +169,7 @@ describe("CubeHttpClient on UndiciClient: the call's deadline without a child fi
   class Forks extends Supervisor.AbstractSupervisor<void> {
     count = 0
     value = Effect.void
-    onStart() {
+    override onStart() {
       this.count++
     }
   }
