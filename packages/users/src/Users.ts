@@ -301,8 +301,20 @@ const needUser = (method: "PUT" | "DELETE", path: string) =>
     request: { method, path }
   })
 
-const PageV1Schema = Paging.PageV1("user", UserFromWire)
-const PageV2Schema = Paging.PageV2(UserFromWire)
+/**
+ * A page struct that keeps unknown keys through an index signature, decoded under "ignore": the HTTP client
+ * decodes with "preserve", which checks each key against the known names one by one. Only for pages of
+ * `UserFromWire`, which keeps its own unknown keys (a Schema.Class item would lose them under "ignore").
+ */
+const open = <F extends Schema.Struct.Fields>(fields: F) =>
+  Schema.Struct(fields, Schema.Record({ key: Schema.String, value: Schema.Unknown })).annotations({
+    parseOptions: { onExcessProperty: "ignore" }
+  })
+const PageV1Schema = open({
+  ...Paging.PageV1("user", UserFromWire).fields,
+  items: Schema.Array(open({ user: UserFromWire }))
+})
+const PageV2Schema = open(Paging.PageV2(UserFromWire).fields)
 
 /**
  * Encodes a value as the `custom_data` string (JSON) with a Schema, so the matching

@@ -311,6 +311,22 @@ describe("Users.getV2", () => {
     })
   }
 
+  it.effect("keeps keys it does not know, on the page and on each user; refuses a user of the wrong shape", () => {
+    const answers = [
+      { status: 200, body: { ...pageV2([userJson(1, { added_later: { x: 1 } })]).body, next_cursor: "c" } },
+      pageV2([{ ...userJson(2), login: 42 }])
+    ]
+    const cube = fakeCube(() => answers.shift()!)
+    return Effect.gen(function*() {
+      const page = yield* Effect.flatMap(Users.Users, (u) => u.getV2({ login: "x" }))
+      expect((page as unknown as Record<string, unknown>).next_cursor).toBe("c")
+      expect((page.items[0] as unknown as Record<string, unknown>).added_later).toStrictEqual({ x: 1 })
+      const error = yield* Effect.flip(Effect.flatMap(Users.Users, (u) => u.getV2({ login: "x" })))
+      expect(error._tag).toBe("DecodeError")
+      expect(error.message).toContain("items.0.login")
+    }).pipe(Effect.provide(cube.layer))
+  })
+
   const bad: ReadonlyArray<readonly [string, unknown, string]> = [
     ["a date without a compare operator, alone", { last_request_at: new Date(2017, 10, 10) }, "last_request_at"],
     ["only an exclude operator", { login: { nin: ["admin19"] } }, "login"],
@@ -383,6 +399,19 @@ describe("Users.get (V1, deprecated)", () => {
       }).pipe(Effect.provide(cube.layer))
     })
   }
+
+  it.effect("a V1 page keeps keys it does not know: on the page, the item wrapper and the user", () => {
+    const cube = fakeCube(() => ({
+      status: 200,
+      body: { current_page: 1, per_page: 10, total_entries: 1, extra: 1, items: [{ user: userJson(7, { added_later: 2 }), rank: 3 }] }
+    }))
+    return Effect.gen(function*() {
+      const page = yield* Effect.flatMap(Users.Users, (u) => u.get({ full_name: "Marvin Samuel" }))
+      expect((page as unknown as Record<string, unknown>).extra).toBe(1)
+      expect((page.items[0] as unknown as Record<string, unknown>).rank).toBe(3)
+      expect((page.items[0]!.user as unknown as Record<string, unknown>).added_later).toBe(2)
+    }).pipe(Effect.provide(cube.layer))
+  })
 
   const lookups: ReadonlyArray<readonly [string, number | Users.LookupParams, string]> = [
     ["by id", 42, "/users/42.json"],
