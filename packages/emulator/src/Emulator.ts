@@ -227,7 +227,7 @@ export const make = (options: Options = {}): Effect.Effect<Service, EmulatorErro
       yield* provide(loadSeed(data, settings, clock.unsafeNow()))
     }
 
-    const app = yield* provide(Server.makeApp(routes))
+    const handle = yield* provide(Server.makeHandle(routes))
     const nodeServer = NodeHttp.createServer()
     const host = options.host ?? "127.0.0.1"
     const server = yield* NodeHttpServer.make(() => nodeServer, { port: options.port ?? 0, host }).pipe(
@@ -238,7 +238,7 @@ export const make = (options: Options = {}): Effect.Effect<Service, EmulatorErro
     // The server keeps the real clock even when started from a test with a TestClock (fault delays
     // sleep in real time); the emulator clock is separate and moved explicitly.
     // Tracing is off: a span per statement costs more than the rest of a request.
-    yield* provide(NodeServer.serve(nodeServer, app)).pipe(
+    yield* provide(NodeServer.serve(nodeServer, handle)).pipe(
       Effect.withClock(EffectClock.make()),
       Effect.withTracerEnabled(false)
     )

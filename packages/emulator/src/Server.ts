@@ -23,6 +23,7 @@ import * as Auth from "./Auth.js"
 import { EmulatorClock } from "./Clock.js"
 import * as Faults from "./Faults.js"
 import * as Http from "./Http.js"
+import * as QueryString from "./internal/QueryString.js"
 import { RequestLog } from "./RequestLog.js"
 import * as Route from "./Route.js"
 
@@ -82,18 +83,57 @@ export const stripJson = (pathname: string): string =>
 const ADMIN_PREFIX = "/__emulator/"
 
 /**
- * The emulator's HttpApp for a route table. Built once; the per-request work is a clock read, a
- * fault check, the router, and a log push.
+ * One request, ready to run: the context its fiber starts with (the server's services, the request
+ * and its `RequestState`, and for a static route its `RouteContext`) and the effect that answers it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Prepared {
+  readonly context: Context.Context<never>
+  readonly effect: Effect.Effect<HttpServerResponse.HttpServerResponse>
+}
+
+/**
+ * What the node server calls per request with its own context: `Prepared` for the request.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Handle = (request: HttpServerRequest.HttpServerRequest, context: Context.Context<never>) => Prepared
+
+const EMPTY_PARAMS: Readonly<Record<string, string | undefined>> = Object.freeze({})
+
+/**
+ * The per-request function behind `makeApp`: the node server starts each request's fiber with
+ * `Prepared.context`, so the request's services are added in one context copy and nothing runs
+ * `Effect.locally` (an acquire/release of the context per layer) around the handler.
  *
  * @since 0.1.0
  * @category constructors
  */
-export const makeApp = (routes: ReadonlyArray<Route.Route>) =>
+export const makeHandle = (routes: ReadonlyArray<Route.Route>) =>
   Effect.gen(function*() {
     const routerApp = yield* HttpRouter.toHttpApp(router(routes))
     const clock = yield* EmulatorClock
     const log = yield* RequestLog
     const faults = yield* Faults.Faults
+
+    // A path without parameters, as registered: the router's answer for it is always that route (static
+    // segments win over parameters), so it is looked up here and the router only sees the others.
+    const staticRoutes = new Map<string, { readonly handler: Route.Handler; readonly context: HttpRouter.RouteContext }>()
+    for (const route of routes) {
+      if (/[:*]/.test(route.path)) continue
+      const handler = withAuth(route)
+      for (const method of Route.methods(route)) {
+        const context: HttpRouter.RouteContext = {
+          [HttpRouter.RouteContextTypeId]: HttpRouter.RouteContextTypeId,
+          params: EMPTY_PARAMS,
+          route: HttpRouter.makeRoute(method, route.path, handler) as HttpRouter.Route<unknown, unknown>
+        }
+        staticRoutes.set(`${method} ${route.path}`, { handler, context })
+      }
+    }
 
     const cors = Object.entries(CORS_HEADERS)
 
@@ -112,10 +152,10 @@ export const makeApp = (routes: ReadonlyArray<Route.Route>) =>
     const applyFault = (
       fault: Faults.Fault,
       request: HttpServerRequest.HttpServerRequest,
-      routed: Effect.Effect<HttpServerResponse.HttpServerResponse, unknown>,
+      routed: Effect.Effect<HttpServerResponse.HttpServerResponse, unknown, any>,
       mark: (kind: "status" | "drop" | "delay") => void
-    ): Effect.Effect<HttpServerResponse.HttpServerResponse, unknown> => {
-      const answer = Effect.suspend((): Effect.Effect<HttpServerResponse.HttpServerResponse, unknown> => {
+    ): Effect.Effect<HttpServerResponse.HttpServerResponse, unknown, any> => {
+      const answer = Effect.suspend((): Effect.Effect<HttpServerResponse.HttpServerResponse, unknown, any> => {
         if (fault.drop === true) {
           mark("drop")
           NodeHttpServerRequest.toIncomingMessage(request).socket.destroy()
@@ -140,76 +180,96 @@ export const makeApp = (routes: ReadonlyArray<Route.Route>) =>
       return Effect.zipRight(Effect.sleep(fault.delayMs), answer)
     }
 
-    // Written as plain combinators (no generator) and with one context copy: this runs per request.
-    return Effect.withFiberRuntime<HttpServerResponse.HttpServerResponse, never, HttpServerRequest.HttpServerRequest>(
-      (fiber) => {
-        const context = fiber.currentContext
-        const request = Context.unsafeGet(context, HttpServerRequest.HttpServerRequest)
-        const started = performance.now()
-        const now = clock.unsafeNow()
-        const url = request.url
-        const q = url.indexOf("?")
-        const rawPath = q === -1 ? url : url.slice(0, q)
-        const search = q === -1 ? "" : url.slice(q + 1)
-        const path = stripJson(rawPath)
-        const method = request.method
-        const admin = path.startsWith(ADMIN_PREFIX)
-        const state: Http.RequestState = {
-          now,
-          path,
-          sessionExpiresAt: undefined,
-          session: undefined,
-          body: undefined,
-          query: undefined
-        }
-        let faultKind: "status" | "drop" | "delay" | undefined
-
-        let run: Effect.Effect<HttpServerResponse.HttpServerResponse, unknown>
-        if (method === "OPTIONS") {
-          run = Effect.succeed(HttpServerResponse.empty({ status: 204, headers: PREFLIGHT_HEADERS }))
-        } else {
-          const map = new Map(context.unsafeMap)
-          map.set(Http.RequestState.key, state)
-          if (path !== rawPath) {
-            map.set(HttpServerRequest.HttpServerRequest.key, request.modify({ url: q === -1 ? path : `${path}?${search}` }))
-          }
-          const routed = Effect.locally(routerApp, FiberRef.currentContext, Context.unsafeMake(map)) as Effect.Effect<
-            HttpServerResponse.HttpServerResponse,
-            unknown
-          >
-          const fault = admin ? undefined : faults.take(method, rawPath)
-          run = fault === undefined ? routed : applyFault(fault, request, routed, (kind) => {
-            faultKind = kind
-          })
-        }
-
-        return run.pipe(
-          Effect.catchAll(onError(method, rawPath)),
-          Effect.catchAllCause(onDefect),
-          Effect.map((response) => {
-            // Straight onto the node response: cheaper than copying the Effect response's headers.
-            const out = NodeHttpServerRequest.toServerResponse(request)
-            for (const [name, value] of cors) out.setHeader(name, value)
-            out.setHeader("date", Http.httpDate(now))
-            if (state.sessionExpiresAt !== undefined) {
-              out.setHeader("cb-token-expirationdate", Http.formatExpiration(state.sessionExpiresAt))
-            }
-            // The log is the API traffic a test made; the emulator's own control calls stay out of it.
-            if (!admin) {
-              log.push({
-                timeMs: now,
-                method,
-                path: rawPath,
-                query: search, // redacted when the log is read
-
-                status: response.status,
-                durationMs: Math.round((performance.now() - started) * 1000) / 1000,
-                fault: faultKind
-              })
-            }
-            return response
-          })
-        )
+    // Plain combinators (no generator): this runs per request.
+    const handle: Handle = (request, base) => {
+      const started = performance.now()
+      const now = clock.unsafeNow()
+      const url = request.url
+      const q = url.indexOf("?")
+      const rawPath = q === -1 ? url : url.slice(0, q)
+      const search = q === -1 ? "" : url.slice(q + 1)
+      const path = stripJson(rawPath)
+      const method = request.method
+      const admin = path.startsWith(ADMIN_PREFIX)
+      const state: Http.RequestState = {
+        now,
+        path,
+        sessionExpiresAt: undefined,
+        session: undefined,
+        body: undefined,
+        query: undefined
       }
-    )
+      let faultKind: "status" | "drop" | "delay" | undefined
+
+      const map = new Map(base.unsafeMap)
+      map.set(HttpServerRequest.HttpServerRequest.key, request)
+      let run: Effect.Effect<HttpServerResponse.HttpServerResponse, unknown, any>
+      if (method === "OPTIONS") {
+        run = Effect.succeed(HttpServerResponse.empty({ status: 204, headers: PREFLIGHT_HEADERS }))
+      } else {
+        map.set(Http.RequestState.key, state)
+        if (path !== rawPath) {
+          map.set(HttpServerRequest.HttpServerRequest.key, request.modify({ url: q === -1 ? path : `${path}?${search}` }))
+        }
+        const hit = staticRoutes.get(`${method} ${path}`)
+        // Their services are in `map` (the emulator's services, this request's, the route's).
+        let routed: Effect.Effect<HttpServerResponse.HttpServerResponse, unknown, any>
+        if (hit !== undefined) {
+          map.set(HttpRouter.RouteContext.key, hit.context)
+          map.set(HttpServerRequest.ParsedSearchParams.key, QueryString.parse(search))
+          routed = hit.handler
+        } else {
+          routed = routerApp
+        }
+        const fault = admin ? undefined : faults.take(method, rawPath)
+        run = fault === undefined ? routed : applyFault(fault, request, routed, (kind) => {
+          faultKind = kind
+        })
+      }
+
+      const effect = run.pipe(
+        Effect.catchAll(onError(method, rawPath)),
+        Effect.catchAllCause(onDefect),
+        Effect.map((response) => {
+          // Straight onto the node response: cheaper than copying the Effect response's headers.
+          const out = NodeHttpServerRequest.toServerResponse(request)
+          for (const [name, value] of cors) out.setHeader(name, value)
+          out.setHeader("date", Http.httpDate(now))
+          if (state.sessionExpiresAt !== undefined) {
+            out.setHeader("cb-token-expirationdate", Http.formatExpiration(state.sessionExpiresAt))
+          }
+          // The log is the API traffic a test made; the emulator's own control calls stay out of it.
+          if (!admin) {
+            log.push({
+              timeMs: now,
+              method,
+              path: rawPath,
+              query: search, // redacted when the log is read
+
+              status: response.status,
+              durationMs: Math.round((performance.now() - started) * 1000) / 1000,
+              fault: faultKind
+            })
+          }
+          return response
+        })
+      ) as Effect.Effect<HttpServerResponse.HttpServerResponse>
+      return { context: Context.unsafeMake(map), effect }
+    }
+    return handle
   })
+
+/**
+ * The emulator's HttpApp for a route table. Built once; the per-request work is a clock read, a
+ * fault check, the router, and a log push.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const makeApp = (routes: ReadonlyArray<Route.Route>) =>
+  Effect.map(makeHandle(routes), (handle) =>
+    Effect.withFiberRuntime<HttpServerResponse.HttpServerResponse, never, HttpServerRequest.HttpServerRequest>((fiber) => {
+      const context = fiber.currentContext
+      const prepared = handle(Context.unsafeGet(context, HttpServerRequest.HttpServerRequest), context as Context.Context<never>)
+      return Effect.locally(prepared.effect, FiberRef.currentContext, prepared.context)
+    }))

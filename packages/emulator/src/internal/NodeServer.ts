@@ -9,7 +9,6 @@
  */
 import * as Cookies from "@effect/platform/Cookies"
 import type * as Headers from "@effect/platform/Headers"
-import type * as HttpApp from "@effect/platform/HttpApp"
 import * as HttpIncomingMessage from "@effect/platform/HttpIncomingMessage"
 import * as HttpServerError from "@effect/platform/HttpServerError"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
@@ -18,6 +17,7 @@ import * as UrlParams from "@effect/platform/UrlParams"
 import * as NodeMultipart from "@effect/platform-node/NodeMultipart"
 import * as NodeStream from "@effect/platform-node/NodeStream"
 import * as Cause from "effect/Cause"
+import type * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Inspectable from "effect/Inspectable"
@@ -172,22 +172,29 @@ const write = (
 }
 
 /**
- * Serves `app` on `server` until the scope closes. `app` must not fail (it answers its own errors);
- * a fiber interrupted because the client went away writes nothing.
+ * Serves `handle` on `server` until the scope closes. Each request's fiber starts with the context
+ * `handle` built for it (no `Effect.provideService`/`locally` around it); the effect must not fail
+ * (the app answers its own errors). A fiber interrupted because the client went away writes nothing.
  */
 export const serve = <R>(
   server: Http.Server,
-  app: HttpApp.Default<never, R>
-): Effect.Effect<void, never, Scope.Scope | Exclude<R, HttpServerRequest.HttpServerRequest>> =>
+  handle: (
+    request: HttpServerRequest.HttpServerRequest,
+    context: Context.Context<R>
+  ) => { readonly context: Context.Context<never>; readonly effect: Effect.Effect<HttpServerResponse.HttpServerResponse> }
+): Effect.Effect<void, never, Scope.Scope | R> =>
   Effect.gen(function*() {
-    const runFork = Runtime.runFork(yield* Effect.runtime<Exclude<R, HttpServerRequest.HttpServerRequest>>())
+    const runtime = yield* Effect.runtime<R>()
     const handler = (source: Http.IncomingMessage, out: Http.ServerResponse) => {
-      const request = new NodeRequest(source, out, source.url!)
-      const fiber = runFork(Effect.provideService(app, HttpServerRequest.HttpServerRequest, request))
+      const prepared = handle(new NodeRequest(source, out, source.url!), runtime.context)
+      const fiber = Runtime.runFork(
+        Runtime.make({ context: prepared.context, fiberRefs: runtime.fiberRefs, runtimeFlags: runtime.runtimeFlags }),
+        prepared.effect
+      )
       fiber.addObserver((exit) => {
         if (Exit.isSuccess(exit)) {
           const streaming = write(source, out, exit.value)
-          if (streaming !== undefined) runFork(streaming)
+          if (streaming !== undefined) Runtime.runFork(runtime, streaming)
         } else if (!Cause.isInterruptedOnly(exit.cause) && !out.headersSent) {
           out.writeHead(500)
           out.end()

@@ -1,0 +1,55 @@
+import { assert, describe, it } from "@effect/vitest"
+import * as HttpRouter from "@effect/platform/HttpRouter"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as Effect from "effect/Effect"
+import * as Http from "../src/Http.js"
+import * as Route from "../src/Route.js"
+import { emulator } from "./helpers.js"
+
+// Answers what a handler sees: the parsed search params and the path params.
+const echo = Effect.map(
+  Effect.zip(HttpServerRequest.ParsedSearchParams, HttpRouter.params),
+  ([search, params]) => Http.json({ search, params })
+)
+
+const routes: ReadonlyArray<Route.Route> = [
+  Route.make({ method: "GET", path: "/echo", summary: "static", auth: "none", handler: echo }),
+  Route.make({ method: "GET", path: "/echo/:id", summary: "with a parameter", auth: "none", handler: echo })
+]
+
+describe("routing", () => {
+  it.scoped("a static route found without the router sees the same search params as a routed one", () =>
+    Effect.gen(function*() {
+      const { call } = yield* emulator({ routes })
+      const queries = [
+        "",
+        "a=1&a=2&a=3&b",
+        "x=%E2%9C%93&y=a+b&z=%2B",
+        "k%5Bin%5D=1,2&k[nin][]=3",
+        "bad=%E0%A4%A&ok=1",
+        "__proto__=1&constructor=2",
+        "p=//x//y",
+        "=v&&k=&a=b=c"
+      ]
+      for (const query of queries) {
+        const suffix = query === "" ? "" : `?${query}`
+        const fast = yield* call("GET", `/echo.json${suffix}`)
+        // `/ECHO` and `/echo/` are not the registered spelling: the router finds them (case- and slash-insensitive).
+        for (const routed of [`/ECHO${suffix}`, `/echo/${suffix}`]) {
+          const answer = yield* call("GET", routed)
+          assert.deepStrictEqual([answer.status, answer.body], [fast.status, fast.body], `${routed} vs /echo.json${suffix}`)
+        }
+        const withId = yield* call("GET", `/echo/7${suffix}`)
+        assert.deepStrictEqual(withId.body, { search: fast.body.search, params: { id: "7" } }, query)
+      }
+      assert.deepStrictEqual((yield* call("GET", "/echo?a=1&a=2&b")).body, { search: { a: ["1", "2"], b: "" }, params: {} })
+    }))
+
+  it.scoped("a HEAD or another method on a static path still goes through the router", () =>
+    Effect.gen(function*() {
+      const { call } = yield* emulator({ routes })
+      assert.strictEqual((yield* call("HEAD", "/echo")).status, 200)
+      const post = yield* call("POST", "/echo")
+      assert.deepStrictEqual([post.status, post.body], [404, { errors: ["E_ROUTE_NOT_FOUND: Route not found POST /echo"] }])
+    }))
+})
