@@ -11,31 +11,7 @@ import * as Data from "effect/Data"
 
 export {
   /** @since 0.1.0 */
-  BadRequest,
-  /** @since 0.1.0 */
-  DecodeError,
-  /** @since 0.1.0 */
-  Forbidden,
-  /** @since 0.1.0 */
-  InvalidInput,
-  /** @since 0.1.0 */
-  isCubeError,
-  /** @since 0.1.0 */
-  NotFound,
-  /** @since 0.1.0 */
-  RateLimited,
-  /** @since 0.1.0 */
-  ServerError,
-  /** @since 0.1.0 */
-  SessionExpired,
-  /** @since 0.1.0 */
-  Timeout,
-  /** @since 0.1.0 */
-  TransportError,
-  /** @since 0.1.0 */
-  Unauthorized,
-  /** @since 0.1.0 */
-  ValidationError
+  isCubeError
 } from "@connectycube-effect/core/Errors"
 
 /**
@@ -51,6 +27,148 @@ export interface Compat {
   readonly code: number | string
   readonly info: unknown
 }
+
+/**
+ * A core error class as this package hands it out: every rejection carries `code` and `info` (`withCompat`), so
+ * `instanceof` narrows to the error with them.
+ *
+ * @example
+ * ```ts
+ * import ConnectyCube, { NotFound } from "@connectycube-effect/promise"
+ *
+ * ConnectyCube.users.get(42).catch((e) => {
+ *   if (e instanceof NotFound) console.log(e.code, e.info) // 404, the server's body
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type CompatClass<C extends abstract new(...args: any) => CoreErrors.CubeError> = C & {
+  // a claim true of the instances this package rejects with (withCompat adds the two properties)
+  readonly prototype: InstanceType<C> & Compat
+}
+
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export const BadRequest = CoreErrors.BadRequest as CompatClass<typeof CoreErrors.BadRequest>
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type BadRequest = CoreErrors.BadRequest & Compat
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export const DecodeError = CoreErrors.DecodeError as CompatClass<typeof CoreErrors.DecodeError>
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type DecodeError = CoreErrors.DecodeError & Compat
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export const Forbidden = CoreErrors.Forbidden as CompatClass<typeof CoreErrors.Forbidden>
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type Forbidden = CoreErrors.Forbidden & Compat
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export const InvalidInput = CoreErrors.InvalidInput as CompatClass<typeof CoreErrors.InvalidInput>
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type InvalidInput = CoreErrors.InvalidInput & Compat
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export const NotFound = CoreErrors.NotFound as CompatClass<typeof CoreErrors.NotFound>
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type NotFound = CoreErrors.NotFound & Compat
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export const RateLimited = CoreErrors.RateLimited as CompatClass<typeof CoreErrors.RateLimited>
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type RateLimited = CoreErrors.RateLimited & Compat
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export const ServerError = CoreErrors.ServerError as CompatClass<typeof CoreErrors.ServerError>
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type ServerError = CoreErrors.ServerError & Compat
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export const SessionExpired = CoreErrors.SessionExpired as CompatClass<typeof CoreErrors.SessionExpired>
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type SessionExpired = CoreErrors.SessionExpired & Compat
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export const Timeout = CoreErrors.Timeout as CompatClass<typeof CoreErrors.Timeout>
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type Timeout = CoreErrors.Timeout & Compat
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export const TransportError = CoreErrors.TransportError as CompatClass<typeof CoreErrors.TransportError>
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type TransportError = CoreErrors.TransportError & Compat
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export const Unauthorized = CoreErrors.Unauthorized as CompatClass<typeof CoreErrors.Unauthorized>
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type Unauthorized = CoreErrors.Unauthorized & Compat
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export const ValidationError = CoreErrors.ValidationError as CompatClass<typeof CoreErrors.ValidationError>
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type ValidationError = CoreErrors.ValidationError & Compat
 
 /**
  * The call was made before `init` (or `createClient` without credentials).

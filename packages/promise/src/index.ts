@@ -44,6 +44,8 @@ export {
   /** @since 0.1.0 */
   type Compat,
   /** @since 0.1.0 */
+  type CompatClass,
+  /** @since 0.1.0 */
   DecodeError,
   /** @since 0.1.0 */
   Forbidden,

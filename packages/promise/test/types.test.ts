@@ -1,4 +1,4 @@
-import ConnectyCube, { createClient } from "@connectycube-effect/promise"
+import ConnectyCube, { createClient, NotFound, ValidationError } from "@connectycube-effect/promise"
 import type { Types } from "@connectycube-effect/promise"
 import { describe, expectTypeOf, it } from "vitest"
 
@@ -21,5 +21,17 @@ describe("types", () => {
     const byLogin = () => ConnectyCube.users.get({ login: "marvin18" })
     expectTypeOf(byId).returns.toEqualTypeOf<Promise<Types.UserEnvelope>>()
     expectTypeOf(byLogin).returns.toEqualTypeOf<Promise<Types.UserEnvelope>>()
+  })
+
+  it("an error class narrows to the error with the official code and info", () => {
+    const check = (e: unknown) => {
+      if (e instanceof ValidationError) {
+        expectTypeOf(e.code).toEqualTypeOf<number | string>()
+        expectTypeOf(e.status).toEqualTypeOf<number>()
+        expectTypeOf(e._tag).toEqualTypeOf<"ValidationError">()
+      }
+      if (e instanceof NotFound) expectTypeOf(e.info).toBeUnknown()
+    }
+    expectTypeOf(check).toBeFunction()
   })
 })
