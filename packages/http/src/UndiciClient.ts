@@ -6,7 +6,8 @@
  * are lighter than the platform's: its undici response copies the headers on every read and memoises each body
  * read through `Effect.cached` plus a `runSync`. In test/bench the platform layer was about half of an SDK
  * call's own CPU time. Here the headers are copied once and a body read is one promise; interrupting a call
- * aborts its request, as with the platform's client.
+ * aborts its request, and `NodeHttpClient.UndiciRequestOptions` in context reach undici, as with the platform's
+ * client.
  *
  * Node only (it imports `@effect/platform-node`, an optional peer dependency): import it from its own path,
  * `@connectycube-effect/http/UndiciClient`, so browser bundles never see it.
@@ -28,6 +29,7 @@ import type * as Undici from "@effect/platform-node/Undici"
 import * as Span from "@connectycube-effect/core/Span"
 import { type Deadline, ExecuteWithDeadline, SkipsSpanWithoutTracer } from "./internal/untraced.js"
 import * as Effect from "effect/Effect"
+import type * as Fiber from "effect/Fiber"
 import * as FiberRef from "effect/FiberRef"
 import * as Inspectable from "effect/Inspectable"
 import * as Layer from "effect/Layer"
@@ -174,6 +176,12 @@ class Response extends Inspectable.Class implements HttpClientResponse.HttpClien
   }
 }
 
+/** The `NodeHttpClient.UndiciRequestOptions` in the calling fiber's context, if any. */
+const requestOptions = (fiber: Fiber.RuntimeFiber<unknown, unknown>) =>
+  fiber.getFiberRef(FiberRef.currentContext).unsafeMap.get(NodeHttpClient.UndiciRequestOptions.key) as
+    | Partial<Undici.Dispatcher.RequestOptions>
+    | undefined
+
 /**
  * The client over a dispatcher (an undici `Agent`, `Pool` or `MockAgent`).
  *
@@ -192,7 +200,15 @@ class Response extends Inspectable.Class implements HttpClientResponse.HttpClien
  * @category constructors
  */
 export const make = (dispatcher: Undici.Dispatcher): HttpClient.HttpClient => {
-  const options = (request: HttpClientRequest.HttpClientRequest, url: URL, signal: AbortSignal, body: UndiciBody) => ({
+  const options = (
+    request: HttpClientRequest.HttpClientRequest,
+    url: URL,
+    signal: AbortSignal,
+    body: UndiciBody,
+    extra: Partial<Undici.Dispatcher.RequestOptions> | undefined
+  ) => ({
+    // the caller's `NodeHttpClient.UndiciRequestOptions`, as NodeHttpClient.layerUndici takes them
+    ...extra,
     signal,
     method: request.method,
     headers: request.headers,
@@ -207,10 +223,10 @@ export const make = (dispatcher: Undici.Dispatcher): HttpClient.HttpClient => {
     new HttpClientError.RequestError({ request, reason: "Transport", cause })
 
   // With a tracer installed: the platform's `HttpClient.make` (the client span, trace headers, abort on interrupt).
-  const traced = HttpClient.make((request, url, signal) =>
+  const traced = HttpClient.make((request, url, signal, fiber) =>
     Effect.flatMap(convertBody(request.body), (body) =>
       Effect.tryPromise({
-        try: () => dispatcher.request(options(request, url, signal, body)),
+        try: () => dispatcher.request(options(request, url, signal, body, requestOptions(fiber))),
         catch: (cause) => transportError(request, cause)
       })).pipe(Effect.map((source) => new Response(request, source)))
   )
@@ -225,7 +241,7 @@ export const make = (dispatcher: Undici.Dispatcher): HttpClient.HttpClient => {
   ): Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError> => {
     const url = UrlParams.makeUrl(request.url, request.urlParams, request.hash)
     if (url._tag === "Left") return Effect.fail(new HttpClientError.RequestError({ request, reason: "InvalidUrl", cause: url.left }))
-    return Effect.flatMap(convertBody(request.body), (body) =>
+    return Effect.withFiberRuntime((fiber) => Effect.flatMap(convertBody(request.body), (body) =>
       Effect.async<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>((resume) => {
         const abort = new Abort()
         let timer: ReturnType<typeof setTimeout> | undefined
@@ -240,7 +256,7 @@ export const make = (dispatcher: Undici.Dispatcher): HttpClient.HttpClient => {
             abort.abort()
           }, Math.max(0, deadline.at - Date.now()))
         }
-        dispatcher.request(options(request, url.right, abort as unknown as AbortSignal, body)).then(
+        dispatcher.request(options(request, url.right, abort as unknown as AbortSignal, body, requestOptions(fiber))).then(
           (source) => resume(Effect.succeed(new Response(request, source, deadline && release))),
           (cause) => {
             release()
@@ -251,7 +267,7 @@ export const make = (dispatcher: Undici.Dispatcher): HttpClient.HttpClient => {
           release()
           abort.abort()
         })
-      }))
+      })))
   }
 
   const client = HttpClient.makeWith(

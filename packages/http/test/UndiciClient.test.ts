@@ -2,7 +2,9 @@ import { CubeConfig } from "@connectycube-effect/core"
 import { CubeHttpClient } from "@connectycube-effect/http"
 import * as UndiciClient from "@connectycube-effect/http/UndiciClient"
 import { HttpBody, HttpClient, HttpClientRequest, type HttpClientResponse } from "@effect/platform"
+import { NodeHttpClient } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
+import type { Context} from "effect";
 import { Chunk, Effect, Exit, Fiber, Layer, Stream, Supervisor, Tracer } from "effect"
 import * as Http from "node:http"
 import type { AddressInfo } from "node:net"
@@ -154,6 +156,19 @@ describe(`UndiciClient (${traced ? "a tracer installed: the platform's client sp
         )
       }))
   }
+
+  it.scoped("NodeHttpClient.UndiciRequestOptions in context reach undici, as with NodeHttpClient.layerUndici", () =>
+    Effect.gen(function*() {
+      const { seen, url } = yield* server
+      yield* withClient((client) =>
+        Effect.zipRight(
+          client.get(`${url}/plain`),
+          client.get(`${url}/reset`).pipe(Effect.provideService(NodeHttpClient.UndiciRequestOptions, { reset: true } as unknown as Context.Tag.Service<typeof NodeHttpClient.UndiciRequestOptions>))
+        )
+      )
+      assert.strictEqual(seen[0]!.headers["connection"], "keep-alive")
+      assert.strictEqual(seen[1]!.headers["connection"], "close")
+    }))
 
   it.live("a refused connection is a RequestError (Transport)", () =>
     Effect.gen(function*() {
