@@ -68,6 +68,16 @@ describe("formatting", () => {
     assert.strictEqual(Http.isoMillis(ms), "2023-08-25T13:29:29.123Z")
   })
 
+  it("isoSeconds agrees with Date#toISOString at every kind of boundary", () => {
+    const reference = (ms: number) => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(".000Z", "Z")
+    const samples = [0, 999, 1000, 86_399_999, 86_400_000, Date.UTC(2000, 1, 29, 23, 59, 59, 999), Date.UTC(2100, 2, 1),
+      Date.UTC(1999, 11, 31, 23, 59, 59), Date.UTC(9999, 11, 31, 23, 59, 59, 999), Date.UTC(10000, 0, 1), -1, -86_400_001]
+    for (let ms = 0; ms < 253_402_300_800_000; ms += 9_876_543_211) samples.push(ms)
+    for (let i = 0; i < 2000; i++) samples.push(Math.floor(Math.random() * 253_402_300_800_000))
+    for (const ms of samples) assert.strictEqual(Http.isoSeconds(ms), reference(ms), String(ms))
+    assert.throws(() => Http.isoSeconds(NaN))
+  })
+
   it("redacts secret query values", () => {
     assert.strictEqual(redactQuery("token=ABC&size=1"), "token=[REDACTED]&size=1")
     assert.strictEqual(redactQuery("auth_key=k&user%5Bpassword%5D=p"), "auth_key=[REDACTED]&user%5Bpassword%5D=[REDACTED]")
