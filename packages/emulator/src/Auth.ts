@@ -12,8 +12,9 @@
  * @since 0.1.0
  */
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
-import type * as SqlClient from "@effect/sql/SqlClient"
+import * as SqlClient from "@effect/sql/SqlClient"
 import type * as SqlError from "@effect/sql/SqlError"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import { ApiError, Errors, header, RequestState } from "./Http.js"
 import * as Apps from "./store/Apps.js"
@@ -49,17 +50,23 @@ export const token: Effect.Effect<string | undefined, never, HttpServerRequest.H
  */
 export const authenticate = (
   value: string | undefined
-): Effect.Effect<Caller, ApiError | SqlError.SqlError, RequestState | SqlClient.SqlClient> => {
+): Effect.Effect<Caller, ApiError | SqlError.SqlError, RequestState | SqlClient.SqlClient> =>
+  Effect.contextWithEffect((context: Context.Context<RequestState | SqlClient.SqlClient>) => authenticateWith(context, value))
+
+// Plain combinators and services read from the context at once: this runs on every authenticated request.
+const authenticateWith = (
+  context: Context.Context<RequestState | SqlClient.SqlClient>,
+  value: string | undefined
+): Effect.Effect<Caller, ApiError | SqlError.SqlError> => {
   const t = value?.trim()
   if (t === undefined || t === "") return Effect.fail(Errors.tokenRequired())
-  // Plain combinators, no generator: this runs on every authenticated request.
-  return Effect.flatMap(RequestState, (state) =>
-    Effect.flatMap(Sessions.touch(t, state.now), (session) => {
-      if (session === undefined) return Effect.fail(Errors.sessionNotFound())
-      state.session = session
-      state.sessionExpiresAt = session.expires_at
-      return Effect.succeed(session)
-    }))
+  const state = Context.get(context, RequestState)
+  return Effect.flatMap(Sessions.touchWith(Context.get(context, SqlClient.SqlClient), t, state.now), (session) => {
+    if (session === undefined) return Effect.fail(Errors.sessionNotFound())
+    state.session = session
+    state.sessionExpiresAt = session.expires_at
+    return Effect.succeed(session)
+  })
 }
 
 /**
@@ -72,10 +79,14 @@ export const requireSession: Effect.Effect<
   Caller,
   ApiError | SqlError.SqlError,
   HttpServerRequest.HttpServerRequest | RequestState | SqlClient.SqlClient
-> = Effect.flatMap(RequestState, (state) =>
-  state.session !== undefined ?
-    Effect.succeed(state.session) :
-    Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => authenticate(request.headers["cb-token"])))
+> = Effect.contextWithEffect(
+  (context: Context.Context<HttpServerRequest.HttpServerRequest | RequestState | SqlClient.SqlClient>) => {
+    const session = Context.get(context, RequestState).session
+    return session !== undefined ?
+      Effect.succeed(session) :
+      authenticateWith(context, Context.get(context, HttpServerRequest.HttpServerRequest).headers["cb-token"])
+  }
+)
 
 /**
  * A user session: the WRITE right. An application session gets 403 "Forbidden. Need user.".

@@ -14,6 +14,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
+import type { IncomingMessage } from "node:http"
 import type { SessionRow } from "./store/Sessions.js"
 
 // ---------------------------------------------------------------------------
@@ -461,47 +462,58 @@ const EMPTY = Buffer.alloc(0)
 export const rawBody = (limit: number): Effect.Effect<Buffer, ApiError, HttpServerRequest.HttpServerRequest> =>
   Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
     const incoming = NodeHttpServerRequest.toIncomingMessage(request)
-    const declared = Number(incoming.headers["content-length"] ?? "NaN")
-    if (Number.isFinite(declared) && declared > limit) {
-      // Don't read a body we refuse; closing the connection stops the client sending it.
-      return Effect.fail(new ApiError({ ...Errors.tooLarge(limit), headers: { connection: "close" } }))
+    const known = knownBody(incoming, limit)
+    return known === undefined ? readBody(incoming, limit) : known
+  })
+
+/** The answer of `rawBody` when it needs no reading (refused, or no body), else `undefined`. */
+const knownBody = (incoming: IncomingMessage, limit: number): Effect.Effect<Buffer, ApiError> | undefined => {
+  const declared = Number(incoming.headers["content-length"] ?? "NaN")
+  if (Number.isFinite(declared) && declared > limit) {
+    // Don't read a body we refuse; closing the connection stops the client sending it.
+    return Effect.fail(new ApiError({ ...Errors.tooLarge(limit), headers: { connection: "close" } }))
+  }
+  // A request has a body only with Content-Length or Transfer-Encoding (RFC 9112 §6.3): GETs
+  // answer at once instead of waiting for an `end` event.
+  if (incoming.readableEnded || declared === 0 || (!Number.isFinite(declared) && incoming.headers["transfer-encoding"] === undefined)) {
+    return NO_BODY
+  }
+  return undefined
+}
+
+const NO_BODY = Effect.succeed(EMPTY)
+
+const readBody = (incoming: IncomingMessage, limit: number): Effect.Effect<Buffer, ApiError> =>
+  Effect.async<Buffer, ApiError>((resume) => {
+    const chunks: Array<Buffer> = []
+    let size = 0
+    const cleanup = () => {
+      incoming.off("data", onData)
+      incoming.off("end", onEnd)
+      incoming.off("error", onError)
     }
-    // A request has a body only with Content-Length or Transfer-Encoding (RFC 9112 §6.3): GETs
-    // answer at once instead of waiting for an `end` event.
-    if (incoming.readableEnded || declared === 0 || (!Number.isFinite(declared) && incoming.headers["transfer-encoding"] === undefined)) {
-      return Effect.succeed(EMPTY)
+    const onData = (chunk: Buffer) => {
+      size += chunk.length
+      if (size > limit) {
+        cleanup()
+        incoming.pause()
+        resume(Effect.fail(new ApiError({ ...Errors.tooLarge(limit), headers: { connection: "close" } })))
+        return
+      }
+      chunks.push(chunk)
     }
-    return Effect.async<Buffer, ApiError>((resume) => {
-      const chunks: Array<Buffer> = []
-      let size = 0
-      const cleanup = () => {
-        incoming.off("data", onData)
-        incoming.off("end", onEnd)
-        incoming.off("error", onError)
-      }
-      const onData = (chunk: Buffer) => {
-        size += chunk.length
-        if (size > limit) {
-          cleanup()
-          incoming.pause()
-          resume(Effect.fail(new ApiError({ ...Errors.tooLarge(limit), headers: { connection: "close" } })))
-          return
-        }
-        chunks.push(chunk)
-      }
-      const onEnd = () => {
-        cleanup()
-        resume(Effect.succeed(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)))
-      }
-      const onError = () => {
-        cleanup()
-        resume(Effect.fail(ApiError.messages(400, "Could not read the request body")))
-      }
-      incoming.on("data", onData)
-      incoming.on("end", onEnd)
-      incoming.on("error", onError)
-      return Effect.sync(cleanup)
-    })
+    const onEnd = () => {
+      cleanup()
+      resume(Effect.succeed(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)))
+    }
+    const onError = () => {
+      cleanup()
+      resume(Effect.fail(ApiError.messages(400, "Could not read the request body")))
+    }
+    incoming.on("data", onData)
+    incoming.on("end", onEnd)
+    incoming.on("error", onError)
+    return Effect.sync(cleanup)
   })
 
 /**
@@ -545,14 +557,21 @@ export const body: Effect.Effect<
   Record<string, unknown>,
   ApiError,
   HttpServerRequest.HttpServerRequest | RequestState | BodyLimit
-> = Effect.flatMap(RequestState, (state) => {
+> = Effect.contextWithEffect((context: Context.Context<HttpServerRequest.HttpServerRequest | RequestState | BodyLimit>) => {
+  const state = Context.get(context, RequestState)
   if (state.body !== undefined) return Effect.succeed(state.body)
-  return Effect.flatMap(Effect.zip(HttpServerRequest.HttpServerRequest, BodyLimit), ([request, limit]) =>
-    Effect.flatMap(rawBody(limit), (raw) => {
-      const parsed = parseBody(request.headers["content-type"] ?? "", raw)
-      if (Either.isRight(parsed)) state.body = parsed.right
-      return parsed
-    }))
+  const request = Context.get(context, HttpServerRequest.HttpServerRequest)
+  const incoming = NodeHttpServerRequest.toIncomingMessage(request)
+  const limit = Context.get(context, BodyLimit)
+  const parse = (raw: Buffer) => {
+    const parsed = parseBody(request.headers["content-type"] ?? "", raw)
+    if (Either.isRight(parsed)) state.body = parsed.right
+    return parsed
+  }
+  // Most requests have no body (every GET): answered without an effect per step.
+  const known = knownBody(incoming, limit)
+  if (known === NO_BODY) return parse(EMPTY)
+  return Effect.flatMap(known ?? readBody(incoming, limit), parse)
 })
 
 /**

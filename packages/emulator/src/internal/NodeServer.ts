@@ -191,7 +191,7 @@ export const serve = <R>(
         Runtime.make({ context: prepared.context, fiberRefs: runtime.fiberRefs, runtimeFlags: runtime.runtimeFlags }),
         prepared.effect
       )
-      fiber.addObserver((exit) => {
+      const respond = (exit: Exit.Exit<HttpServerResponse.HttpServerResponse>) => {
         if (Exit.isSuccess(exit)) {
           const streaming = write(source, out, exit.value)
           if (streaming !== undefined) Runtime.runFork(runtime, streaming)
@@ -201,7 +201,11 @@ export const serve = <R>(
         } else {
           out.destroy()
         }
-      })
+      }
+      // Most answers are ready before runFork returns: then there is no fiber left to interrupt.
+      const done = fiber.unsafePoll()
+      if (done !== null) return respond(done)
+      fiber.addObserver(respond)
       out.on("close", () => {
         if (!out.writableEnded) fiber.unsafeInterruptAsFork(HttpServerError.clientAbortFiberId)
       })

@@ -180,7 +180,17 @@ export const read = <A extends object>(
   text: string,
   params: ReadonlyArray<unknown>
 ): Effect.Effect<ReadonlyArray<A>, SqlError> => {
-  const native = (sql as SqlClient.SqlClient & { readonly [NativeId]?: Native })[NativeId]
-  const rows = native?.read(text, params)
+  const rows = unsafeRead<A>(sql, text, params)
   return rows === undefined ? sql.unsafe<A>(text, params as Array<unknown>) : Effect.succeed(rows)
 }
+
+/**
+ * The rows of a SELECT run synchronously, or `undefined` when the client does not allow it (then use
+ * `read`). For hot paths that go on with plain values instead of one more effect.
+ */
+export const unsafeRead = <A extends object>(
+  sql: SqlClient.SqlClient,
+  text: string,
+  params: ReadonlyArray<unknown>
+): ReadonlyArray<A> | undefined =>
+  (sql as SqlClient.SqlClient & { readonly [NativeId]?: Native })[NativeId]?.read(text, params)

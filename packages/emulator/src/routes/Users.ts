@@ -24,6 +24,7 @@
  */
 import { Paging, User, UserInput, UsersQuery } from "@connectycube-effect/core"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
@@ -242,26 +243,29 @@ const resetPassword = Effect.gen(function*() {
 const decodedV2 = new Map<string, UsersQuery.UsersQuery>()
 const DECODED_V2_MAX = 512
 
-const v2Query = Effect.flatMap(Http.body, (body): Effect.Effect<UsersQuery.UsersQuery, Http.ApiError, Http.RequestState | HttpServerRequest.HttpServerRequest | Http.BodyLimit> => {
-  if (Object.keys(body).length > 0) return Effect.flatMap(Http.params, (params) => decodeQuery(normalizeV2(params)))
-  return Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
-    const i = request.url.indexOf("?")
-    const search = i === -1 ? "" : request.url.slice(i + 1)
-    const cached = decodedV2.get(search)
-    if (cached !== undefined) return Effect.succeed(cached)
-    return Effect.tap(Effect.flatMap(Http.query, (q) => decodeQuery(normalizeV2(q))), (decoded) => {
-      if (decodedV2.size >= DECODED_V2_MAX) decodedV2.clear()
-      decodedV2.set(search, decoded)
-    })
-  })
-})
+type V2Env = Http.RequestState | HttpServerRequest.HttpServerRequest | Http.BodyLimit
 
-const searchV2 = Effect.gen(function*() {
-  const caller = yield* Auth.caller
-  const query = yield* v2Query
-  const page = yield* Search.searchV2(caller.app_id, query)
-  return Http.json({ limit: page.limit, skip: page.skip, total_entries: page.total, items: page.rows.map(Users.toJson) })
-})
+// Plain combinators (no generator): the V2 search is the most frequent call.
+const v2Query: Effect.Effect<UsersQuery.UsersQuery, Http.ApiError, V2Env> = Effect.contextWithEffect(
+  (context: Context.Context<V2Env>) =>
+    Effect.flatMap(Http.body, (body): Effect.Effect<UsersQuery.UsersQuery, Http.ApiError, V2Env> => {
+      if (Object.keys(body).length > 0) return Effect.flatMap(Http.params, (params) => decodeQuery(normalizeV2(params)))
+      const url = Context.get(context, HttpServerRequest.HttpServerRequest).url
+      const i = url.indexOf("?")
+      const search = i === -1 ? "" : url.slice(i + 1)
+      const cached = decodedV2.get(search)
+      if (cached !== undefined) return Effect.succeed(cached)
+      return Effect.tap(Effect.flatMap(Http.query, (q) => decodeQuery(normalizeV2(q))), (decoded) => {
+        if (decodedV2.size >= DECODED_V2_MAX) decodedV2.clear()
+        decodedV2.set(search, decoded)
+      })
+    })
+)
+
+const searchV2 = Effect.flatMap(Auth.caller, (caller) =>
+  Effect.flatMap(v2Query, (query) =>
+    Effect.map(Search.searchV2(caller.app_id, query), (page) =>
+      Http.json({ limit: page.limit, skip: page.skip, total_entries: page.total, items: page.rows.map(Users.toJson) }))))
 
 const listV1 = Effect.gen(function*() {
   const caller = yield* Auth.caller

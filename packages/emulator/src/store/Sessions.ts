@@ -186,28 +186,49 @@ const forget = (sql: SqlClient.SqlClient, token: string) => {
  * @category commands
  */
 export const touch = (token: string, now: number): Effect.Effect<SessionRow | undefined, SqlError.SqlError, SqlClient.SqlClient> =>
-  Effect.flatMap(SqlClient.SqlClient, (sql) =>
-    Effect.flatMap(
-      Sqlite.read<SessionRow>(sql, "SELECT * FROM sessions WHERE token = ?", [token]),
-      (rows): Effect.Effect<SessionRow | undefined, SqlError.SqlError> => {
-        const row = rows[0]
-        if (row === undefined) return Effect.succeed(undefined)
-        const pending = pendingOf(sql)
-        const slide = pending.get(token)
-        const expiresAt = slide === undefined ? row.expires_at : slide.expiresAt
-        if (expiresAt <= now) return Effect.succeed(undefined)
-        if (second(now) === second(row.last_request_at) && pending.size < MAX_PENDING) {
-          pending.set(token, { lastRequestAt: now, expiresAt: now + row.ttl_ms })
-          return Effect.succeed({ ...row, last_request_at: now, expires_at: now + row.ttl_ms })
-        }
-        pending.delete(token)
-        return Effect.map(
-          sql<SessionRow>`UPDATE sessions SET last_request_at = ${now}, expires_at = ${now} + ttl_ms
-                          WHERE token = ${token} RETURNING *`,
-          (updated) => updated[0]
-        )
-      }
-    ))
+  Effect.flatMap(SqlClient.SqlClient, (sql) => touchWith(sql, token, now))
+
+/**
+ * `touch` with the client at hand (the authentication of every request: the read runs synchronously
+ * when it can, without an effect around it).
+ *
+ * @since 0.1.0
+ * @category commands
+ */
+export const touchWith = (
+  sql: SqlClient.SqlClient,
+  token: string,
+  now: number
+): Effect.Effect<SessionRow | undefined, SqlError.SqlError> => {
+  const text = "SELECT * FROM sessions WHERE token = ?"
+  const rows = Sqlite.unsafeRead<SessionRow>(sql, text, [token])
+  return rows === undefined ?
+    Effect.flatMap(sql.unsafe<SessionRow>(text, [token]), (rows) => slideRow(sql, rows[0], token, now)) :
+    slideRow(sql, rows[0], token, now)
+}
+
+const slideRow = (
+  sql: SqlClient.SqlClient,
+  row: SessionRow | undefined,
+  token: string,
+  now: number
+): Effect.Effect<SessionRow | undefined, SqlError.SqlError> => {
+  if (row === undefined) return Effect.succeed(undefined)
+  const pending = pendingOf(sql)
+  const slide = pending.get(token)
+  const expiresAt = slide === undefined ? row.expires_at : slide.expiresAt
+  if (expiresAt <= now) return Effect.succeed(undefined)
+  if (second(now) === second(row.last_request_at) && pending.size < MAX_PENDING) {
+    pending.set(token, { lastRequestAt: now, expiresAt: now + row.ttl_ms })
+    return Effect.succeed({ ...row, last_request_at: now, expires_at: now + row.ttl_ms })
+  }
+  pending.delete(token)
+  return Effect.map(
+    sql<SessionRow>`UPDATE sessions SET last_request_at = ${now}, expires_at = ${now} + ttl_ms
+                    WHERE token = ${token} RETURNING *`,
+    (updated) => updated[0]
+  )
+}
 
 /**
  * Reads a session without sliding it.

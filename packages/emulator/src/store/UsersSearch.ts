@@ -138,8 +138,8 @@ const run = (
   limit: number,
   offset: number
 ): Effect.Effect<Page, SqlError.SqlError, SqlClient.SqlClient> =>
-  Effect.gen(function*() {
-    const sql = yield* SqlClient.SqlClient
+  // Plain combinators (no generator): every V2 search runs this.
+  Effect.flatMap(SqlClient.SqlClient, (sql) => {
     const all: ReadonlyArray<Condition> = [{ sql: "u.app_id = ?", params: [appId] }, ...conditions]
     const where = all.map((c) => `(${c.sql})`).join(" AND ")
     const params = all.flatMap((c) => c.params)
@@ -147,16 +147,20 @@ const run = (
     // page reads, so it costs about what the page alone costs; `COUNT(*) OVER ()` would materialise
     // every matching row and is several times slower). Only an empty page past the first needs its own
     // count.
-    const rows = yield* Sqlite.read<UserRow & { readonly __total: number }>(
-      sql,
-      `SELECT u.*, (SELECT COUNT(*) FROM users u WHERE ${where}) AS __total FROM users u WHERE ${where}
-       ORDER BY ${order} LIMIT ${pageBound(limit)} OFFSET ${pageBound(offset)}`,
-      [...params, ...params]
-    )
-    if (rows.length > 0) return { rows, total: rows[0]!.__total }
-    if (offset === 0) return { rows: [], total: 0 }
-    const counted = yield* Sqlite.read<{ n: number }>(sql, `SELECT COUNT(*) AS n FROM users u WHERE ${where}`, params)
-    return { rows: [], total: counted[0]?.n ?? 0 }
+    const text = `SELECT u.*, (SELECT COUNT(*) FROM users u WHERE ${where}) AS __total FROM users u WHERE ${where}
+       ORDER BY ${order} LIMIT ${pageBound(limit)} OFFSET ${pageBound(offset)}`
+    const pageOf = (rows: ReadonlyArray<UserRow & { readonly __total: number }>): Effect.Effect<Page, SqlError.SqlError> => {
+      if (rows.length > 0) return Effect.succeed({ rows, total: rows[0]!.__total })
+      if (offset === 0) return Effect.succeed({ rows: [], total: 0 })
+      return Effect.map(
+        Sqlite.read<{ n: number }>(sql, `SELECT COUNT(*) AS n FROM users u WHERE ${where}`, params),
+        (counted) => ({ rows: [], total: counted[0]?.n ?? 0 })
+      )
+    }
+    const rows = Sqlite.unsafeRead<UserRow & { readonly __total: number }>(sql, text, [...params, ...params])
+    return rows === undefined ?
+      Effect.flatMap(sql.unsafe<UserRow & { readonly __total: number }>(text, [...params, ...params]), pageOf) :
+      pageOf(rows)
   })
 
 const orderBy = (field: string | undefined, direction: "ASC" | "DESC") =>
