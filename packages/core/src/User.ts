@@ -7,6 +7,7 @@
  */
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
+import * as AST from "effect/SchemaAST"
 import { compile } from "./internal/guard.js"
 
 const NullableString = Schema.optional(Schema.NullOr(Schema.String))
@@ -45,10 +46,27 @@ export class User extends Schema.Class<User>("@connectycube-effect/core/User")(f
   parseOptions: { onExcessProperty: "preserve" }
 }) {}
 
-const Wire = Schema.Struct(fields, Schema.Record({ key: Schema.String, value: Schema.Unknown }))
-const isWire = compile(Wire.ast)!
+const ENCODED = "@connectycube-effect/core/User (Encoded side)"
+const Wire = Schema.Struct(fields, Schema.Record({ key: Schema.String, value: Schema.Unknown })).annotations({
+  identifier: ENCODED
+})
+// A field the guard cannot compile (a refinement, say) only loses the fast path; User.test.ts checks it compiles.
+const isWire = compile(Wire.ast) ?? (() => false)
 const decodeWire = ParseResult.decodeUnknown(Wire)
 const encodeWire = ParseResult.encodeUnknown(Wire)
+
+/**
+ * The user's wire JSON, every key kept: a valid one passes as it is, anything else goes through `Wire` (for its
+ * errors). A declaration, so that the guard runs in place of the struct's parser; for JSON Schema, pretty
+ * printing and arbitraries it stands for `Wire` (its surrogate).
+ */
+const FastWire = Schema.declare([Wire], {
+  decode: () => (input, options) => isWire(input) ? ParseResult.succeed(input) : decodeWire(input, options),
+  encode: () => (input, options) => encodeWire(input, options)
+}, {
+  identifier: ENCODED,
+  [AST.SurrogateAnnotationId]: Wire.ast
+})
 
 /**
  * `User` as decoded from a server answer: the same type, the same checks and errors, unknown keys kept, at a
@@ -69,16 +87,10 @@ const encodeWire = ParseResult.encodeUnknown(Wire)
  * @since 0.1.0
  * @category schemas
  */
-export const UserFromWire: Schema.Schema<User, UserJson> = Schema.declare([Wire], {
-  decode: () => (input, options) =>
-    isWire(input)
-      ? ParseResult.succeed(new User(input as UserJson, true))
-      : ParseResult.map(decodeWire(input, options), (json) => new User(json as UserJson, true)),
-  encode: () => (input, options, ast) =>
-    input instanceof User ? encodeWire({ ...input }, options) : ParseResult.fail(new ParseResult.Type(ast, input))
-}, {
-  identifier: "UserFromWire",
-  arbitrary: (wire) => (fc) => wire(fc).map((json) => new User(json as UserJson, true))
+export const UserFromWire: Schema.Schema<User, UserJson> = Schema.transform(FastWire, Schema.typeSchema(User), {
+  strict: false,
+  decode: (json) => new User(json as UserJson, true),
+  encode: (user) => ({ ...user })
 }) as Schema.Schema<User, any> as Schema.Schema<User, UserJson>
 
 /**

@@ -1,5 +1,5 @@
 import { Paging, User } from "@connectycube-effect/core"
-import { Arbitrary, Either, FastCheck as fc, Schema } from "effect"
+import { Arbitrary, Either, FastCheck as fc, JSONSchema, Pretty, Schema } from "effect"
 import { describe, expect, it } from "vitest"
 
 const preserve = { onExcessProperty: "preserve" } as const
@@ -15,7 +15,7 @@ const entries = (u: unknown) => Object.entries(u as object).sort(([a], [b]) => a
 
 describe("User.UserFromWire decodes as User with onExcessProperty preserve", () => {
   const known = Arbitrary.make(Schema.encodedSchema(User.User))
-  const extra = fc.dictionary(fc.string().filter((k) => !(k in User.User.fields)), fc.jsonValue())
+  const extra = fc.dictionary(fc.string().filter((k) => !Object.hasOwn(User.User.fields, k)), fc.jsonValue())
 
   it(`valid users: the same User instances, unknown keys kept (${runs} cases)`, () => {
     fc.assert(
@@ -78,5 +78,25 @@ describe("the fast path", () => {
 
   it("Arbitrary still works on UserFromWire", () => {
     for (const user of fc.sample(Arbitrary.make(User.UserFromWire), 20)) expect(user).toBeInstanceOf(User.User)
+  })
+
+  it("a \"__proto__\" key from JSON stays data: the user is still a User", () => {
+    const user = Schema.decodeUnknownSync(User.UserFromWire)(JSON.parse(`{"id":1,"__proto__":{"polluted":true}}`))
+    expect(user).toBeInstanceOf(User.User)
+    expect(Object.getPrototypeOf(user)).toBe(User.User.prototype)
+    expect((user as unknown as Record<string, unknown>).polluted).toBeUndefined()
+  })
+
+  it("is a Schema like any other: is, JSON Schema, pretty, short errors", () => {
+    expect(Schema.is(User.UserFromWire)({ id: 1 })).toBe(false)
+    expect(Schema.is(User.UserFromWire)(new User.User({ id: 1 }))).toBe(true)
+    expect(JSON.stringify(JSONSchema.make(Schema.encodedSchema(User.UserEnvelope)))).toContain("last_request_at")
+    expect(Pretty.make(User.UserEnvelope)({ user: new User.User({ id: 1, login: "a" }) })).toContain("login")
+    // the same message as the class gives, not the 20-field struct spelled out
+    for (const user of ["x", null, [], { id: "1" }]) {
+      const viaWire = Schema.decodeUnknownEither(User.UserEnvelope)({ user })
+      const viaClass = Schema.decodeUnknownEither(Schema.Struct({ user: User.User }))({ user })
+      expect(Either.isLeft(viaWire) && viaWire.left.message).toBe(Either.isLeft(viaClass) && viaClass.left.message)
+    }
   })
 })

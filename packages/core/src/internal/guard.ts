@@ -39,7 +39,12 @@ export const compile = (ast: AST.AST): Guard | undefined => {
     case "TupleType": {
       if (ast.elements.length > 0 || ast.rest.length !== 1) return undefined
       const item = compile(ast.rest[0]!.type)
-      return item && ((u) => Array.isArray(u) && u.every(item))
+      return item && ((u) => {
+        if (!Array.isArray(u)) return false
+        // by index, not `every`: a hole is `undefined` to the Schema too
+        for (let i = 0; i < u.length; i++) if (!item(u[i])) return false
+        return true
+      })
     }
     case "TypeLiteral": {
       // Only the form whose output is the input itself: every key kept, known keys checked.
@@ -56,6 +61,9 @@ export const compile = (ast: AST.AST): Guard | undefined => {
       }
       return (u) => {
         if (typeof u !== "object" || u === null || Array.isArray(u)) return false
+        // An own "__proto__" key (JSON.parse makes one) would become the prototype of an object built from the
+        // input; the Schema's copy drops it. Leave such input to the Schema.
+        if (Object.prototype.hasOwnProperty.call(u, "__proto__")) return false
         for (const [name, optional, guard] of props) {
           if (Object.prototype.hasOwnProperty.call(u, name)) {
             if (!guard((u as Record<string, unknown>)[name])) return false
