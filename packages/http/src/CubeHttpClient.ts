@@ -396,7 +396,7 @@ export const make = (options: Options = {}): Effect.Effect<CubeHttpClient.Servic
               Effect.flatMap(backoff(error, retry), (delay) => {
                 if (deadline === undefined) return Effect.zipRight(Effect.sleep(delay), loop(retry + 1, deadline))
                 // the deadline falls within the pause: no other attempt, the call times out when it passes
-                const left = deadline.at - Date.now()
+                const left = deadline.at - performance.now()
                 return delay < left
                   ? Effect.zipRight(Effect.sleep(delay), loop(retry + 1, deadline))
                   : Effect.zipRight(Effect.sleep(Math.max(0, left)), Effect.fail(timedOut()))
@@ -407,11 +407,11 @@ export const make = (options: Options = {}): Effect.Effect<CubeHttpClient.Servic
         return withDeadline(loop(0, undefined), timeout, timedOut)
       }
       // A client that enforces the deadline itself (UndiciClient) needs no child fiber for it, as long as nothing
-      // else decides: effect's own clock (Date.now) and no tracer (the traced path is the platform's client).
+      // else decides: effect's own clock (real time) and no tracer (the traced path is the platform's client).
       return Effect.tracerWith((tracer) =>
         Effect.clockWith((clock) =>
           Span.isNativeTracer(tracer) && clock === (defaultClock ??= Effect.runSync(Effect.clock))
-            ? loop(0, { at: Date.now() + ms, expired: false })
+            ? loop(0, { at: performance.now() + ms, expired: false })
             : withDeadline(loop(0, undefined), timeout, timedOut)
         )
       )

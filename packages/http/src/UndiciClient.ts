@@ -244,25 +244,44 @@ export const make = (dispatcher: Undici.Dispatcher): HttpClient.HttpClient => {
     return Effect.withFiberRuntime((fiber) => Effect.flatMap(convertBody(request.body), (body) =>
       Effect.async<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>((resume) => {
         const abort = new Abort()
+        let settled = false
         let timer: ReturnType<typeof setTimeout> | undefined
         const release = () => {
           if (timer !== undefined) clearTimeout(timer)
           timer = undefined
+        }
+        const fail = (cause: unknown) => {
+          if (settled) return
+          settled = true
+          resume(Effect.fail(transportError(request, cause)))
         }
         if (deadline !== undefined) {
           timer = setTimeout(() => {
             timer = undefined
             deadline.expired = true
             abort.abort()
-          }, Math.max(0, deadline.at - Date.now()))
+            // undici aborts a request still queued or connecting only once it reaches a socket: answer now
+            fail(new Error("the call's deadline passed"))
+          }, Math.max(0, deadline.at - performance.now()))
+          // a timer left armed (a response never read) must not keep the process alive
+          timer.unref()
         }
-        dispatcher.request(options(request, url.right, abort as unknown as AbortSignal, body, requestOptions(fiber))).then(
-          (source) => resume(Effect.succeed(new Response(request, source, deadline && release))),
-          (cause) => {
-            release()
-            resume(Effect.fail(transportError(request, cause)))
-          }
-        )
+        try {
+          dispatcher.request(options(request, url.right, abort as unknown as AbortSignal, body, requestOptions(fiber))).then(
+            (source) => {
+              if (settled) return source.body.destroy()
+              settled = true
+              resume(Effect.succeed(new Response(request, source, deadline && release)))
+            },
+            (cause) => {
+              release()
+              fail(cause)
+            }
+          )
+        } catch (cause) {
+          release()
+          fail(cause)
+        }
         return Effect.sync(() => {
           release()
           abort.abort()

@@ -3,9 +3,9 @@ import { CubeHttpClient } from "@connectycube-effect/http"
 import * as UndiciClient from "@connectycube-effect/http/UndiciClient"
 import { HttpBody, HttpClient, HttpClientRequest, type HttpClientResponse } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
+import { Agent } from "@effect/platform-node/Undici"
 import { assert, describe, it } from "@effect/vitest"
-import type { Context} from "effect";
-import { Chunk, Effect, Exit, Fiber, Layer, Stream, Supervisor, Tracer } from "effect"
+import { Chunk, type Context, type Duration, Effect, Exit, Fiber, Layer, Stream, Supervisor, Tracer } from "effect"
 import * as Http from "node:http"
 import type { AddressInfo } from "node:net"
 
@@ -27,7 +27,7 @@ const server = Effect.acquireRelease(
       req.on("data", (c: Buffer) => chunks.push(c))
       req.on("end", () => {
         seen.push({ method: req.method!, url: req.url!, headers: req.headers, body: Buffer.concat(chunks).toString() })
-        if (req.url === "/flaky.json" && flaky++ === 0) {
+        if (req.url === "/down.json" || (req.url === "/flaky.json" && flaky++ === 0)) {
           res.writeHead(503, { "content-type": "application/json" })
           return res.end("{}")
         }
@@ -189,15 +189,40 @@ describe("CubeHttpClient on UndiciClient: the call's deadline without a child fi
     }
   }
   const timers = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length
-  const send = (url: string, request: CubeHttpClient.Request, forks = new Forks()) =>
+  const send = (
+    url: string,
+    request: CubeHttpClient.Request,
+    forks = new Forks(),
+    transport: Layer.Layer<HttpClient.HttpClient> = UndiciClient.layer,
+    backoff: Duration.DurationInput = "20 millis"
+  ) =>
     Effect.flatMap(CubeHttpClient.CubeHttpClient, (client) => client.send(request, undefined)).pipe(
       Effect.supervised(forks),
       Effect.provide(
-        CubeHttpClient.layer({ retry: { baseDelay: "20 millis", maxDelay: "20 millis" } }).pipe(
-          Layer.provide(Layer.merge(CubeConfig.layer({ appId: 1, authKey: "k", apiUrl: url }), UndiciClient.layer))
+        CubeHttpClient.layer({ retry: { baseDelay: backoff, maxDelay: backoff } }).pipe(
+          Layer.provide(Layer.merge(CubeConfig.layer({ appId: 1, authKey: "k", apiUrl: url }), transport))
         )
       )
     )
+
+  it.scopedLive("a call still queued for a connection times out at its deadline, not when it reaches a socket", () =>
+    Effect.gen(function*() {
+      const { url } = yield* server
+      const agent = yield* Effect.acquireRelease(
+        Effect.sync(() => new Agent({ connections: 1 })),
+        (a) => Effect.promise(() => a.destroy())
+      )
+      const transport = Layer.succeed(HttpClient.HttpClient, UndiciClient.make(agent))
+      // the only connection, held by a call that never gets an answer
+      const first = yield* Effect.fork(send(url, { method: "GET", path: "stall", timeout: "5 seconds" }, new Forks(), transport))
+      yield* Effect.sleep("50 millis")
+      const start = performance.now()
+      const error = yield* Effect.flip(send(url, { method: "GET", path: "users/v2", timeout: "200 millis" }, new Forks(), transport))
+      const took = performance.now() - start
+      assert.strictEqual(error._tag, "Timeout")
+      assert.isBelow(took, 1500)
+      yield* Fiber.interrupt(first)
+    }))
 
   it.scopedLive("an answer in time: no fiber forked, no timer left behind", () =>
     Effect.gen(function*() {
@@ -231,6 +256,30 @@ describe("CubeHttpClient on UndiciClient: the call's deadline without a child fi
       const error = yield* Effect.flip(send(url, { method: "GET", path: "flaky", timeout: "150 millis" }))
       assert.strictEqual(error._tag, "Timeout")
       assert.strictEqual(seen.length, 2)
+    }))
+
+  it.scopedLive("a retry pause that would end past the deadline: Timeout when the deadline passes, no other request", () =>
+    Effect.gen(function*() {
+      const { seen, url } = yield* server
+      const start = performance.now()
+      const error = yield* Effect.flip(send(url, { method: "GET", path: "down", timeout: "150 millis" }, new Forks(), UndiciClient.layer, "2 seconds"))
+      assert.strictEqual(error._tag, "Timeout")
+      assert.isAbove(performance.now() - start, 140)
+      assert.isBelow(performance.now() - start, 1000)
+      assert.strictEqual(seen.length, 1)
+    }))
+
+  it.scopedLive("with a tracer installed: the platform's traced path, and the deadline as a child fiber", () =>
+    Effect.gen(function*() {
+      const { closed, url } = yield* server
+      const forks = new Forks()
+      const error = yield* Effect.flip(
+        Effect.withTracer(send(url, { method: "GET", path: "stall", timeout: "100 millis" }, forks), recording().tracer)
+      )
+      assert.strictEqual(error._tag, "Timeout")
+      assert.isAtLeast(forks.count, 1)
+      for (let i = 0; i < 50 && closed.length === 0; i++) yield* Effect.sleep("10 millis")
+      assert.deepStrictEqual(closed, ["/stall.json"])
     }))
 
   it.scopedLive("interrupting the caller aborts the request and clears the timer", () =>

@@ -16,7 +16,7 @@ export const skipsSpanWithoutTracer = (client: object): boolean => SkipsSpanWith
 
 /**
  * A call's deadline, for a transport that enforces it itself: it aborts the request (headers or body) when `at`
- * (epoch millis, `Date.now()`) passes, and sets `expired`. CubeHttpClient then needs no child fiber to time the
+ * (`performance.now()` millis: monotonic) passes, and sets `expired`. CubeHttpClient then needs no child fiber to time the
  * call out (a fiber per call was a visible share of a call's CPU in test/bench).
  *
  * @internal
