@@ -85,6 +85,31 @@ describe("resolve shapes (official TL;DR §5)", () => {
   })
 })
 
+describe("call order around setSession and dispose", () => {
+  it("a call takes the session current when it is made; a setSession after it is for later calls", async () => {
+    const { fetch, requests } = fakeFetch(() => ({ status: 200, body: sessionBody("ANY", 9) }))
+    await using cube = createClient({ credentials: creds, config, fetch })
+    cube.setSession({ token: "OLD", user_id: 9 })
+    await cube.getSession()
+    const pending = cube.getSession()
+    cube.setSession({ token: "NEW", user_id: 9 })
+    await pending
+    await cube.getSession()
+    expect(requests.map((r) => r.headers["cb-token"])).toEqual(["OLD", "OLD", "NEW"])
+  })
+
+  it("dispose while a call waits for a setSession rejects it with ClientDisposed, and sends nothing", async () => {
+    const { fetch, requests } = fakeFetch(() => ({ status: 200, body: sessionBody("ANY", 9) }))
+    const cube = createClient({ credentials: creds, config, fetch })
+    cube.setSession({ token: "MINTED", user_id: 9 })
+    const pending = cube.getSession().catch((e) => e)
+    await cube.dispose()
+    const error = await pending
+    expect(error).toBeInstanceOf(ClientDisposed)
+    expect(requests).toHaveLength(0)
+  })
+})
+
 describe("errors: tagged, and the official {code, info}", () => {
   it("a 422 rejects with ValidationError carrying code 422 and the parsed body as info", async () => {
     const body = { errors: { login: ["has already been taken"] } }

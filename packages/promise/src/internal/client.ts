@@ -190,15 +190,26 @@ export const make = (
     }
     const start = () =>
       new Promise<A>((resolve, reject) => {
-        const fiber = live.runtime.runFork(effect)
-        fiber.addObserver((exit) => {
+        // aborted (or the client disposed) while waiting for a setSession: never started
+        if (call.aborted) {
           done()
-          if (Exit.isSuccess(exit)) resolve(exit.value)
-          else reject(toRejection(exit.cause, call))
-        })
-        call.onAbort(() => fiber.unsafeInterruptAsFork(fiber.id()))
+          return reject(abortRejection(call))
+        }
+        try {
+          const fiber = live.runtime.runFork(effect)
+          fiber.addObserver((exit) => {
+            done()
+            if (Exit.isSuccess(exit)) resolve(exit.value)
+            else reject(toRejection(exit.cause, call))
+          })
+          call.onAbort(() => fiber.unsafeInterruptAsFork(fiber.id()))
+        } catch (error) {
+          done()
+          reject(error)
+        }
       })
-    // Straight away unless a setSession is still being applied (each promise hop is a visible cost per call).
+    // Straight away unless a setSession is still being applied (each promise hop is a visible cost per call). A call
+    // takes the session current when it is made, as the official SDK's do: a later setSession is for later calls.
     return live.barrierSettled ? start() : live.barrier.then(start)
   }
 
@@ -349,8 +360,9 @@ export const make = (
       const s = state
       if (s._tag !== "Live") throw s._tag === "Disposed" ? new ClientDisposed({ inFlight: false }) : new NotInitialized()
       const set = withSession((x) => x.setSession(session))
-      if (Option.isSome(sync(set))) return
       const live = s.live
+      // at once when nothing is pending; else after what is, so that the last setSession wins
+      if (live.barrierSettled && Option.isSome(sync(set))) return
       const barrier = live.barrier.then(() => live.runtime.runPromise(set)).catch(() => undefined)
       live.barrier = barrier
       live.barrierSettled = false
@@ -403,11 +415,13 @@ class Call {
   }
 }
 
+/** Aborted by the caller, or by `dispose`. */
+const abortRejection = (signal: { readonly reason: unknown }): unknown =>
+  signal.reason === disposedMarker ? new ClientDisposed({ inFlight: true }) : new Aborted({ reason: signal.reason })
+
 /** An exit's failure as the promise rejection: the tagged error with `code`/`info`. */
 const toRejection = (cause: Cause.Cause<unknown>, signal: { readonly aborted: boolean; readonly reason: unknown }): unknown => {
-  if (Cause.isInterruptedOnly(cause) || (signal.aborted && Cause.isInterrupted(cause))) {
-    return signal.reason === disposedMarker ? new ClientDisposed({ inFlight: true }) : new Aborted({ reason: signal.reason })
-  }
+  if (Cause.isInterruptedOnly(cause) || (signal.aborted && Cause.isInterrupted(cause))) return abortRejection(signal)
   return withCompat(Cause.squash(cause))
 }
 
