@@ -484,9 +484,9 @@ export const make: Effect.Effect<Users.Service, never, Session.Session> = Effect
   // A span per page rather than Stream.withSpan over the whole stream: the same requests traced, ~0.2 KB gz less.
   const stream = (query: Query): Stream.Stream<User, Errors.CubeError> =>
     Stream.unwrap(Effect.map(checkQuery(query), (valid) => {
-      // limit and offset are plain numbers on both sides of the query Schema
-      const limit = (valid.limit as number | undefined) ?? 100
-      return Paging.stream((valid.offset as number | undefined) ?? 0, (offset) =>
+      // the wire form holds limit and offset as strings
+      const limit = valid.limit === undefined ? 100 : Number(valid.limit)
+      return Paging.stream(valid.offset === undefined ? 0 : Number(valid.offset), (offset) =>
         Effect.map(fetchV2({ ...valid, limit, offset }), (page) => {
           const next = page.skip + page.items.length
           return [page.items, page.items.length > 0 && next < page.total_entries ? next : undefined] as const
