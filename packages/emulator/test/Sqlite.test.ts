@@ -5,6 +5,10 @@ import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as Sqlite from "../src/internal/Sqlite.js"
+import BetterSqlite from "better-sqlite3"
+import * as Fs from "node:fs"
+import * as Os from "node:os"
+import * as Path from "node:path"
 
 const setup = Effect.flatMap(SqlClient.SqlClient, (sql) => sql`CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)`)
 const readAll = Effect.flatMap(SqlClient.SqlClient, (sql) => Sqlite.read<object>(sql, "SELECT * FROM t ORDER BY id", []))
@@ -52,4 +56,33 @@ describe("the synchronous read path", () => {
       yield* sql`ALTER TABLE t ADD COLUMN w INTEGER DEFAULT 7`
       assert.deepStrictEqual(yield* readAll, [{ id: 1, v: "a", w: 7 }])
     }).pipe(Effect.provide(Sqlite.layer({ filename: ":memory:", disableWAL: true }))))
+
+  it.scoped("reads of one tick share a read transaction; a write in between ends it and is committed at once", () =>
+    Effect.gen(function*() {
+      const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "emulator-sqlite-"))
+      yield* Effect.addFinalizer(() => Effect.sync(() => Fs.rmSync(dir, { recursive: true, force: true })))
+      const file = Path.join(dir, "db.sqlite")
+      const observed = yield* Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        yield* setup
+        yield* sql`INSERT INTO t (id, v) VALUES (1, 'a')`
+        const other = new BetterSqlite(file)
+        yield* Effect.addFinalizer(() => Effect.sync(() => other.close()))
+        // all synchronous, as in one request: read, write, read, and another connection looks meanwhile
+        return yield* Effect.suspend(() => {
+          const first = Sqlite.unsafeRead<object>(sql, "SELECT * FROM t ORDER BY id", [])
+          return Effect.flatMap(sql`INSERT INTO t (id, v) VALUES (2, 'b')`, () =>
+            Effect.sync(() => ({
+              first,
+              committed: other.prepare("SELECT COUNT(*) AS n FROM t").all()[0],
+              second: Sqlite.unsafeRead<object>(sql, "SELECT * FROM t ORDER BY id", [])
+            })))
+        })
+      }).pipe(Effect.provide(Sqlite.layer({ filename: file })))
+      assert.deepStrictEqual(observed, {
+        first: [{ id: 1, v: "a" }],
+        committed: { n: 2 },
+        second: [{ id: 1, v: "a" }, { id: 2, v: "b" }]
+      })
+    }))
 })

@@ -5,8 +5,8 @@
  * Why: an `@effect/sql` statement costs ~20 µs of effects around a read that SQLite answers in a few
  * µs, and the hot reads (the token of every request, the users search) run on every request.
  * `read` runs a SELECT straight on the connection and falls back to the `SqlClient` when it cannot:
- * while any transaction is open (it would see uncommitted rows, and the `SqlClient` waits for the
- * transaction), for a statement that writes, or for a client that is not this one.
+ * while a `SqlClient` transaction is open (it would see uncommitted rows, and the `SqlClient` waits for
+ * the transaction), for a statement that writes, or for a client that is not this one.
  */
 import * as Reactivity from "@effect/experimental/Reactivity"
 import * as SqlClient from "@effect/sql/SqlClient"
@@ -50,15 +50,41 @@ export const make = (options: { readonly filename: string; readonly disableWAL?:
   Effect.gen(function*() {
     const compiler = Statement.makeCompilerSqlite()
     const db = new Sqlite(options.filename)
-    yield* Effect.addFinalizer(() => Effect.sync(() => db.close()))
     if (options.disableWAL !== true) db.pragma("journal_mode = WAL")
     const prepare = makePrepareCache(db, 200)
+
+    // The reads of one tick share one read transaction, ended in a microtask: outside a transaction
+    // every statement takes and drops SQLite's file and WAL locks (system calls, about as much as a
+    // small query), and a request reads twice (its token, then its data). Every other statement
+    // ends the shared transaction first, so writes still commit on their own before the answer.
+    const begin = db.prepare("BEGIN")
+    const commit = db.prepare("COMMIT")
+    const rollback = db.prepare("ROLLBACK")
+    let shared = false
+    const endShared = () => {
+      if (!shared) return
+      shared = false
+      if (!db.open || !db.inTransaction) return
+      try {
+        commit.run()
+      } catch {
+        // A read transaction has nothing to keep; it must not stay open.
+        if (db.inTransaction) rollback.run()
+      }
+    }
+    yield* Effect.addFinalizer(() =>
+      Effect.sync(() => {
+        endShared()
+        db.close()
+      })
+    )
 
     const fail = (cause: unknown, message: string) => new SqlError({ cause, message })
     const runStatement = (sql: string, params: ReadonlyArray<unknown>, raw: boolean) =>
       Effect.withFiberRuntime<ReadonlyArray<any>, SqlError>((fiber) => {
         let statement: Sqlite.Statement
         try {
+          endShared()
           statement = prepare(sql)
         } catch (cause) {
           return Effect.fail(fail(cause, "Failed to prepare statement "))
@@ -80,6 +106,7 @@ export const make = (options: { readonly filename: string; readonly disableWAL?:
       executeValues: (sql, params) =>
         Effect.try({
           try: () => {
+            endShared()
             const statement = prepare(sql)
             if (!statement.reader) {
               statement.run(...params)
@@ -97,6 +124,7 @@ export const make = (options: { readonly filename: string; readonly disableWAL?:
       executeUnprepared: (sql, params, transformRows) => {
         const rows = Effect.try({
           try: () => {
+            endShared()
             const statement = db.prepare(sql)
             return statement.reader ? statement.all(...params) : (statement.run(...params), [])
           },
@@ -130,10 +158,15 @@ export const make = (options: { readonly filename: string; readonly disableWAL?:
     const columnNames = new WeakMap<Sqlite.Statement, ReadonlyArray<string>>()
     const native: Native = {
       read: (sql, params) => {
-        if (db.inTransaction) return undefined
+        if (db.inTransaction && !shared) return undefined
         try {
           const statement = prepare(sql)
           if (!statement.reader) return undefined
+          if (!shared) {
+            begin.run()
+            shared = true
+            queueMicrotask(endShared)
+          }
           statement.raw(true)
           let values: Array<Array<unknown>>
           try {

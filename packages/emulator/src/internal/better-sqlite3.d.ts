@@ -13,6 +13,7 @@ declare module "better-sqlite3" {
   class Database {
     constructor(filename: string, options?: { readonly readonly?: boolean })
     readonly inTransaction: boolean
+    readonly open: boolean
     prepare(sql: string): Database.Statement
     pragma(source: string): unknown
     serialize(): Uint8Array
