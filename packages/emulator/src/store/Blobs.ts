@@ -196,13 +196,20 @@ export const listByUser = (
   page: number,
   perPage: number
 ): Effect.Effect<{ readonly rows: ReadonlyArray<BlobRow>; readonly total: number }, SqlError.SqlError, SqlClient.SqlClient> =>
-  Effect.flatMap(SqlClient.SqlClient, (sql) =>
-    Effect.zipWith(
+  Effect.flatMap(SqlClient.SqlClient, (sql) => {
+    const offset = (page - 1) * perPage
+    // The page bounds in the SQL text, not bound: SQLite re-plans a statement whose LIMIT/OFFSET are
+    // parameters on every run (see UsersSearch). Only integers are written in.
+    const bounds = Number.isSafeInteger(perPage) && Number.isSafeInteger(offset) && perPage >= 0 && offset >= 0 ?
+      sql.literal(`LIMIT ${perPage} OFFSET ${offset}`) :
+      sql`LIMIT ${perPage} OFFSET ${offset}`
+    return Effect.zipWith(
       sql<BlobRow>`SELECT * FROM blobs WHERE app_id = ${appId} AND user_id = ${userId}
-        ORDER BY id LIMIT ${perPage} OFFSET ${(page - 1) * perPage}`,
+        ORDER BY id ${bounds}`,
       sql<{ n: number }>`SELECT COUNT(*) AS n FROM blobs WHERE app_id = ${appId} AND user_id = ${userId}`,
       (rows, count) => ({ rows, total: count[0]?.n ?? 0 })
-    ))
+    )
+  })
 
 /**
  * Marks the blob complete with its size (`set_completed_at` = now).
