@@ -124,7 +124,9 @@ export const makeHandle = (routes: ReadonlyArray<Route.Route>) =>
     const staticRoutes = new Map<string, { readonly handler: Route.Handler; readonly context: HttpRouter.RouteContext }>()
     for (const route of routes) {
       if (/[:*]/.test(route.path)) continue
-      const handler = withAuth(route)
+      // interruptible as the router makes every handler: a client that hangs up stops the work even when the
+      // emulator was started in an uninterruptible region (acquireRelease)
+      const handler = Effect.interruptible(withAuth(route))
       for (const method of Route.methods(route)) {
         const context: HttpRouter.RouteContext = {
           [HttpRouter.RouteContextTypeId]: HttpRouter.RouteContextTypeId,

@@ -4,7 +4,7 @@ import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as Effect from "effect/Effect"
 import * as Http from "../src/Http.js"
 import * as Route from "../src/Route.js"
-import { emulator } from "./helpers.js"
+import { appSession, emulator } from "./helpers.js"
 
 // Answers what a handler sees: the parsed search params and the path params.
 const echo = Effect.map(
@@ -51,5 +51,25 @@ describe("routing", () => {
       assert.strictEqual((yield* call("HEAD", "/echo")).status, 200)
       const post = yield* call("POST", "/echo")
       assert.deepStrictEqual([post.status, post.body], [404, { errors: ["E_ROUTE_NOT_FOUND: Route not found POST /echo"] }])
+    }))
+
+  it.scoped("a client that hangs up stops a static route's work, even with the emulator started uninterruptibly", () =>
+    Effect.gen(function*() {
+      // acquireRelease acquires uninterruptibly: request fibers inherit that unless the handler restores it
+      const { call, url } = yield* Effect.acquireRelease(emulator(), () => Effect.void)
+      const session = yield* call("POST", "/session", { body: appSession() })
+      const token: string = session.body.session.token
+      yield* call("POST", "/__emulator/faults", { body: { path: "/session", method: "DELETE", delayMs: 300 } })
+      yield* Effect.promise(async () => {
+        const aborted = new AbortController()
+        const pending = fetch(`${url}/session.json`, { method: "DELETE", headers: { "CB-Token": token }, signal: aborted.signal })
+          .catch(() => undefined)
+        await new Promise((resolve) => setTimeout(resolve, 50))
+        aborted.abort()
+        await pending
+        await new Promise((resolve) => setTimeout(resolve, 400))
+      })
+      // the DELETE never ran: the session is still there
+      assert.strictEqual((yield* call("GET", "/session", { token })).status, 200)
     }))
 })

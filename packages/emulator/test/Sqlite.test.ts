@@ -45,6 +45,9 @@ describe("the synchronous read path", () => {
       yield* setup
       yield* Sqlite.read(sql, "INSERT INTO t (id, v) VALUES (3, 'c')", [])
       assert.deepStrictEqual(yield* readAll, [{ id: 3, v: "c" }])
+      // a write that returns rows too: never inside the read path's shared transaction
+      assert.isUndefined(Sqlite.unsafeRead(sql, "INSERT INTO t (id, v) VALUES (4, 'd') RETURNING id", []))
+      assert.deepStrictEqual(yield* Sqlite.read(sql, "INSERT INTO t (id, v) VALUES (5, 'e') RETURNING id", []), [{ id: 5 }])
     }).pipe(Effect.provide(Sqlite.layer({ filename: ":memory:", disableWAL: true }))))
 
   it.scoped("rows keep their column names when the schema changes under a cached statement", () =>

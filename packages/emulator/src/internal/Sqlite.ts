@@ -68,8 +68,12 @@ export const make = (options: { readonly filename: string; readonly disableWAL?:
       try {
         commit.run()
       } catch {
-        // A read transaction has nothing to keep; it must not stay open.
-        if (db.inTransaction) rollback.run()
+        // A read transaction has nothing to keep; it must not stay open. This runs in a microtask: never throw.
+        try {
+          if (db.inTransaction) rollback.run()
+        } catch {
+          // the connection is unusable; the next statement reports it
+        }
       }
     }
     yield* Effect.addFinalizer(() =>
@@ -161,7 +165,8 @@ export const make = (options: { readonly filename: string; readonly disableWAL?:
         if (db.inTransaction && !shared) return undefined
         try {
           const statement = prepare(sql)
-          if (!statement.reader) return undefined
+          // `readonly`, not just `reader`: an INSERT … RETURNING returns rows too, and must commit on its own
+          if (!statement.reader || !statement.readonly) return undefined
           if (!shared) {
             begin.run()
             shared = true

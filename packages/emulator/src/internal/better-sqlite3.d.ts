@@ -3,6 +3,7 @@ declare module "better-sqlite3" {
   namespace Database {
     interface Statement {
       readonly reader: boolean
+      readonly readonly: boolean
       all(...params: ReadonlyArray<unknown>): Array<any>
       run(...params: ReadonlyArray<unknown>): { readonly changes: number; readonly lastInsertRowid: number | bigint }
       raw(toggle?: boolean): this
