@@ -186,7 +186,14 @@ export const serve = <R>(
   Effect.gen(function*() {
     const runtime = yield* Effect.runtime<R>()
     const handler = (source: Http.IncomingMessage, out: Http.ServerResponse) => {
-      const prepared = handle(new NodeRequest(source, out, source.url!), runtime.context)
+      let prepared: ReturnType<typeof handle>
+      try {
+        prepared = handle(new NodeRequest(source, out, source.url!), runtime.context)
+      } catch {
+        // the per-request preparation runs outside any fiber: a throw there is a 500, not a crashed process
+        out.writeHead(500)
+        return out.end()
+      }
       const fiber = Runtime.runFork(
         Runtime.make({ context: prepared.context, fiberRefs: runtime.fiberRefs, runtimeFlags: runtime.runtimeFlags }),
         prepared.effect
