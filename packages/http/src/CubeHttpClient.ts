@@ -213,6 +213,9 @@ const parseBody = (text: string): unknown => {
 
 let defaultClock: Clock.Clock | undefined
 
+/** Effect's own clock (real time), not a `TestClock`: the only one a plain timer can stand in for. */
+const isLiveClock = (clock: Clock.Clock): boolean => clock === (defaultClock ??= Effect.runSync(Effect.clock))
+
 /**
  * `Effect.timeoutFail`, cheaper. `timeoutFail` forks two fibers and races them (about 90 µs a call in
  * test/bench); with effect's own clock one child fiber and a timer do the same (about 25 µs). Any other clock
@@ -226,7 +229,7 @@ const withDeadline = <A, E, E2>(
   Effect.clockWith((clock) => {
     const ms = Duration.toMillis(timeout)
     if (!Number.isFinite(ms)) return self
-    if (clock !== (defaultClock ??= Effect.runSync(Effect.clock)) || ms > 2 ** 31 - 1) {
+    if (!isLiveClock(clock) || ms > 2 ** 31 - 1) {
       return Effect.timeoutFail(self, { duration: timeout, onTimeout })
     }
     return Effect.flatMap(Effect.fork(self), (child) =>
@@ -410,7 +413,7 @@ export const make = (options: Options = {}): Effect.Effect<CubeHttpClient.Servic
       // else decides: effect's own clock (real time) and no tracer (the traced path is the platform's client).
       return Effect.tracerWith((tracer) =>
         Effect.clockWith((clock) =>
-          Span.isNativeTracer(tracer) && clock === (defaultClock ??= Effect.runSync(Effect.clock))
+          Span.isNativeTracer(tracer) && isLiveClock(clock)
             ? loop(0, { at: performance.now() + ms, expired: false })
             : withDeadline(loop(0, undefined), timeout, timedOut)
         )
