@@ -34,7 +34,7 @@ import * as FiberRef from "effect/FiberRef"
 import * as Inspectable from "effect/Inspectable"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import type * as Stream from "effect/Stream"
+import * as Stream from "effect/Stream"
 
 type UndiciBody = Exclude<Undici.Dispatcher.DispatchOptions["body"], undefined>
 
@@ -164,7 +164,10 @@ class Response extends Inspectable.Class implements HttpClientResponse.HttpClien
   }
 
   get stream(): Stream.Stream<Uint8Array, HttpClientError.ResponseError> {
-    return NodeStream.fromReadable(() => this.source.body, (cause) => this.decodeError(cause))
+    // the deadline's timer goes when the stream ends, fails or is interrupted, as after any other read
+    return NodeStream.fromReadable(() => this.source.body, (cause) => this.decodeError(cause)).pipe(
+      Stream.ensuring(Effect.sync(() => this.release?.()))
+    )
   }
 
   toJSON(): unknown {

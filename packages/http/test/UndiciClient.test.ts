@@ -1,6 +1,7 @@
 import { CubeConfig } from "@connectycube-effect/core"
 import { CubeHttpClient } from "@connectycube-effect/http"
 import * as UndiciClient from "@connectycube-effect/http/UndiciClient"
+import { executeWithDeadline } from "../src/internal/untraced.js"
 import { HttpBody, HttpClient, HttpClientRequest, type HttpClientResponse } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
 import { Agent } from "@effect/platform-node/Undici"
@@ -188,7 +189,31 @@ describe("CubeHttpClient on UndiciClient: the call's deadline without a child fi
       this.count++
     }
   }
-  const timers = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length
+  /**
+   * The deadline timers armed and neither fired nor cleared. Counted by wrapping the global timer functions:
+   * the timer is unref'd, so `process.getActiveResourcesInfo()` does not list it. Only long timers count (the
+   * tests' deadlines are 10 s), not undici's own.
+   */
+  const deadlineTimers = Effect.acquireRelease(
+    Effect.sync(() => {
+      const { clearTimeout, setTimeout } = globalThis
+      const live = new Set<unknown>()
+      globalThis.setTimeout = ((f: (...args: Array<unknown>) => void, ms?: number, ...args: Array<unknown>) => {
+        const handle = setTimeout((...a: Array<unknown>) => {
+          live.delete(handle)
+          f(...a)
+        }, ms, ...args)
+        if ((ms ?? 0) >= 5_000) live.add(handle)
+        return handle
+      }) as typeof globalThis.setTimeout
+      globalThis.clearTimeout = ((handle?: Parameters<typeof clearTimeout>[0]) => {
+        live.delete(handle)
+        clearTimeout(handle)
+      }) as typeof globalThis.clearTimeout
+      return { live: () => live.size, restore: () => Object.assign(globalThis, { clearTimeout, setTimeout }) }
+    }),
+    (t) => Effect.sync(t.restore)
+  ).pipe(Effect.map((t) => t.live))
   const send = (
     url: string,
     request: CubeHttpClient.Request,
@@ -227,12 +252,12 @@ describe("CubeHttpClient on UndiciClient: the call's deadline without a child fi
   it.scopedLive("an answer in time: no fiber forked, no timer left behind", () =>
     Effect.gen(function*() {
       const { url } = yield* server
-      const before = timers()
+      const timers = yield* deadlineTimers
       const forks = new Forks()
       const response = yield* send(url, { method: "GET", path: "users/v2", timeout: "10 seconds" }, forks)
       assert.strictEqual(response.status, 200)
       assert.strictEqual(forks.count, 0)
-      assert.strictEqual(timers(), before)
+      assert.strictEqual(timers(), 0)
     }))
 
   for (const [when, path] of [["before the answer's headers", "stall"], ["while reading the body", "hang"]] as const) {
@@ -282,15 +307,28 @@ describe("CubeHttpClient on UndiciClient: the call's deadline without a child fi
       assert.deepStrictEqual(closed, ["/stall.json"])
     }))
 
+  it.scopedLive("a body read as a stream under a deadline: the timer goes when the stream ends", () =>
+    Effect.gen(function*() {
+      const { url } = yield* server
+      const execute = executeWithDeadline(UndiciClient.make(new Agent()))!
+      const timers = yield* deadlineTimers
+      const response = yield* execute(HttpClientRequest.get(`${url}/big`), { at: performance.now() + 10_000, expired: false })
+      assert.strictEqual(timers(), 1)
+      const chunks = yield* Stream.runCollect(response.stream)
+      assert.strictEqual(Buffer.concat(Chunk.toArray(chunks)).length, 64 * 16 * 1024)
+      assert.strictEqual(timers(), 0)
+    }))
+
   it.scopedLive("interrupting the caller aborts the request and clears the timer", () =>
     Effect.gen(function*() {
       const { closed, url } = yield* server
-      const before = timers()
+      const timers = yield* deadlineTimers
       const fiber = yield* Effect.fork(send(url, { method: "GET", path: "stall", timeout: "10 seconds" }))
       yield* Effect.sleep("50 millis")
+      assert.strictEqual(timers(), 1)
       assert.isTrue(Exit.isInterrupted(yield* Fiber.interrupt(fiber)))
       for (let i = 0; i < 50 && closed.length === 0; i++) yield* Effect.sleep("10 millis")
       assert.deepStrictEqual(closed, ["/stall.json"])
-      assert.strictEqual(timers(), before)
+      assert.strictEqual(timers(), 0)
     }))
 })
