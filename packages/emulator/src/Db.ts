@@ -138,6 +138,12 @@ const touchUserPerSecond: Migration = {
   ]
 }
 
+/** The guests are found by an index of their own: the sweep of expired guests runs once a minute. */
+const guestIndex: Migration = {
+  name: "0005_users_guests",
+  statements: [`CREATE INDEX users_guests ON users (last_request_at) WHERE is_guest = 1`]
+}
+
 /**
  * Every migration, in order. **Extension point**: a route module that needs tables appends its
  * migration here (a new `name`, e.g. `"0002_blobs"`).
@@ -149,7 +155,8 @@ export const migrations: ReadonlyArray<Migration> = [
   core,
   BlobStore.migration,
   UsersSearch.migration,
-  touchUserPerSecond
+  touchUserPerSecond,
+  guestIndex
 ]
 
 /**

@@ -70,7 +70,7 @@ export interface Options {
   readonly requestLogSize?: number | undefined
   /** Session lifetime after the last request (default 2 h). */
   readonly sessionTtlMs?: number | undefined
-  /** Guest session lifetime (default 1 day). */
+  /** Guest session lifetime (default 1 day); a guest idle this long, with no live session, is deleted. */
   readonly guestSessionTtlMs?: number | undefined
   /** Replaces the route table (tests of single modules). */
   readonly routes?: ReadonlyArray<Route.Route> | undefined

@@ -26,6 +26,8 @@ import * as Http from "./Http.js"
 import * as QueryString from "./internal/QueryString.js"
 import { RequestLog } from "./RequestLog.js"
 import * as Route from "./Route.js"
+import { Settings } from "./Settings.js"
+import * as Users from "./store/Users.js"
 
 /**
  * The CORS headers on every answer, so a browser page can call the emulator.
@@ -82,6 +84,9 @@ export const stripJson = (pathname: string): string =>
 
 const ADMIN_PREFIX = "/__emulator/"
 
+/** How often (emulator time) the expired guest users are deleted: checked by the first API request after. */
+const GUEST_SWEEP_EVERY_MS = 60_000
+
 /**
  * One request, ready to run: the context its fiber starts with (the server's services, the request
  * and its `RequestState`, and for a static route its `RouteContext`) and the effect that answers it.
@@ -118,6 +123,14 @@ export const makeHandle = (routes: ReadonlyArray<Route.Route>) =>
     const clock = yield* EmulatorClock
     const log = yield* RequestLog
     const faults = yield* Faults.Faults
+    const settings = yield* Settings
+    // -Infinity: the first request sweeps (a database kept from an earlier run may hold expired guests)
+    let lastSweep = -Infinity
+    const sweep = (now: number) =>
+      Users.removeExpiredGuests(now, settings.guestSessionTtlMs).pipe(
+        Effect.catchAll((error) => Effect.logError("emulator: deleting expired guests failed", error)),
+        Effect.asVoid
+      )
 
     // A path without parameters, as registered: the router's answer for it is always that route (static
     // segments win over parameters), so it is looked up here and the router only sees the others.
@@ -227,6 +240,11 @@ export const makeHandle = (routes: ReadonlyArray<Route.Route>) =>
         run = fault === undefined ? routed : applyFault(fault, request, routed, (kind) => {
           faultKind = kind
         })
+        // A clock moved back (set to an earlier time) sweeps at once too.
+        if (!admin && (now - lastSweep >= GUEST_SWEEP_EVERY_MS || now < lastSweep)) {
+          lastSweep = now
+          run = Effect.zipRight(sweep(now), run)
+        }
       }
 
       const effect = run.pipe(

@@ -118,6 +118,38 @@ describe("POST /session", () => {
       assert.deepStrictEqual([gone.status, gone.body], [401, { errors: { base: ["Required session does not exist"] } }])
     }))
 
+  it.scoped("guest: deleted once its day is over (no live session, no request for a day); active guests and other users stay", () =>
+    Effect.gen(function*() {
+      const { call, emu } = yield* emulator()
+      const guest = (name: string) =>
+        Effect.map(
+          call("POST", "/session", { body: appSession({ user: { guest: "1", full_name: name } }) }),
+          (r) => ({ token: r.body.session.token as string, id: r.body.session.user_id as number })
+        )
+      const exists = (id: number) =>
+        Effect.flatMap(call("POST", "/session", { body: appSession() }), (app) =>
+          Effect.map(call("GET", `/users/${id}`, { token: app.body.session.token }), (r) => r.status === 200))
+      const idle = yield* guest("Idle")
+      const active = yield* guest("Active")
+      const signedOut = yield* guest("Signed out")
+      const member = yield* call("POST", "/session", { body: appSession({ user: { login: "member1", password: "secret12" } }) })
+      yield* emu.advanceClock(12 * HOUR)
+      assert.strictEqual((yield* call("GET", "/session", { token: active.token })).status, 200)
+      assert.strictEqual((yield* call("DELETE", "/session", { token: signedOut.token })).status, 200)
+      // a day after their last request: the idle guest goes; the signed-out one (last seen 12 h later) not yet
+      yield* emu.advanceClock(12 * HOUR + 1000)
+      assert.isFalse(yield* exists(idle.id))
+      assert.isTrue(yield* exists(signedOut.id))
+      assert.isTrue(yield* exists(active.id))
+      yield* emu.advanceClock(12 * HOUR)
+      assert.isFalse(yield* exists(signedOut.id))
+      assert.isFalse(yield* exists(active.id))
+      // a user who is not a guest is never deleted for being idle
+      assert.isTrue(yield* exists(member.body.session.user_id))
+      const again = yield* call("GET", "/session", { token: active.token })
+      assert.strictEqual(again.status, 401)
+    }))
+
   it.scoped("facebook/twitter: the same token is the same user; another token another user", () =>
     Effect.gen(function*() {
       const { call } = yield* emulator()

@@ -11,6 +11,7 @@ import type * as SqlError from "@effect/sql/SqlError"
 import * as Effect from "effect/Effect"
 import * as Crypto from "node:crypto"
 import { ApiError, isoSeconds } from "../Http.js"
+import * as Sessions from "./Sessions.js"
 
 /**
  * A `users` row. Times are Unix ms on the emulator clock; `user_tags` is the comma-joined list.
@@ -350,3 +351,28 @@ export const update = (
 export const remove = (appId: number, id: number): Effect.Effect<boolean, SqlError.SqlError, SqlClient.SqlClient> =>
   Effect.flatMap(SqlClient.SqlClient, (sql) =>
     Effect.map(sql<{ id: number }>`DELETE FROM users WHERE id = ${id} AND app_id = ${appId} RETURNING id`, (rows) => rows.length > 0))
+
+/**
+ * Deletes the guest users whose time is up, as the server does ("the session is valid for 1 day, then the user
+ * is deleted"): no live session, and no request for `ttlMs`. Their sessions and tags go with them (cascade).
+ * The pending session slides are written first, so a guest active this second is not taken for idle.
+ * Returns how many were deleted.
+ *
+ * @since 0.1.0
+ * @category commands
+ */
+export const removeExpiredGuests = (
+  now: number,
+  ttlMs: number
+): Effect.Effect<number, SqlError.SqlError, SqlClient.SqlClient> =>
+  Effect.zipRight(
+    Sessions.flushPending,
+    Effect.flatMap(SqlClient.SqlClient, (sql) =>
+      Effect.map(
+        sql<{ id: number }>`DELETE FROM users
+          WHERE is_guest = 1 AND COALESCE(last_request_at, created_at) <= ${now - ttlMs}
+            AND NOT EXISTS (SELECT 1 FROM sessions WHERE sessions.user_id = users.id AND sessions.expires_at > ${now})
+          RETURNING id`,
+        (rows) => rows.length
+      ))
+  )
