@@ -11,7 +11,7 @@ import { Cube, Session } from "@connectycube-effect/http"
 import { Storage } from "@connectycube-effect/storage"
 import { Users } from "@connectycube-effect/users"
 import * as UndiciClient from "@connectycube-effect/http/UndiciClient"
-import { Effect, Exit, Layer, List, Logger, LogLevel, Option, Redacted, Tracer } from "effect"
+import { Duration, Effect, Exit, Layer, List, Logger, LogLevel, Option, Redacted, Tracer } from "effect"
 
 const AUTH_KEY = "reliability-auth-key-0f9e8d"
 
@@ -78,8 +78,11 @@ describe("fault injection", () => {
           for (const [what, fault] of faults) {
             yield* emulator.clearRequests
             yield* emulator.addFault({ method, path: path.source, regex: true, ...fault })
-            const exit = yield* Effect.exit(call)
+            const [took, exit] = yield* Effect.timed(Effect.exit(call))
             assert.isTrue(Exit.isSuccess(exit), `${name} did not recover from ${what}: ${Exit.isFailure(exit) ? exit.cause.toString() : ""}`)
+            // the retry waits for Retry-After (the backoff alone is 20 ms)
+            const retryAfterMs = (fault.retryAfter as number | undefined ?? 0) * 1000
+            assert.isAtLeast(Duration.toMillis(took), retryAfterMs * 0.95, `${name} retried before Retry-After: ${what}`)
             const attempts = yield* countRequests(emulator, method, path)
             assert.strictEqual(attempts, (fault.times as number | undefined ?? 1) + 1, `${name} after ${what}`)
           }
