@@ -52,6 +52,25 @@ export const go = (file) => runtime.runPromise(Effect.gen(function*() {
   const blob = yield* storage.createAndUpload({ name: "a", file, type: "text/plain" })
   return yield* storage.privateUrl(blob.uid)
 }))`,
+  // The same program written with the package indexes (import { Effect } from "effect"), as many examples are:
+  // esbuild keeps a whole module for each namespace taken from an index.
+  effectFullIndex: `
+import { Cube, Session } from "@connectycube-effect/http"
+import { Users } from "@connectycube-effect/users"
+import { Storage } from "@connectycube-effect/storage"
+import { FetchHttpClient } from "@effect/platform"
+import { Effect, Layer, ManagedRuntime } from "effect"
+const runtime = ManagedRuntime.make(Layer.mergeAll(Users.layer, Storage.layer).pipe(
+  Layer.provideMerge(Cube.layer({ appId: 1, authKey: "k" })), Layer.provide(FetchHttpClient.layer)))
+export const go = (file) => runtime.runPromise(Effect.gen(function*() {
+  yield* (yield* Session.Session).create({ login: "a", password: "b" })
+  const users = yield* Users.Users
+  yield* users.getV2({ login: "a" })
+  yield* users.update({ full_name: "x" })
+  const storage = yield* Storage.Storage
+  const blob = yield* storage.createAndUpload({ name: "a", file, type: "text/plain" })
+  return yield* storage.privateUrl(blob.uid)
+}))`,
   effectSignIn: `
 import { Cube, Session } from "@connectycube-effect/http"
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
@@ -116,6 +135,11 @@ export const run = async (): Promise<Array<Row>> => {
     row("bundle: effect + @effect/platform floor", "floor", "baseline (~88 KB measured before)"),
     row("bundle: Effect API, auth + users + storage", "effectFull", "≤ floor + 12 KB"),
     row("bundle: promise adapter, auth + users + storage", "promise", "≤ floor + 12 KB"),
+    row(
+      "bundle: Effect API, the same with imports from the effect and @effect/platform indexes",
+      "effectFullIndex",
+      `report: +${kb(out.effectFullIndex!.gz - out.effectFull!.gz)} for the index imports (esbuild)`
+    ),
     {
       ...row("bundle: Effect API, sign-in only", "effectSignIn", "no storage code"),
       goal: leaked.length === 0 ? "no storage code: none found" : `storage code found: ${leaked.join(", ")}`
