@@ -31,14 +31,17 @@ process.exit(0)
     const oursFile = Path.join(ROOT, "test", ".coldstart-ours.mjs")
     const bundledFile = Path.join(ROOT, "test", ".coldstart-bundled.mjs")
     try {
-      await build({
+      const options = {
         entryPoints: [oursEntry],
         bundle: true,
         format: "esm",
         platform: "node",
         target: "node20",
+        logLevel: "silent"
+      } as const
+      await build({
+        ...options,
         outfile: oursFile,
-        logLevel: "silent",
         // inline our packages, leave the rest to node_modules, as an installed package would
         plugins: [{
           name: "external-deps",
@@ -49,15 +52,7 @@ process.exit(0)
         }]
       })
       // everything inlined (effect too), as a serverless function's bundle would be
-      await build({
-        entryPoints: [oursEntry],
-        bundle: true,
-        format: "esm",
-        platform: "node",
-        target: "node20",
-        outfile: bundledFile,
-        logLevel: "silent"
-      })
+      await build({ ...options, outfile: bundledFile })
       const officialFile = Path.join(ROOT, "test", ".coldstart-official.cjs")
       Fs.writeFileSync(officialFile, `
 const t0 = performance.now()

@@ -10,6 +10,20 @@ import * as Path from "node:path"
 import * as Zlib from "node:zlib"
 import { kb, type Row, ROOT, tmpDir } from "./lib.js"
 
+/** The auth + users + storage path with the Effect API, after its imports. */
+const fullProgram = `
+const runtime = ManagedRuntime.make(Layer.mergeAll(Users.layer, Storage.layer).pipe(
+  Layer.provideMerge(Cube.layer({ appId: 1, authKey: "k" })), Layer.provide(FetchHttpClient.layer)))
+export const go = (file) => runtime.runPromise(Effect.gen(function*() {
+  yield* (yield* Session.Session).create({ login: "a", password: "b" })
+  const users = yield* Users.Users
+  yield* users.getV2({ login: "a" })
+  yield* users.update({ full_name: "x" })
+  const storage = yield* Storage.Storage
+  const blob = yield* storage.createAndUpload({ name: "a", file, type: "text/plain" })
+  return yield* storage.privateUrl(blob.uid)
+}))`
+
 const entries: Record<string, string> = {
   official: `
 import ConnectyCube from "connectycube"
@@ -41,17 +55,7 @@ import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
-const runtime = ManagedRuntime.make(Layer.mergeAll(Users.layer, Storage.layer).pipe(
-  Layer.provideMerge(Cube.layer({ appId: 1, authKey: "k" })), Layer.provide(FetchHttpClient.layer)))
-export const go = (file) => runtime.runPromise(Effect.gen(function*() {
-  yield* (yield* Session.Session).create({ login: "a", password: "b" })
-  const users = yield* Users.Users
-  yield* users.getV2({ login: "a" })
-  yield* users.update({ full_name: "x" })
-  const storage = yield* Storage.Storage
-  const blob = yield* storage.createAndUpload({ name: "a", file, type: "text/plain" })
-  return yield* storage.privateUrl(blob.uid)
-}))`,
+${fullProgram}`,
   // The same program written with the package indexes (import { Effect } from "effect"), as many examples are:
   // esbuild keeps a whole module for each namespace taken from an index.
   effectFullIndex: `
@@ -60,17 +64,7 @@ import { Users } from "@connectycube-effect/users"
 import { Storage } from "@connectycube-effect/storage"
 import { FetchHttpClient } from "@effect/platform"
 import { Effect, Layer, ManagedRuntime } from "effect"
-const runtime = ManagedRuntime.make(Layer.mergeAll(Users.layer, Storage.layer).pipe(
-  Layer.provideMerge(Cube.layer({ appId: 1, authKey: "k" })), Layer.provide(FetchHttpClient.layer)))
-export const go = (file) => runtime.runPromise(Effect.gen(function*() {
-  yield* (yield* Session.Session).create({ login: "a", password: "b" })
-  const users = yield* Users.Users
-  yield* users.getV2({ login: "a" })
-  yield* users.update({ full_name: "x" })
-  const storage = yield* Storage.Storage
-  const blob = yield* storage.createAndUpload({ name: "a", file, type: "text/plain" })
-  return yield* storage.privateUrl(blob.uid)
-}))`,
+${fullProgram}`,
   effectSignIn: `
 import { Cube, Session } from "@connectycube-effect/http"
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
