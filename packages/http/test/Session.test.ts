@@ -119,10 +119,17 @@ describe("Session", () => {
     const s = server()
     return Effect.gen(function*() {
       const session = yield* Session.Session
+      const events: Array<string> = []
+      const listener = yield* Effect.fork(Stream.runForEach(session.events, (e) => Effect.sync(() => events.push(e._tag))))
+      yield* Effect.yieldNow()
       yield* session.setSession({ token: "FOREIGN", user_id: 5 })
       const error = yield* Effect.flip(call)
       assert.strictEqual(error._tag, "SessionExpired")
       assert.strictEqual(s.creates(), 0)
+      yield* Effect.yieldNow()
+      yield* Fiber.interrupt(listener)
+      assert.include(events, "Expired")
+      assert.notInclude(events, "Renewed")
     }).pipe(Effect.provide(cubeLayer(s.http.layer)))
   })
 
