@@ -95,6 +95,56 @@ describe("CLI", () => {
       assert.strictEqual(yield* Effect.promise(() => second.exited).pipe(Effect.timeout("15 seconds")), 0)
     })), 120_000)
 
+  it.live("durability: kill -9 in the middle of a burst of writes; every acknowledged one is there after restart", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const dir = yield* tempDir
+      const db = Path.join(dir, "cube.sqlite")
+      const first = yield* startCli(["--port", "0", "--db", db])
+      const app = yield* call(first.url, "POST", "/session", { body: { application_id: 1, auth_key: "emulator-auth-key" } })
+      const token: string = app.body.session.token
+      const total = 400
+      const killAfter = 100
+      const acked: Array<{ readonly id: number; readonly login: string }> = []
+      let failed = 0
+      // 16 signups in flight at a time; the process is killed when the 100th answer arrives, so others are mid-way
+      yield* Effect.forEach(Array.from({ length: total }, (_, i) => i), (i) =>
+        call(first.url, "POST", "/users", {
+          token,
+          body: { user: { login: `burst${i}`, password: "secret12", tag_list: `t${i % 7},burst` } }
+        }).pipe(
+          Effect.exit,
+          Effect.map((exit) => {
+            if (exit._tag === "Success" && exit.value.status === 201) {
+              acked.push({ id: exit.value.body.user.id, login: exit.value.body.user.login })
+              if (acked.length === killAfter) first.child.kill("SIGKILL")
+            } else failed++
+          })
+        ), { concurrency: 16, discard: true })
+      assert.strictEqual(yield* Effect.promise(() => first.exited), "SIGKILL")
+      assert.isAtLeast(acked.length, killAfter)
+      assert.isAbove(failed, 0, "the kill came before the burst ended")
+
+      const second = yield* startCli(["--port", "0", "--db", db])
+      const again = yield* call(second.url, "POST", "/session", {
+        body: { application_id: 1, auth_key: "emulator-auth-key", user: { login: acked[0]!.login, password: "secret12" } }
+      })
+      assert.strictEqual(again.body.session.user_id, acked[0]!.id)
+      second.child.kill("SIGKILL")
+      yield* Effect.promise(() => second.exited)
+
+      yield* Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        assert.deepStrictEqual(yield* sql`PRAGMA integrity_check`, [{ integrity_check: "ok" }])
+        const rows = yield* sql<{ id: number; login: string; tags: number }>`
+          SELECT id, login, (SELECT COUNT(*) FROM user_tags WHERE user_id = users.id) AS tags FROM users`
+        const stored = new Map(rows.map((r) => [r.id, r]))
+        for (const { id, login } of acked) {
+          assert.strictEqual(stored.get(id)?.login, login)
+          assert.strictEqual(stored.get(id)?.tags, 2)
+        }
+      }).pipe(Effect.provide(SqliteClient.layer({ filename: db })), Effect.orDie)
+    })), 120_000)
+
   it.live("durability: an acknowledged write survives kill -9; integrity_check is ok", () =>
     Effect.scoped(Effect.gen(function*() {
       const dir = yield* tempDir
