@@ -23,6 +23,7 @@ export interface Entry {
   readonly path: string
   /** The query string with secret values redacted (`""` when none). */
   readonly query: string
+  /** The status answered; 499 when the client went away first (a timeout, an aborted call). */
   readonly status: number
   readonly durationMs: number
   /** Set when a fault rule answered (or dropped/delayed) the request. */

@@ -97,6 +97,8 @@ const GUEST_SWEEP_EVERY_MS = 60_000
 export interface Prepared {
   readonly context: Context.Context<never>
   readonly effect: Effect.Effect<HttpServerResponse.HttpServerResponse>
+  /** The client went away before the answer: the request is logged with status 499 (client closed request). */
+  readonly aborted?: (() => void) | undefined
 }
 
 /**
@@ -247,6 +249,23 @@ export const makeHandle = (routes: ReadonlyArray<Route.Route>) =>
         }
       }
 
+      // The log is the API traffic a test made; the emulator's own control calls stay out of it. Once per
+      // request: a client that hangs up after its answer was made is not logged again.
+      let logged = admin
+      const record = (status: number) => {
+        if (logged) return
+        logged = true
+        log.push({
+          timeMs: now,
+          method,
+          path: rawPath,
+          query: search, // redacted when the log is read
+          status,
+          durationMs: Math.round((performance.now() - started) * 1000) / 1000,
+          fault: faultKind
+        })
+      }
+
       const effect = run.pipe(
         Effect.catchAll(onError(method, rawPath)),
         Effect.catchAllCause(onDefect),
@@ -258,23 +277,11 @@ export const makeHandle = (routes: ReadonlyArray<Route.Route>) =>
           if (state.sessionExpiresAt !== undefined) {
             out.setHeader("cb-token-expirationdate", Http.formatExpiration(state.sessionExpiresAt))
           }
-          // The log is the API traffic a test made; the emulator's own control calls stay out of it.
-          if (!admin) {
-            log.push({
-              timeMs: now,
-              method,
-              path: rawPath,
-              query: search, // redacted when the log is read
-
-              status: response.status,
-              durationMs: Math.round((performance.now() - started) * 1000) / 1000,
-              fault: faultKind
-            })
-          }
+          record(response.status)
           return response
         })
       ) as Effect.Effect<HttpServerResponse.HttpServerResponse>
-      return { context: Context.unsafeMake(map), effect }
+      return { context: Context.unsafeMake(map), effect, aborted: () => record(499) }
     }
     return handle
   })

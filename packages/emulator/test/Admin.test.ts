@@ -55,6 +55,31 @@ describe("faults", () => {
       assert.deepStrictEqual(log.filter((e) => e.fault !== undefined).map((e) => e.fault), ["drop", "delay"])
     }))
 
+  it.scopedLive("a request the client gave up on is logged once, as 499; a delayed drop once, as dropped", () =>
+    Effect.gen(function*() {
+      const { call, url } = yield* emulator()
+      yield* call("POST", "/__emulator/faults", { body: { path: "/session", delayMs: 2_000 } })
+      const aborted = yield* Effect.either(Effect.tryPromise(() =>
+        fetch(`${url}/session.json`, { method: "POST", signal: AbortSignal.timeout(100) })
+      ))
+      assert.strictEqual(aborted._tag, "Left")
+      yield* call("POST", "/__emulator/faults", { body: { path: "/session", delayMs: 100, drop: true } })
+      const dropped = yield* Effect.either(Effect.tryPromise(() => fetch(`${url}/session`, { method: "GET" })))
+      assert.strictEqual(dropped._tag, "Left")
+      // the server learns of the hang-up a little after the client
+      const entries = () =>
+        Effect.map(call("GET", "/__emulator/requests"), (r) => r.body.requests as Array<{ method: string; status: number; fault?: string }>)
+      let log = yield* entries()
+      for (let i = 0; i < 50 && log.length < 2; i++) {
+        yield* Effect.sleep("20 millis")
+        log = yield* entries()
+      }
+      // and nothing more comes later
+      yield* Effect.sleep("100 millis")
+      log = yield* entries()
+      assert.deepStrictEqual(log.map((e) => [e.method, e.status, e.fault]), [["POST", 499, "delay"], ["GET", 499, "drop"]])
+    }))
+
   it.scoped("in-process handle adds faults too", () =>
     Effect.gen(function*() {
       const { call, emu } = yield* emulator()

@@ -174,14 +174,19 @@ const write = (
 /**
  * Serves `handle` on `server` until the scope closes. Each request's fiber starts with the context
  * `handle` built for it (no `Effect.provideService`/`locally` around it); the effect must not fail
- * (the app answers its own errors). A fiber interrupted because the client went away writes nothing.
+ * (the app answers its own errors). A fiber interrupted because the client went away writes nothing; `aborted`
+ * is told first.
  */
 export const serve = <R>(
   server: Http.Server,
   handle: (
     request: HttpServerRequest.HttpServerRequest,
     context: Context.Context<R>
-  ) => { readonly context: Context.Context<never>; readonly effect: Effect.Effect<HttpServerResponse.HttpServerResponse> }
+  ) => {
+    readonly context: Context.Context<never>
+    readonly effect: Effect.Effect<HttpServerResponse.HttpServerResponse>
+    readonly aborted?: (() => void) | undefined
+  }
 ): Effect.Effect<void, never, Scope.Scope | R> =>
   Effect.gen(function*() {
     const runtime = yield* Effect.runtime<R>()
@@ -214,7 +219,9 @@ export const serve = <R>(
       if (done !== null) return respond(done)
       fiber.addObserver(respond)
       out.on("close", () => {
-        if (!out.writableEnded) fiber.unsafeInterruptAsFork(HttpServerError.clientAbortFiberId)
+        if (out.writableEnded) return
+        prepared.aborted?.()
+        fiber.unsafeInterruptAsFork(HttpServerError.clientAbortFiberId)
       })
     }
     server.on("request", handler)
