@@ -5,7 +5,7 @@
  * script bundled into one file with effect inlined, as a serverless build (esbuild, ncc) ships it: most of the
  * installed form's time is Node resolving and loading effect's modules one by one.
  */
-import { build } from "esbuild"
+import { build, type BuildOptions } from "esbuild"
 import { execFileSync } from "node:child_process"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
@@ -31,14 +31,14 @@ process.exit(0)
     const oursFile = Path.join(ROOT, "test", ".coldstart-ours.mjs")
     const bundledFile = Path.join(ROOT, "test", ".coldstart-bundled.mjs")
     try {
-      const options = {
+      const options: BuildOptions = {
         entryPoints: [oursEntry],
         bundle: true,
         format: "esm",
         platform: "node",
         target: "node20",
         logLevel: "silent"
-      } as const
+      }
       await build({
         ...options,
         outfile: oursFile,
