@@ -190,6 +190,104 @@ describe("Users.update", () => {
   })
 })
 
+describe("Users.update: retries and the credentials a renewed session signs in with", () => {
+  const expired = { status: 401, body: { errors: { base: ["Required session does not exist"] } } }
+  /** Every `POST /session` user credential sent, in order. */
+  const signIns = (requests: ReadonlyArray<Captured>) =>
+    requests.filter((r) => r.method === "POST" && r.path === "/session.json").map((r) => JSON.parse(r.body!).user)
+
+  it.live("a password change is sent once, even on a transient failure (a retry would carry a wrong old_password)", () => {
+    const cube = fakeCube(() => ({ status: 503, body: { errors: ["Service Unavailable"] } }))
+    return Effect.gen(function*() {
+      yield* loginAsUser
+      const error = yield* Effect.flip(
+        Effect.flatMap(Users.Users, (u) => u.update({ password: "newpwd", old_password: "awesomepwd" }))
+      )
+      expect(error._tag).toBe("ServerError")
+      expect(cube.api().map((r) => r.method)).toEqual(["PUT"])
+    }).pipe(Effect.provide(cube.layer))
+  })
+
+  it.live("any other change is retried on a transient failure", () => {
+    const answers = [{ status: 503, body: { errors: ["Service Unavailable"] } }, { status: 200, body: { user: userJson(USER_ID) } }]
+    const cube = fakeCube(() => answers.shift()!)
+    return Effect.gen(function*() {
+      yield* loginAsUser
+      const user = yield* Effect.flatMap(Users.Users, (u) => u.update({ full_name: "x" }))
+      expect(user.id).toBe(USER_ID)
+      expect(cube.api().map((r) => r.method)).toEqual(["PUT", "PUT"])
+    }).pipe(Effect.provide(cube.layer))
+  })
+
+  it.effect("after a new login and password, a session re-created on expiry signs in with them", () => {
+    let expire = false
+    const cube = fakeCube((req) => {
+      if (req.method === "GET" && expire) {
+        expire = false
+        return expired
+      }
+      return req.method === "GET" ? { status: 200, body: { user: userJson(81) } } : { status: 200, body: { user: userJson(USER_ID) } }
+    })
+    return Effect.gen(function*() {
+      yield* loginAsUser
+      const users = yield* Users.Users
+      yield* users.update({ login: "cubeuser2", password: "newpwd", old_password: "awesomepwd" })
+      expire = true
+      yield* users.get(81)
+      expect(signIns(cube.requests)).toEqual([
+        { login: "cubeuser", password: "awesomepwd" },
+        { login: "cubeuser2", password: "newpwd" }
+      ])
+    }).pipe(Effect.provide(cube.layer))
+  })
+
+  it.effect("after a new email, a session created with the email is re-created with the new one", () => {
+    let expire = false
+    const cube = fakeCube((req) => {
+      if (req.method === "GET" && expire) {
+        expire = false
+        return expired
+      }
+      return req.method === "GET" ? { status: 200, body: { user: userJson(81) } } : { status: 200, body: { user: userJson(USER_ID) } }
+    })
+    return Effect.gen(function*() {
+      yield* Effect.flatMap(Session.Session, (s) => s.create({ email: "old@example.com", password: "awesomepwd" }))
+      const users = yield* Users.Users
+      yield* users.update({ email: "new@example.com" })
+      expire = true
+      yield* users.get(81)
+      expect(signIns(cube.requests)).toEqual([
+        { email: "old@example.com", password: "awesomepwd" },
+        { email: "new@example.com", password: "awesomepwd" }
+      ])
+    }).pipe(Effect.provide(cube.layer))
+  })
+
+  it.effect("a refused update leaves the credentials as they were", () => {
+    let expire = false
+    const cube = fakeCube((req) => {
+      if (req.method === "PUT") return { status: 422, body: { errors: { old_password: ["is invalid"] } } }
+      if (expire) {
+        expire = false
+        return expired
+      }
+      return { status: 200, body: { user: userJson(81) } }
+    })
+    return Effect.gen(function*() {
+      yield* loginAsUser
+      const users = yield* Users.Users
+      const error = yield* Effect.flip(users.update({ password: "newpwd", old_password: "wrong" }))
+      expect(error._tag).toBe("ValidationError")
+      expire = true
+      yield* users.get(81)
+      expect(signIns(cube.requests)).toEqual([
+        { login: "cubeuser", password: "awesomepwd" },
+        { login: "cubeuser", password: "awesomepwd" }
+      ])
+    }).pipe(Effect.provide(cube.layer))
+  })
+})
+
 describe("Users.resetPassword", () => {
   it.effect("POSTs {\"email\"} as the official SDK does", () => {
     const cube = fakeCube(() => ({ status: 200, body: "" }))

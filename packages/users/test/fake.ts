@@ -43,16 +43,20 @@ export const userJson = (id: number, fields: Record<string, unknown> = {}) => ({
   ...fields
 })
 
-const sessionReply = (body: string | undefined): Reply => {
+/** The token of the `n`th session of a kind: `USER-TOKEN`, then `USER-TOKEN-2`, … (a renewed session has a new one). */
+const tokenOf = (kind: string, n: number) => n === 1 ? kind : `${kind}-${n}`
+
+const sessionReply = (body: string | undefined, count: (kind: string) => number): Reply => {
   const parsed = body === undefined ? {} : JSON.parse(body)
   const isUser = parsed.user !== undefined && parsed.user.guest === undefined
+  const kind = isUser ? "USER-TOKEN" : "APP-TOKEN"
   return {
     status: 201,
     body: {
       session: {
         id: isUser ? 2 : 1,
         application_id: 1,
-        token: isUser ? "USER-TOKEN" : "APP-TOKEN",
+        token: tokenOf(kind, count(kind)),
         user_id: isUser ? USER_ID : null,
         created_at: "2026-01-01T00:00:00.000Z",
         updated_at: "2026-01-01T00:00:00.000Z",
@@ -68,6 +72,12 @@ const sessionReply = (body: string | undefined): Reply => {
  */
 export const fakeCube = (route: (req: Captured) => Reply = () => ({ status: 200, body: { user: userJson(USER_ID) } })) => {
   const requests: Array<Captured> = []
+  const created = new Map<string, number>()
+  const count = (kind: string) => {
+    const n = (created.get(kind) ?? 0) + 1
+    created.set(kind, n)
+    return n
+  }
   const http = Layer.succeed(
     HttpClient.HttpClient,
     HttpClient.make((request: HttpClientRequest.HttpClientRequest, url) =>
@@ -85,7 +95,7 @@ export const fakeCube = (route: (req: Captured) => Reply = () => ({ status: 200,
         }
         requests.push(captured)
         const reply = captured.path === "/session.json" && captured.method === "POST"
-          ? sessionReply(body)
+          ? sessionReply(body, count)
           : (captured.path === "/session.json" || captured.path === "/login.json") && captured.method === "DELETE"
           ? { status: 200, body: "" }
           : route(captured)
