@@ -650,3 +650,74 @@ describe("Users.stream", () => {
     }).pipe(Effect.provide(cube.layer))
   })
 })
+
+describe("Users: calls sent once, paths encoded, ids checked", () => {
+  const unavailable = { status: 503, body: { errors: ["Service Unavailable"] } }
+
+  it.live("resetPassword is sent once on a transient failure (a second mail is not the caller's choice)", () => {
+    const cube = fakeCube(() => unavailable)
+    return Effect.gen(function*() {
+      const error = yield* Effect.flip(Effect.flatMap(Users.Users, (u) => u.resetPassword("awesomeman@gmail.com")))
+      expect(error._tag).toBe("ServerError")
+      expect(cube.api().map((r) => `${r.method} ${r.target}`)).toEqual(["POST /users/password/reset.json"])
+    }).pipe(Effect.provide(cube.layer))
+  })
+
+  it.live("delete and deleteByExternalId are sent once on a transient failure, and the session is kept", () => {
+    const cube = fakeCube(() => unavailable)
+    return Effect.gen(function*() {
+      yield* loginAsUser
+      const users = yield* Users.Users
+      expect((yield* Effect.flip(users.delete()))._tag).toBe("ServerError")
+      expect((yield* Effect.flip(users.deleteByExternalId(7)))._tag).toBe("ServerError")
+      expect(cube.api().map((r) => `${r.method} ${r.target}`)).toEqual([
+        `DELETE /users/${USER_ID}.json`,
+        "DELETE /users/external/7.json"
+      ])
+      expect(Option.isSome(yield* Effect.flatMap(Session.Session, (s) => s.current))).toBe(true)
+    }).pipe(Effect.provide(cube.layer))
+  })
+
+  it.effect("deleteByExternalId forgets the session once the user is gone", () => {
+    const cube = fakeCube(() => ({ status: 200, body: "" }))
+    return Effect.gen(function*() {
+      yield* loginAsUser
+      yield* Effect.flatMap(Users.Users, (u) => u.deleteByExternalId("ext-1"))
+      expect(cube.requests.slice(1).map((r) => `${r.method} ${r.target}`)).toEqual([
+        "DELETE /users/external/ext-1.json",
+        "DELETE /session.json"
+      ])
+      expect(Option.isNone(yield* Effect.flatMap(Session.Session, (s) => s.current))).toBe(true)
+    }).pipe(Effect.provide(cube.layer))
+  })
+
+  it.effect("an external id is one path segment: /, ?, # and spaces are escaped", () => {
+    const cube = fakeCube(() => ({ status: 200, body: { user: userJson(81) } }))
+    return Effect.gen(function*() {
+      yield* loginAsUser
+      const users = yield* Users.Users
+      yield* users.get({ external_user_id: "a/b?c#d e" })
+      yield* users.get({ external: "../1" })
+      yield* users.deleteByExternalId("a/b?c#d e")
+      expect(cube.api().map((r) => `${r.method} ${r.target}`)).toEqual([
+        "GET /users/external/a%2Fb%3Fc%23d%20e.json",
+        "GET /users/external/..%2F1.json",
+        "DELETE /users/external/a%2Fb%3Fc%23d%20e.json"
+      ])
+    }).pipe(Effect.provide(cube.layer))
+  })
+
+  const badIds: ReadonlyArray<unknown> = ["", 0, -1, 1.5, null, {}]
+  for (const id of badIds) {
+    it.effect(`deleteByExternalId refuses ${JSON.stringify(id)}, sending nothing and keeping the session`, () => {
+      const cube = fakeCube(() => ({ status: 200, body: "" }))
+      return Effect.gen(function*() {
+        yield* loginAsUser
+        const error = yield* invalid(Effect.flatMap(Users.Users, (u) => u.deleteByExternalId(id as string)))
+        expect(error.field).toBe("id")
+        expect(cube.api()).toHaveLength(0)
+        expect(Option.isSome(yield* Effect.flatMap(Session.Session, (s) => s.current))).toBe(true)
+      }).pipe(Effect.provide(cube.layer))
+    })
+  }
+})
