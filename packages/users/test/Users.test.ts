@@ -721,3 +721,73 @@ describe("Users: calls sent once, paths encoded, ids checked", () => {
     })
   }
 })
+
+describe("Users.stream and streamV1 against a server that answers less than asked", () => {
+  /** Refuses any request after `max`, so a stream that does not stop fails instead of spinning. */
+  const atMost = (max: number, route: (req: Captured) => { status: number; body?: unknown }) => {
+    let n = 0
+    return (req: Captured) => ++n > max ? { status: 400, body: { errors: ["too many requests (test)"] } } : route(req)
+  }
+
+  it.effect("stream follows the items received, not the limit asked (a server capping pages loses nobody)", () => {
+    // The server answers at most 30 items whatever the limit.
+    const cube = fakeCube(atMost(10, (req) => {
+      const offset = Number(new URLSearchParams(req.query).get("offset") ?? 0)
+      const items = Array.from({ length: Math.max(0, Math.min(30, 70 - offset)) }, (_, i) => userJson(offset + i + 1))
+      return pageV2(items, offset, 100, 70)
+    }))
+    return Effect.gen(function*() {
+      const users = yield* Users.Users
+      const all = yield* Stream.runCollect(users.stream({ user_tags: "bulk" }))
+      expect(Chunk.toReadonlyArray(all).map((u) => u.id)).toEqual(Array.from({ length: 70 }, (_, i) => i + 1))
+      expect(cube.api().map((r) => new URLSearchParams(r.query).get("offset"))).toEqual(["0", "30", "60"])
+    }).pipe(Effect.provide(cube.layer))
+  })
+
+  it.effect("stream stops on an empty page even when total_entries promises more", () => {
+    const cube = fakeCube(atMost(5, (req) => {
+      const offset = Number(new URLSearchParams(req.query).get("offset") ?? 0)
+      return pageV2(offset === 0 ? [userJson(1), userJson(2)] : [], offset, 2, 1000)
+    }))
+    return Effect.gen(function*() {
+      const users = yield* Users.Users
+      const all = yield* Stream.runCollect(users.stream({ user_tags: "bulk", limit: 2 }))
+      expect(Chunk.toReadonlyArray(all).map((u) => u.id)).toEqual([1, 2])
+      expect(cube.api()).toHaveLength(2)
+    }).pipe(Effect.provide(cube.layer))
+  })
+
+  it.effect("streamV1 stops on an empty page even when total_entries promises more", () => {
+    const cube = fakeCube(atMost(5, (req) => {
+      const page = Number(new URLSearchParams(req.query).get("page"))
+      return pageV1(page === 1 ? [userJson(1), userJson(2)] : [], page, 2, 1000)
+    }))
+    return Effect.gen(function*() {
+      const users = yield* Users.Users
+      const all = yield* Stream.runCollect(users.streamV1({ full_name: "Bulk", per_page: 2 }))
+      expect(Chunk.toReadonlyArray(all).map((u) => u.id)).toEqual([1, 2])
+      expect(cube.api()).toHaveLength(2)
+    }).pipe(Effect.provide(cube.layer))
+  })
+
+  it.effect("streamV1 asks 100 per page by default, starts at the given page and stops at an exact last page", () => {
+    const cube = fakeCube(atMost(10, (req) => {
+      const params = new URLSearchParams(req.query)
+      const page = Number(params.get("page"))
+      const perPage = Number(params.get("per_page"))
+      const first = (page - 1) * perPage
+      const items = Array.from({ length: Math.max(0, Math.min(perPage, 300 - first)) }, (_, i) => userJson(first + i + 1))
+      return pageV1(items, page, perPage, 300)
+    }))
+    return Effect.gen(function*() {
+      const users = yield* Users.Users
+      const all = yield* Stream.runCollect(users.streamV1({ tags: "bulk", page: 2 }))
+      expect(Chunk.size(all)).toBe(200)
+      expect(Chunk.unsafeHead(all).id).toBe(101)
+      expect(cube.api().map((r) => r.target)).toEqual([
+        "/users/by_tags.json?page=2&per_page=100&tags=bulk",
+        "/users/by_tags.json?page=3&per_page=100&tags=bulk"
+      ])
+    }).pipe(Effect.provide(cube.layer))
+  })
+})
