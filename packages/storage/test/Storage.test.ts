@@ -1,8 +1,9 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Errors } from "@connectycube-effect/core"
 import { Storage } from "@connectycube-effect/storage"
+import { Cube, Session } from "@connectycube-effect/http"
 import { FetchHttpClient } from "@effect/platform"
-import { Cause, Chunk, Deferred, Effect, Exit, Fiber, Option, Stream } from "effect"
+import { Cause, Chunk, Deferred, Effect, Exit, Fiber, Layer, Option, Stream } from "effect"
 import { API, type Captured, createdBlob, fakeHttp, happy, PARAMS, type Reply, S3_OK, storageLayer } from "./fake.js"
 
 const hello = new TextEncoder().encode("hello world")
@@ -210,6 +211,15 @@ describe("Storage.createAndUpload", () => {
       Effect.gen(function*() {
         const { exit } = yield* run(happy, (s) => s.createAndUpload({ name: "é".repeat(100), file: hello, type: "text/plain" }))
         expect(Exit.isSuccess(exit)).toBe(true)
+        // 100 MB declared passes validation: the blob is created and the upload starts (the source fails at once,
+        // so nothing near 100 MB is generated, and the upload is never answered), then the blob is deleted.
+        class SourceGone {
+          readonly _tag = "SourceGone"
+        }
+        const limit = yield* run(happy, (s) =>
+          s.createAndUpload({ name: "a.bin", file: Stream.fail(new SourceGone()), type: "application/octet-stream", size: 100 * 1024 * 1024 }))
+        expect(limit.exit).toStrictEqual(Exit.fail(new SourceGone()))
+        expect(limit.requests.map((r) => `${r.method} ${r.url}`)).toEqual([`POST ${API}/blobs.json`, `DELETE ${API}/blobs/9001.json`])
       }))
   })
 
@@ -435,5 +445,194 @@ describe("Storage reads", () => {
       const { exit } = yield* run(() => ({ status: 200, body: "hello world" }), (s) =>
         Stream.runCollect(Stream.decodeText(s.downloadStream("ABC"))))
       expect(Exit.map(exit, (c) => Chunk.join(c, ""))).toStrictEqual(Exit.succeed("hello world"))
+    }))
+})
+
+describe("Storage: beyond the happy path", () => {
+  /** Storage over `http` with the session `token` held, or none. */
+  const withSession = (http: ReturnType<typeof fakeHttp>, token: string | undefined) =>
+    Layer.effectDiscard(
+      token === undefined ? Effect.void : Effect.flatMap(Session.Session, (s) => s.setSession({ token, id: 5, user_id: 100 }))
+    ).pipe(
+      Layer.provideMerge(Storage.layer),
+      Layer.provideMerge(Cube.layer({ appId: 1, authKey: "secret-auth-key", apiUrl: API })),
+      Layer.provide(http.layer)
+    )
+
+  it.live("the blob create (a POST) is sent once on a transient failure, and nothing follows it", () =>
+    Effect.gen(function*() {
+      const { exit, requests } = yield* run(
+        (req) => req.url === `${API}/blobs.json` ? { status: 503, body: { errors: ["Service Unavailable"] } } : happy(req),
+        (s) => s.createAndUpload({ name: "a.txt", file: hello, type: "text/plain" })
+      )
+      expect(failure(exit)?._tag).toBe("ServerError")
+      expect(requests.map((r) => `${r.method} ${r.url}`)).toEqual([`POST ${API}/blobs.json`])
+    }))
+
+  it.live("the complete step (an idempotent PUT) is retried on a transient failure, so the uploaded file is not lost", () =>
+    Effect.gen(function*() {
+      let completes = 0
+      const { exit, requests } = yield* run(
+        (req) => req.method === "PUT" && ++completes === 1 ? { status: 503, body: { errors: ["Service Unavailable"] } } : happy(req),
+        (s) => s.createAndUpload({ name: "a.txt", file: hello, type: "text/plain" })
+      )
+      expect(Exit.isSuccess(exit)).toBe(true)
+      expect(requests.map((r) => r.method)).toEqual(["POST", "POST", "PUT", "PUT"])
+    }))
+
+  it.effect("a stream longer than declared is cut off at the first chunk past the size, not read to its end", () =>
+    Effect.gen(function*() {
+      let pulled = 0
+      const endless = Stream.range(1, 10_000).pipe(Stream.rechunk(1), Stream.map(() => (pulled++, hello)))
+      const { exit, requests } = yield* run(happy, (s) =>
+        s.createAndUpload({ name: "a.bin", file: endless, type: "application/octet-stream", size: 11 }))
+      expect(exit).toStrictEqual(Exit.fail(new Errors.InvalidInput({ field: "size", reason: "declared 11 bytes but the stream produced more" })))
+      expect(pulled).toBeLessThan(10)
+      expect(requests.map((r) => r.method)).toEqual(["POST", "DELETE"])
+    }))
+
+  it.live("uploadTimeout bounds the upload step: a target that never answers fails with Timeout; no complete, the blob is deleted", () =>
+    Effect.gen(function*() {
+      const { exit, requests } = yield* run(
+        (req) => req.url.startsWith("http://s3.test/") ? Effect.never : happy(req),
+        (s) =>
+          s.createAndUpload({ name: "a.txt", file: hello, type: "text/plain", uploadTimeout: "50 millis" }).pipe(
+            Effect.timeoutFail({ duration: "5 seconds", onTimeout: () => "uploadTimeout was ignored" as const })
+          )
+      )
+      const error = failure(exit)
+      expect(error).toBeInstanceOf(Errors.Timeout)
+      expect((error as Errors.Timeout).request).toEqual({ method: "POST", path: "/cb-shared-s3" })
+      expect(requests.map((r) => `${r.method} ${r.url}`)).toEqual([
+        `POST ${API}/blobs.json`,
+        "POST http://s3.test/cb-shared-s3",
+        `DELETE ${API}/blobs/9001.json`
+      ])
+    }))
+
+  it.effect("a redirect from the upload target is a failure: never completed, the blob is deleted", () =>
+    Effect.gen(function*() {
+      const { exit, requests } = yield* run(
+        (req) => req.url.startsWith("http://s3.test/") ? { status: 307, headers: { location: "http://elsewhere.test/" } } : happy(req),
+        (s) => s.createAndUpload({ name: "a.txt", file: hello, type: "text/plain" })
+      )
+      expect(Exit.isFailure(exit)).toBe(true)
+      expect(requests.map((r) => r.method)).toEqual(["POST", "POST", "DELETE"])
+    }))
+
+  it.effect("an unknown uploadBody is refused before anything is sent", () =>
+    Effect.gen(function*() {
+      const { exit, requests } = yield* run(happy, (s) =>
+        s.createAndUpload({ name: "a.txt", file: hello, type: "text/plain", uploadBody: "form" as "blob" }))
+      expect((failure(exit) as Errors.InvalidInput).field).toBe("uploadBody")
+      expect(requests).toEqual([])
+    }))
+
+  const badIds: ReadonlyArray<unknown> = [0, -1, 1.5, Number.NaN, "9001"]
+  for (const id of badIds) {
+    it.effect(`get and delete refuse the id ${String(id)} (${typeof id}), sending nothing`, () =>
+      Effect.gen(function*() {
+        const { exit, requests } = yield* run(happy, (s) =>
+          Effect.all([Effect.flip(s.get(id as number)), Effect.flip(s.delete(id as number))]))
+        expect(Exit.map(exit, (errors) => errors.map((e) => (e as Errors.InvalidInput).field))).toStrictEqual(Exit.succeed(["id", "id"]))
+        expect(requests).toEqual([])
+      }))
+  }
+
+  const badPages: ReadonlyArray<readonly [Storage.ListParams, string]> = [
+    [{ page: 0 }, "page"],
+    [{ page: 1.5 }, "page"],
+    [{ per_page: 0 }, "per_page"],
+    [{ per_page: 2.5 }, "per_page"]
+  ]
+  for (const [params, field] of badPages) {
+    it.effect(`list refuses ${JSON.stringify(params)}, sending nothing`, () =>
+      Effect.gen(function*() {
+        const { exit, requests } = yield* run(happy, (s) => s.list(params))
+        expect((failure(exit) as Errors.InvalidInput).field).toBe(field)
+        expect(requests).toEqual([])
+      }))
+  }
+
+  it.effect("a uid is one path segment: /, ?, # and blanks are refused before anything is sent", () =>
+    Effect.gen(function*() {
+      for (const uid of ["a/b", "../x", "a?b", "a#b", "a b", " "]) {
+        const { exit, requests } = yield* run(happy, (s) =>
+          Effect.all([
+            Effect.flip(s.getByUid(uid)),
+            Effect.flip(s.download(uid)),
+            Effect.flip(s.privateUrl(uid)),
+            Effect.flip(s.publicUrl(uid)),
+            Effect.flip(Stream.runDrain(s.downloadStream(uid)))
+          ]))
+        expect(Exit.map(exit, (errors) => errors.map((e) => (e as Errors.InvalidInput).field))).toStrictEqual(
+          Exit.succeed(["uid", "uid", "uid", "uid", "uid"])
+        )
+        expect(requests).toEqual([])
+      }
+    }))
+
+  it.effect("other characters of a uid are escaped in every URL (% and & cannot change the path or the query)", () =>
+    Effect.gen(function*() {
+      const info = { blob: { id: 1, uid: "x", name: "x" } }
+      const { exit, requests } = yield* run(
+        (req) => req.url.includes(".json") ? { status: 200, body: info } : { status: 200, body: "bytes" },
+        (s) => Effect.all([s.getByUid("a%2Fb&c"), s.download("a%2Fb&c"), s.privateUrl("a%2Fb&c"), s.publicUrl("a%2Fb&c")])
+      )
+      expect(Exit.map(exit, ([, , priv, pub]) => [priv, pub])).toStrictEqual(
+        Exit.succeed([`${API}/blobs/a%252Fb%26c?token=TOKEN7`, `${API}/blobs/a%252Fb%26c`])
+      )
+      expect(requests.map((r) => r.url)).toEqual([`${API}/blobs/a%252Fb%26c.json`, `${API}/blobs/a%252Fb%26c?token=TOKEN7`])
+    }))
+
+  it.effect("a token is escaped in the query of privateUrl and download", () =>
+    Effect.gen(function*() {
+      const http = fakeHttp(() => ({ status: 200, body: "bytes" }))
+      const url = yield* Effect.flatMap(Storage.Storage, (s) => Effect.zipLeft(s.privateUrl("ABC"), s.download("ABC"))).pipe(
+        Effect.provide(withSession(http, "T+/=&x#"))
+      )
+      expect(url).toBe(`${API}/blobs/ABC?token=T%2B%2F%3D%26x%23`)
+      expect(http.requests.map((r) => r.url)).toEqual([`${API}/blobs/ABC?token=T%2B%2F%3D%26x%23`])
+    }))
+
+  it.effect("without a session, privateUrl fails with InvalidInput(session) (never token=undefined) and download sends no token", () =>
+    Effect.gen(function*() {
+      const http = fakeHttp(() => ({ status: 200, body: "bytes" }))
+      const [error] = yield* Effect.flatMap(Storage.Storage, (s) => Effect.all([Effect.flip(s.privateUrl("ABC")), s.download("ABC")])).pipe(
+        Effect.provide(withSession(http, undefined))
+      )
+      expect(error.field).toBe("session")
+      expect(http.requests.map((r) => r.url)).toEqual([`${API}/blobs/ABC`])
+    }))
+})
+
+describe("Storage.listAll: paging", () => {
+  /** `total` blobs served `per_page` at a time; refuses any request after `max`, so a walk that does not stop fails. */
+  const pages = (total: number, max: number, lie = false) => {
+    let n = 0
+    return (req: Captured): Reply => {
+      if (++n > max) return { status: 400, body: { errors: ["too many requests (test)"] } }
+      const query = new URL(req.url).searchParams
+      const page = Number(query.get("page"))
+      const perPage = Number(query.get("per_page"))
+      const first = (page - 1) * perPage
+      const count = lie && page > 1 ? 0 : Math.max(0, Math.min(perPage, total - first))
+      const items = Array.from({ length: count }, (_, i) => ({ blob: { id: first + i + 1, uid: `U${first + i + 1}` } }))
+      return { status: 200, body: { current_page: page, per_page: perPage, total_entries: lie ? 1000 : total, items } }
+    }
+  }
+
+  it.effect("asks 100 per page by default and stops after an exact last page", () =>
+    Effect.gen(function*() {
+      const { exit, requests } = yield* run(pages(200, 5), (s) => Stream.runCollect(s.listAll()))
+      expect(Exit.map(exit, Chunk.size)).toStrictEqual(Exit.succeed(200))
+      expect(requests.map((r) => r.url)).toEqual([`${API}/blobs.json?page=1&per_page=100`, `${API}/blobs.json?page=2&per_page=100`])
+    }))
+
+  it.effect("stops on an empty page even when total_entries promises more", () =>
+    Effect.gen(function*() {
+      const { exit, requests } = yield* run(pages(2, 5, true), (s) => Stream.runCollect(s.listAll(2)))
+      expect(Exit.map(exit, (c) => Chunk.toReadonlyArray(c).map((b) => b.id))).toStrictEqual(Exit.succeed([1, 2]))
+      expect(requests).toHaveLength(2)
     }))
 })
