@@ -46,7 +46,52 @@ describe("Avatar.setAvatar", () => {
     }))
 })
 
+describe("Avatar.setAvatar: no orphaned picture", () => {
+  it.effect("an update that dies deletes the uploaded picture too", () =>
+    Effect.gen(function*() {
+      const http = fakeHttp(happy)
+      const exit = yield* Avatar.setAvatar({ name: "me.png", file: picture, type: "image/png" }, () => Effect.die("boom")).pipe(
+        Effect.provide(storageLayer(http.layer)),
+        Effect.exit
+      )
+      expect(exit).toStrictEqual(Exit.die("boom"))
+      expect(http.requests.map((r) => `${r.method} ${r.url}`).at(-1)).toBe(`DELETE ${API}/blobs/9001.json`)
+    }))
+
+  it.effect("an update that is interrupted deletes the uploaded picture too", () =>
+    Effect.gen(function*() {
+      const http = fakeHttp(happy)
+      const exit = yield* Avatar.setAvatar({ name: "me.png", file: picture, type: "image/png" }, () => Effect.interrupt).pipe(
+        Effect.provide(storageLayer(http.layer)),
+        Effect.exit
+      )
+      expect(Exit.isInterrupted(exit)).toBe(true)
+      expect(http.requests.map((r) => `${r.method} ${r.url}`).at(-1)).toBe(`DELETE ${API}/blobs/9001.json`)
+    }))
+})
+
 describe("Avatar.url", () => {
+  it.effect("a blank avatar is None; http and https URLs in any case are kept as stored", () =>
+    Effect.gen(function*() {
+      const http = fakeHttp(happy)
+      const urls = yield* Effect.all([
+        Avatar.url("   "),
+        Avatar.url(undefined),
+        Avatar.url("http://cdn.example.com/me.jpg"),
+        Avatar.url("HTTPS://cdn.example.com/me.jpg"),
+        Avatar.url("Http://cdn.example.com/me.jpg")
+      ]).pipe(Effect.provide(storageLayer(http.layer)))
+      expect(urls).toStrictEqual([
+        Option.none(),
+        Option.none(),
+        Option.some("http://cdn.example.com/me.jpg"),
+        Option.some("HTTPS://cdn.example.com/me.jpg"),
+        Option.some("Http://cdn.example.com/me.jpg")
+      ])
+      expect(http.requests).toEqual([])
+    }))
+
+
   it.effect("a uid becomes its private URL, a full URL stays, empty is None", () =>
     Effect.gen(function*() {
       const http = fakeHttp(happy)
