@@ -636,3 +636,64 @@ describe("Storage.listAll: paging", () => {
       expect(requests).toHaveLength(2)
     }))
 })
+
+describe("Storage.createAndUploadWithProgress", () => {
+  it.effect("still calls the caller's own onProgress with every event", () =>
+    Effect.gen(function*() {
+      const own: Array<Storage.Progress> = []
+      const { exit } = yield* run(happy, (s) =>
+        Stream.runCollect(s.createAndUploadWithProgress({
+          name: "p.bin",
+          file: new Uint8Array(100 * 1024),
+          type: "application/octet-stream",
+          onProgress: (p) => own.push(p)
+        })))
+      const streamed = Exit.map(exit, (c) => Chunk.toReadonlyArray(c).filter((e) => e._tag === "Progress").map((e) => e.sent))
+      expect(streamed).toStrictEqual(Exit.succeed([0, 65536, 102400]))
+      expect(own.map((p) => p.sent)).toEqual([0, 65536, 102400])
+    }))
+})
+
+describe("Storage.createAndUpload: the upload grant", () => {
+  const withGrant = (params: string) => (req: Captured) =>
+    req.url === `${API}/blobs.json` ? { status: 201, body: createdBlob({ blob_object_access: { params } }) } : happy(req)
+  /** Every field part (names may be empty), the file part aside. */
+  const fieldsOf = (body: string) =>
+    [...body.matchAll(/name="([^"]*)"\r\n\r\n([^\r]*)\r\n/g)].map((m) => [m[1], m[2]])
+
+  it.effect("drops empty pairs and the fragment, and keeps a raw = inside a value", () =>
+    Effect.gen(function*() {
+      const { exit, requests } = yield* run(
+        withGrant("http://s3.test/bucket?&key=K&&policy=ab==&flag&#frag=1"),
+        (s) => s.createAndUpload({ name: "x", file: hello, type: "text/plain" })
+      )
+      expect(Exit.isSuccess(exit)).toBe(true)
+      expect(requests[1].url).toBe("http://s3.test/bucket")
+      // a key without a value is sent as an empty field
+      expect(fieldsOf(requests[1].body!)).toEqual([["key", "K"], ["policy", "ab=="], ["flag", ""]])
+    }))
+
+  it.effect("escapes a quote or line break in a field name (a hostile grant cannot add part headers)", () =>
+    Effect.gen(function*() {
+      const { requests } = yield* run(
+        withGrant("http://s3.test/bucket?a%22b%0D%0AX-Evil%3A%201=v"),
+        (s) => s.createAndUpload({ name: "x", file: hello, type: "text/plain" })
+      )
+      expect(requests[1].body).toContain(`Content-Disposition: form-data; name="a%22b%0D%0AX-Evil: 1"\r\n\r\nv\r\n`)
+    }))
+
+  const unusable: ReadonlyArray<readonly [string, string]> = [
+    ["not a URL", "s3.test/bucket?key=K"],
+    ["not http(s)", "ftp://s3.test/bucket?key=K"],
+    ["a javascript: URL", "javascript:alert(1)"],
+    ["a malformed %-escape", "http://s3.test/bucket?key=%E0%A4%A&policy=P"]
+  ]
+  for (const [what, params] of unusable) {
+    it.effect(`a grant that is ${what} is a DecodeError: nothing uploaded, the blob is deleted`, () =>
+      Effect.gen(function*() {
+        const { exit, requests } = yield* run(withGrant(params), (s) => s.createAndUpload({ name: "x", file: hello, type: "text/plain" }))
+        expect(failure(exit)?._tag).toBe("DecodeError")
+        expect(requests.map((r) => `${r.method} ${r.url}`)).toEqual([`POST ${API}/blobs.json`, `DELETE ${API}/blobs/9001.json`])
+      }))
+  }
+})
