@@ -707,6 +707,17 @@ describe("Users: calls sent once, paths encoded, ids checked", () => {
     }).pipe(Effect.provide(cube.layer))
   })
 
+  for (const params of ["marvin18", undefined, null, true]) {
+    it.effect(`get refuses ${JSON.stringify(params)} as params with InvalidInput, sending nothing`, () => {
+      const cube = fakeCube()
+      return Effect.gen(function*() {
+        const error = yield* invalid(Effect.flatMap(Users.Users, (u) => u.get(params as unknown as number)))
+        expect(error.field).toBe("params")
+        expect(cube.requests).toHaveLength(0)
+      }).pipe(Effect.provide(cube.layer))
+    })
+  }
+
   const badIds: ReadonlyArray<unknown> = ["", 0, -1, 1.5, null, {}]
   for (const id of badIds) {
     it.effect(`deleteByExternalId refuses ${JSON.stringify(id)}, sending nothing and keeping the session`, () => {
