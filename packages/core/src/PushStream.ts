@@ -26,7 +26,8 @@ export interface Emit<in A, in E> {
 
 /**
  * A stream that subscribes when it starts (`register`, which answers how to unsubscribe) and unsubscribes
- * when it ends, fails or is interrupted.
+ * when it ends, fails or is interrupted. `register` runs uninterruptibly (it is the stream's acquisition): a
+ * fiber it forks should be made `Effect.interruptible`, or interrupting it when unsubscribing waits for it to end.
  *
  * @example
  * ```ts

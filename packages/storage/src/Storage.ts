@@ -524,7 +524,8 @@ export const make: Effect.Effect<Storage.Service, never, Session.Session | CubeH
       yield* afterCreate.pipe(
         Effect.onExit((exit) =>
           Exit.isFailure(exit) && (params.cleanup ?? true)
-            ? deleteBlob(blob.id).pipe(Effect.timeout(CLEANUP_TIMEOUT), Effect.ignore)
+            // interruptible: onExit runs its finalizer uninterruptibly, where the timeout could not stop the DELETE
+            ? Effect.interruptible(deleteBlob(blob.id)).pipe(Effect.timeout(CLEANUP_TIMEOUT), Effect.ignore)
             : Effect.void
         )
       )
@@ -535,7 +536,9 @@ export const make: Effect.Effect<Storage.Service, never, Session.Session | CubeH
       // PushStream rather than Stream.asyncScoped/asyncPush: the same behaviour for a fraction of the bundle.
       PushStream.make<UploadEvent, Errors.CubeError | E>((emit) =>
         Effect.map(
-          Effect.forkDaemon(Effect.onExit(
+          // interruptible: registration runs uninterruptibly and a fork inherits that, so stopping the stream
+          // would otherwise wait for the whole upload instead of aborting it
+          Effect.forkDaemon(Effect.interruptible(Effect.onExit(
             createAndUpload({
               ...params,
               onProgress: (progress) => {
@@ -550,7 +553,7 @@ export const make: Effect.Effect<Storage.Service, never, Session.Session | CubeH
                   emit.end()
                 } else emit.halt(exit.cause)
               })
-          )),
+          ))),
           (fiber) => Effect.asVoid(Fiber.interrupt(fiber))
         )
       )

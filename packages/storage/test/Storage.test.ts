@@ -3,7 +3,7 @@ import { Errors } from "@connectycube-effect/core"
 import { Storage } from "@connectycube-effect/storage"
 import { Cube, Session } from "@connectycube-effect/http"
 import { FetchHttpClient } from "@effect/platform"
-import { Cause, Chunk, Deferred, Effect, Exit, Fiber, Layer, Option, Stream } from "effect"
+import { Cause, Chunk, Deferred, Effect, Exit, Fiber, Layer, Option, Stream, TestClock } from "effect"
 import { API, type Captured, createdBlob, fakeHttp, happy, PARAMS, type Reply, S3_OK, storageLayer } from "./fake.js"
 
 const hello = new TextEncoder().encode("hello world")
@@ -696,4 +696,56 @@ describe("Storage.createAndUpload: the upload grant", () => {
         expect(requests.map((r) => `${r.method} ${r.url}`)).toEqual([`POST ${API}/blobs.json`, `DELETE ${API}/blobs/9001.json`])
       }))
   }
+})
+
+describe("Storage: stopping and cleaning up", () => {
+  it.live("stopping createAndUploadWithProgress aborts a hanging upload and deletes the blob", () =>
+    Effect.gen(function*() {
+      let signal: AbortSignal | undefined
+      const http = fakeHttp(
+        (req, request) => {
+          if (!req.url.startsWith("http://s3.test/")) return happy(req)
+          signal = req.signal
+          const body = request.body
+          return Effect.gen(function*() {
+            if (body._tag === "Stream") yield* body.stream.pipe(Stream.take(3), Stream.runDrain)
+            return yield* Effect.never
+          })
+        },
+        { consume: (url) => !url.startsWith("http://s3.test/") }
+      )
+      const first = yield* Effect.flatMap(Storage.Storage, (s) =>
+        Stream.runHead(s.createAndUploadWithProgress({ name: "big.bin", file: new Uint8Array(10 * 1024 * 1024), type: "application/octet-stream" }))).pipe(
+          Effect.provide(storageLayer(http.layer)),
+          // disconnect: were the upload not interruptible, the stop itself would hang; fail instead of hanging the suite
+          Effect.disconnect,
+          Effect.timeout("3 seconds"),
+          Effect.option
+        )
+      expect(Option.isSome(first)).toBe(true)
+      expect(signal?.aborted).toBe(true)
+      expect(http.requests.map((r) => r.method)).toEqual(["POST", "POST", "DELETE"])
+    }))
+
+  it.effect("the cleanup DELETE is given up after 10 seconds (CLEANUP_TIMEOUT)", () =>
+    Effect.gen(function*() {
+      const deleting = yield* Deferred.make<void>()
+      const release = yield* Deferred.make<void>()
+      const http = fakeHttp((req) =>
+        req.method === "DELETE"
+          ? Effect.zipRight(Deferred.succeed(deleting, undefined), Effect.as(Deferred.await(release), { status: 200 }))
+          : req.url.startsWith("http://s3.test/")
+          ? { status: 403, body: "<Error><Code>AccessDenied</Code></Error>" }
+          : happy(req)
+      )
+      yield* Effect.gen(function*() {
+        const storage = yield* Storage.Storage
+        const fiber = yield* Effect.fork(storage.createAndUpload({ name: "a.txt", file: hello, type: "text/plain" }))
+        yield* Deferred.await(deleting)
+        yield* TestClock.adjust("10 seconds")
+        for (let i = 0; i < 20; i++) yield* Effect.yieldNow()
+        const exit = yield* Fiber.poll(fiber)
+        expect(Option.map(exit, (e) => failure(e)?._tag)).toStrictEqual(Option.some("Forbidden"))
+      }).pipe(Effect.ensuring(Deferred.succeed(release, undefined)), Effect.provide(storageLayer(http.layer)))
+    }))
 })
