@@ -57,6 +57,24 @@ describe("CubeHttpClient", () => {
       }).pipe(Effect.provide(cubeLayer(http.layer)))
     })
 
+    it.effect("auth \"none\" never carries the token or the auth key, even when given one", () => {
+      const http = fakeHttp(() => ({ status: 201, body: appSessionBody("T1") }))
+      return Effect.gen(function*() {
+        yield* send({ method: "POST", path: "session", body: {}, auth: "none" }, "HELD")
+        assert.isUndefined(http.requests[0]!.headers["cb-token"])
+        assert.isUndefined(http.requests[0]!.headers["cb-authkey"])
+        assert.strictEqual(http.requests[0]!.headers["cb-sdk"], CubeHttpClient.SDK_HEADER)
+      }).pipe(Effect.provide(cubeLayer(http.layer)))
+    })
+
+    it.effect("CB-Token-ExpirationDate without a Date header is taken as it is", () => {
+      const http = fakeHttp(() => ({ status: 200, body: {}, headers: { "cb-token-expirationdate": "2030-01-01 00:10:00 UTC" } }))
+      return Effect.gen(function*() {
+        const response = yield* send({ method: "GET", path: "session" }, "T")
+        assert.strictEqual(response.tokenExpiresAt, Date.UTC(2030, 0, 1, 0, 10, 0))
+      }).pipe(Effect.provide(cubeLayer(http.layer)))
+    })
+
     it.effect("a trailing slash in apiUrl does not double the slash", () => {
       const http = fakeHttp(() => ({ status: 200, body: {} }))
       return Effect.gen(function*() {
@@ -128,6 +146,17 @@ describe("CubeHttpClient", () => {
         assert.deepStrictEqual(response.body, { ok: 1 })
         assert.strictEqual(http.requests.length, 3)
       }).pipe(Effect.provide(cubeLayer(http.layer)))
+    })
+
+    it.effect("the backoff doubles up to maxDelay and stays there", () => {
+      const http = fakeHttp((_, n) => n < 5 ? { status: 503 } : { status: 200, body: { ok: 1 } })
+      return Effect.gen(function*() {
+        const fiber = yield* Effect.fork(send({ method: "GET", path: "users/v2" }, "T"))
+        // 4 pauses of 1, 2, 2, 2 s (±25 %) end by 8.75 s; doubling without the cap (1, 2, 4, 8 s) would take 11.25 s at least
+        yield* TestClock.adjust("9 seconds")
+        assert.strictEqual(http.requests.length, 5)
+        assert.deepStrictEqual((yield* Fiber.join(fiber)).body, { ok: 1 })
+      }).pipe(Effect.provide(cubeLayer(http.layer, { retry: { times: 4, baseDelay: "1 second", maxDelay: "2 seconds" } })))
     })
 
     it.effect("a POST is never retried on 5xx or network errors", () => {
