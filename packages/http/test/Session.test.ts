@@ -25,6 +25,9 @@ const server = (options: { failCreate?: (n: number) => boolean } = {}) => {
       return { status: 201, body: body.user ? userSession(valid) : appSessionBody(valid) }
     }
     if (req.headers["cb-token"] !== valid) return { status: 401, body: expiredBody }
+    if (req.url.endsWith("/login.json")) {
+      return req.method === "POST" ? { status: 202, body: { user: { id: 81, login: "cubeuser" } } } : { status: 200 }
+    }
     return { status: 200, body: { ok: req.headers["cb-token"] } }
   })
   return { http, creates: () => creates, expire: () => (valid = "none") }
@@ -249,4 +252,143 @@ describe("Session", () => {
       assert.strictEqual(s.creates(), 1)
     }).pipe(Effect.provide(kv))
   })
+  it.effect("renews renewBefore ahead of the tracked expiry (default 1 minute), with the new token and no 401", () => {
+    const s = server()
+    return Effect.gen(function*() {
+      yield* call
+      yield* TestClock.adjust("119 minutes") // the token has a minute left: renewed now
+      const renewed = yield* call
+      assert.strictEqual((renewed.body as any).ok, "T2")
+      assert.strictEqual(s.creates(), 2)
+      // POST /session, the first call, POST /session, the call with the new token: no 401 round trip
+      assert.deepStrictEqual(s.http.requests.map((r) => r.headers["cb-token"] ?? "-"), ["-", "T1", "-", "T2"])
+    }).pipe(Effect.provide(cubeLayer(s.http.layer)))
+  })
+
+  it.effect("the renewBefore option moves the renewal earlier", () => {
+    const s = server()
+    return Effect.gen(function*() {
+      yield* call
+      yield* TestClock.adjust("109 minutes")
+      yield* call
+      assert.strictEqual(s.creates(), 1)
+      yield* TestClock.adjust("111 minutes") // 9 minutes left, fewer than renewBefore
+      yield* call
+      assert.strictEqual(s.creates(), 2)
+    }).pipe(Effect.provide(cubeLayer(s.http.layer, { renewBefore: "10 minutes" })))
+  })
+
+  it.effect("events: an on-demand session is Created, then Renewed with reason \"lapsed\" (tracked expiry) or \"expired\" (401)", () => {
+    const s = server()
+    return Effect.gen(function*() {
+      const session = yield* Session.Session
+      const events: Array<string> = []
+      const listener = yield* Effect.fork(Stream.runForEach(session.events, (e) =>
+        Effect.sync(() => events.push(e._tag === "Renewed" ? `Renewed:${e.reason}` : e._tag))))
+      yield* Effect.yieldNow()
+      yield* call
+      yield* TestClock.adjust("2 hours")
+      yield* call
+      s.expire()
+      yield* call
+      yield* Effect.yieldNow()
+      yield* Fiber.interrupt(listener)
+      assert.deepStrictEqual(events, ["Created", "Renewed:lapsed", "Renewed:expired"])
+      assert.strictEqual(s.creates(), 3)
+    }).pipe(Effect.provide(cubeLayer(s.http.layer)))
+  })
+
+  it.effect("a caller interrupted while the session is being created does not cancel it for the others", () => {
+    let creates = 0
+    const http = fakeHttp((req) => {
+      if (req.method === "POST") {
+        creates++
+        return Effect.as(Effect.sleep("1 second"), { status: 201, body: appSessionBody("T1") })
+      }
+      return { status: 200, body: { ok: req.headers["cb-token"] } }
+    })
+    return Effect.gen(function*() {
+      const first = yield* Effect.fork(call)
+      yield* TestClock.adjust("100 millis") // the first caller started POST /session
+      const second = yield* Effect.fork(call)
+      yield* TestClock.adjust("100 millis")
+      yield* Fiber.interrupt(first)
+      yield* TestClock.adjust("1 second")
+      const result = yield* Fiber.join(second)
+      assert.strictEqual((result.body as any).ok, "T1")
+      assert.strictEqual(creates, 1)
+    }).pipe(Effect.provide(cubeLayer(http.layer)))
+  })
+
+  it.effect("a guest session is not re-created when it expires (that would be another guest): SessionExpired", () => {
+    const s = server()
+    return Effect.gen(function*() {
+      const session = yield* Session.Session
+      yield* session.create({ guest: "1", full_name: "Guest" })
+      assert.strictEqual(Option.getOrThrow(yield* session.current).recreateWith, "none")
+      s.expire()
+      const error = yield* Effect.flip(call)
+      assert.strictEqual(error._tag, "SessionExpired")
+      assert.strictEqual(s.creates(), 1)
+    }).pipe(Effect.provide(cubeLayer(s.http.layer)))
+  })
+
+  it.effect("autoCreate: false never creates a session by itself: the call goes out without a token", () => {
+    const s = server()
+    return Effect.gen(function*() {
+      const error = yield* Effect.flip(call)
+      assert.strictEqual(error._tag, "SessionExpired")
+      assert.strictEqual(s.creates(), 0)
+      assert.strictEqual(s.http.requests.length, 1)
+      assert.isUndefined(s.http.requests[0]!.headers["cb-token"])
+    }).pipe(Effect.provide(cubeLayer(s.http.layer, { autoCreate: false })))
+  })
+
+  it.effect("login makes expiry re-create the user session; after logout, an application session", () => {
+    const s = server()
+    const posted = () => s.http.requests.filter((r) => r.method === "POST" && r.url.endsWith("/session.json")).map((r) => JSON.parse(r.body!).user)
+    return Effect.gen(function*() {
+      const session = yield* Session.Session
+      yield* session.create()
+      yield* session.login({ login: "cubeuser", password: "awesomepwd" })
+      assert.strictEqual(Option.getOrThrow(yield* session.current).recreateWith, "login")
+      s.expire()
+      yield* call
+      assert.deepStrictEqual(posted(), [undefined, { login: "cubeuser", password: "awesomepwd" }])
+      assert.strictEqual(Option.getOrThrow(yield* session.current).userId, 81)
+      yield* session.logout
+      assert.strictEqual(Option.getOrThrow(yield* session.current).recreateWith, "application")
+      s.expire()
+      yield* call
+      // signed out stays signed out: the user is not signed in again behind the app's back
+      assert.deepStrictEqual(posted(), [undefined, { login: "cubeuser", password: "awesomepwd" }, undefined])
+      assert.strictEqual(Option.getOrThrow(yield* session.current).kind, "application")
+    }).pipe(Effect.provide(cubeLayer(s.http.layer)))
+  })
+
+  it.effect("credentialsChanged: a session re-created after expiry signs in with the new login and password", () => {
+    const s = server()
+    return Effect.gen(function*() {
+      const session = yield* Session.Session
+      yield* session.create({ login: "cubeuser", password: "old-password" })
+      yield* session.credentialsChanged({ login: "renamed", password: "new-password", email: "ignored@example.com" })
+      s.expire()
+      yield* call
+      const last = s.http.requests.filter((r) => r.method === "POST").at(-1)!
+      assert.deepStrictEqual(JSON.parse(last.body!).user, { login: "renamed", password: "new-password" })
+    }).pipe(Effect.provide(cubeLayer(s.http.layer)))
+  })
+
+  it.effect("destroy of a session the server already expired succeeds and forgets it", () => {
+    const s = server()
+    return Effect.gen(function*() {
+      const session = yield* Session.Session
+      yield* session.create()
+      s.expire()
+      yield* session.destroy
+      assert.isTrue(Option.isNone(yield* session.current))
+      assert.strictEqual(s.http.requests.at(-1)!.method, "DELETE")
+    }).pipe(Effect.provide(cubeLayer(s.http.layer)))
+  })
+
 })
