@@ -391,4 +391,87 @@ describe("Session", () => {
     }).pipe(Effect.provide(cubeLayer(s.http.layer)))
   })
 
+  describe("SessionStore", () => {
+    const storeLayer = (store: KeyValueStore.KeyValueStore) =>
+      SessionStore.layerKeyValueStore().pipe(Layer.provide(Layer.succeed(KeyValueStore.KeyValueStore, store)))
+    const stored = (value: SessionStore.StoredSession) =>
+      Layer.succeed(SessionStore.SessionStore, SessionStore.SessionStore.of({
+        load: Effect.succeed(Option.some(value)),
+        save: () => Effect.void,
+        clear: Effect.void
+      }))
+
+    it.effect("destroy clears the store: a restart starts without a session", () => {
+      const s = server()
+      return Effect.gen(function*() {
+        const store = yield* KeyValueStore.KeyValueStore
+        yield* Effect.flatMap(Session.Session, (session) => Effect.zipRight(session.create(), session.destroy)).pipe(
+          Effect.provide(cubeLayer(s.http.layer).pipe(Layer.provide(storeLayer(store))))
+        )
+        assert.isTrue(Option.isNone(yield* store.get("connectycube-session")))
+        const restarted = yield* Effect.flatMap(Session.Session, (session) => session.current).pipe(
+          Effect.provide(cubeLayer(s.http.layer).pipe(Layer.provide(storeLayer(store))))
+        )
+        assert.isTrue(Option.isNone(restarted))
+      }).pipe(Effect.provide(KeyValueStore.layerMemory))
+    })
+
+    it.effect("a re-created session is saved: after a restart the new token is used", () => {
+      const s = server()
+      return Effect.gen(function*() {
+        const store = yield* KeyValueStore.KeyValueStore
+        yield* Effect.flatMap(Session.Session, (session) => session.create({ login: "cubeuser", password: "pw" })).pipe(
+          Effect.zipRight(Effect.sync(() => s.expire())),
+          Effect.zipRight(call),
+          Effect.provide(cubeLayer(s.http.layer).pipe(Layer.provide(storeLayer(store))))
+        )
+        assert.strictEqual(s.creates(), 2)
+        // a user session is resumed as it is (its password is never stored): it only works if T2 was saved
+        const result = yield* call.pipe(Effect.provide(cubeLayer(s.http.layer).pipe(Layer.provide(storeLayer(store)))))
+        assert.strictEqual((result.body as any).ok, "T2")
+        assert.strictEqual(s.creates(), 2)
+      }).pipe(Effect.provide(KeyValueStore.layerMemory))
+    })
+
+    it.effect("a restored application session is re-created when it expires; a restored user session is not", () =>
+      Effect.gen(function*() {
+        const app = server()
+        const result = yield* call.pipe(Effect.provide(cubeLayer(app.http.layer).pipe(Layer.provide(stored({
+          token: "RESTORED", sessionId: 7, userId: null, kind: "application", expiresAt: 7_200_000
+        })))))
+        assert.strictEqual((result.body as any).ok, "T1")
+        assert.strictEqual(app.http.requests[0]!.headers["cb-token"], "RESTORED")
+        const user = server()
+        const error = yield* Effect.flip(call).pipe(Effect.provide(cubeLayer(user.http.layer).pipe(Layer.provide(stored({
+          token: "RESTORED", sessionId: 81, userId: 81, kind: "user", expiresAt: 7_200_000
+        })))))
+        assert.strictEqual(error._tag, "SessionExpired")
+        assert.strictEqual(user.creates(), 0)
+      }))
+
+    it.effect("a stored value that does not parse is ignored: a new session is created", () => {
+      const s = server()
+      return Effect.gen(function*() {
+        const store = yield* KeyValueStore.KeyValueStore
+        yield* store.set("connectycube-session", "{not json")
+        const result = yield* call.pipe(Effect.provide(cubeLayer(s.http.layer).pipe(Layer.provide(storeLayer(store)))))
+        assert.strictEqual((result.body as any).ok, "T1")
+      }).pipe(Effect.provide(KeyValueStore.layerMemory))
+    })
+
+    it.effect("the key option names the entry", () => {
+      const s = server()
+      return Effect.gen(function*() {
+        const store = yield* KeyValueStore.KeyValueStore
+        const layer = SessionStore.layerKeyValueStore({ key: "my-app" }).pipe(
+          Layer.provide(Layer.succeed(KeyValueStore.KeyValueStore, store))
+        )
+        yield* Effect.flatMap(Session.Session, (session) => session.create()).pipe(
+          Effect.provide(cubeLayer(s.http.layer).pipe(Layer.provide(layer)))
+        )
+        assert.isTrue(Option.isSome(yield* store.get("my-app")))
+        assert.isTrue(Option.isNone(yield* store.get("connectycube-session")))
+      }).pipe(Effect.provide(KeyValueStore.layerMemory))
+    })
+  })
 })
