@@ -2,6 +2,7 @@ import { Session, User } from "@connectycube-effect/core"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
+import * as Crypto from "node:crypto"
 import * as Http from "node:http"
 import { appSession, emulator, fakeJwt } from "./helpers.js"
 
@@ -271,6 +272,43 @@ describe("POST /session", () => {
       assert.deepStrictEqual([bad.status, bad.body], [422, { errors: ["Unexpected signature"] }])
       const unsigned = yield* call("POST", "/session", { body: { application_id: 123, auth_key: "AUTHKEY-abc" } })
       assert.strictEqual(unsigned.status, 201)
+    }))
+
+  it.scoped("signature: a SHA-256 signature (64 hex characters) is checked too", () =>
+    Effect.gen(function*() {
+      const { call } = yield* emulator({ apps: [{ id: 123, authKey: "AUTHKEY-abc", authSecret: "SECRET-xyz" }] })
+      const base = { application_id: 123, auth_key: "AUTHKEY-abc", nonce: 4242, timestamp: 1700000000 }
+      const signature = Crypto.createHmac("sha256", "SECRET-xyz")
+        .update("application_id=123&auth_key=AUTHKEY-abc&nonce=4242&timestamp=1700000000")
+        .digest("hex")
+      const ok = yield* call("POST", "/session", { body: { ...base, signature } })
+      assert.strictEqual(ok.status, 201)
+      const bad = yield* call("POST", "/session", { body: { ...base, nonce: 4243, signature } })
+      assert.deepStrictEqual([bad.status, bad.body], [422, { errors: ["Unexpected signature"] }])
+    }))
+
+  it.scoped("firebase: a token without exp or at its exp, or without the phone number or email, is refused", () =>
+    Effect.gen(function*() {
+      const { call, emu } = yield* emulator()
+      yield* call("POST", "/__emulator/clock", { body: { now: "2030-01-01T10:00:00Z", freeze: true } })
+      const now = Date.UTC(2030, 0, 1, 10, 0, 0) / 1000
+      const create = (provider: "firebase_phone" | "firebase_email", payload: Record<string, unknown>) =>
+        call("POST", "/session", {
+          body: appSession({ provider, [provider]: { project_id: "p", access_token: fakeJwt({ aud: "p", ...payload }) } })
+        })
+      const refused = (message: string) => [422, { errors: { base: [message] } }]
+      const noExp = yield* create("firebase_phone", { phone_number: "+15550002" })
+      assert.deepStrictEqual([noExp.status, noExp.body], refused("Firebase access token has expired"))
+      const atExp = yield* create("firebase_phone", { exp: now, phone_number: "+15550002" })
+      assert.deepStrictEqual([atExp.status, atExp.body], refused("Firebase access token has expired"))
+      const noPhone = yield* create("firebase_phone", { exp: now + 60 })
+      assert.deepStrictEqual([noPhone.status, noPhone.body], refused("Firebase access token has no phone_number"))
+      const noEmail = yield* create("firebase_email", { exp: now + 60 })
+      assert.deepStrictEqual([noEmail.status, noEmail.body], refused("Firebase access token has no email"))
+      const valid = yield* create("firebase_phone", { exp: now + 1, phone_number: "+15550002" })
+      assert.strictEqual(valid.status, 201)
+      const snapshot = yield* emu.exportState
+      assert.strictEqual(snapshot.tables.users!.length, 1)
     }))
 
   it.scoped("bad input never 500s: malformed JSON, non-object JSON, wrong content type, oversized body; nothing stored", () =>
