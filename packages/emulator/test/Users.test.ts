@@ -569,3 +569,32 @@ describe("rights and last_request_at", () => {
         }
       })))
 })
+
+describe("search: empty fields, users with several tags, page bounds", () => {
+  it.live("nin (V2) and ne (V1) keep users whose field is empty; a user with several of the tags is listed once", () =>
+    withEmulator((emu) =>
+      Effect.gen(function*() {
+        yield* bulkUsers(
+          emu,
+          4,
+          (i) => ({ email: i % 2 === 1 ? `user${i}@example.com` : null }),
+          (i) => (i % 2 === 0 ? ["vip", "apple"] : ["apple"])
+        )
+        const token = yield* appToken(emu.url)
+        const v2 = (qs: string) => Effect.map(get(`${emu.url}/users/v2.json?${qs}`, token), (a) => [a.json.total_entries, ids(a)])
+        expect(yield* v2("id[in]=1,2,3,4&email[nin][]=user1%40example.com")).toEqual([3, [2, 3, 4]])
+        expect(yield* v2("user_tags[in][]=vip&user_tags[in][]=apple")).toEqual([4, [1, 2, 3, 4]])
+        expect(yield* v2("user_tags[in][]=vip&user_tags[in][]=apple&sort_desc=id&limit=2&offset=1")).toEqual([4, [3, 2]])
+        const v1 = yield* get(`${emu.url}/users.json?filter[]=string+email+ne+user1%40example.com`, token)
+        expect([v1.json.total_entries, ids(v1)]).toEqual([3, [2, 3, 4]])
+      })))
+
+  it.live("V1 per_page is capped at 100", () =>
+    withEmulator((emu) =>
+      Effect.gen(function*() {
+        yield* bulkUsers(emu, 101)
+        const token = yield* appToken(emu.url)
+        const a = yield* get(`${emu.url}/users.json?per_page=500`, token)
+        expect([a.json.per_page, a.json.total_entries, a.json.items.length]).toEqual([100, 101, 100])
+      })))
+})
