@@ -46,6 +46,10 @@ describe("QueryString.encode", () => {
     expect(QueryString.encode({ "we ird": { key: 1 } })).toBe("we%20ird[key]=1")
   })
 
+  it("percent-encodes nested key names too, so a key cannot break the query", () => {
+    expect(QueryString.encode({ data: { "a b&c=d": 1 } })).toBe("data[a%20b%26c%3Dd]=1")
+  })
+
   it("leaves undefined out and comma-joins in comma mode", () => {
     expect(QueryString.encode({ a: undefined, b: 1 })).toBe("b=1")
     expect(QueryString.encode({ tags: ["iphone", "apple"] }, { arrays: "comma" })).toBe("tags=apple%2Ciphone")
