@@ -327,6 +327,8 @@ describe("storage", () => {
           return { status: 200, body: { blob: { ...blob, size: 11 } } }
         case "GET /blobs.json":
           return { status: 200, body: { current_page: 2, per_page: 5, total_entries: 1, items: [{ blob: { ...blob, size: 11 } }] } }
+        case `GET /blobs/${blob.uid}.json`:
+          return { status: 200, body: { blob: { ...blob, size: 11 } } }
         default:
           return { status: 200 }
       }
@@ -351,6 +353,18 @@ describe("storage", () => {
     expect(await cube.storage.delete(9001)).toBe("")
   })
 
+  it("create → {blob} with its upload grant; markUploaded → \"\"; getFile → {blob}", async () => {
+    const { fetch, requests } = storageFetch()
+    await using cube = createClient({ credentials: creds, config, fetch })
+    await cube.createSession()
+    expect(await cube.storage.create({ name: "hello.txt", content_type: "text/plain", public: true })).toStrictEqual({ blob })
+    expect(JSON.parse(requests.at(-1)!.body!)).toEqual({ blob: { name: "hello.txt", content_type: "text/plain", public: true } })
+    expect(await cube.storage.markUploaded({ id: 9001, size: "11" })).toBe("")
+    expect(route(requests.at(-1)!)).toBe("PUT /blobs/9001/complete.json")
+    expect(JSON.parse(requests.at(-1)!.body!)).toEqual({ size: 11 })
+    expect(await cube.storage.getFile(blob.uid)).toStrictEqual({ blob: { ...blob, size: 11 } })
+  })
+
   it("createAndUpload defaults public to false (the official SDK defaults to true)", async () => {
     const { fetch, requests } = storageFetch()
     await using cube = createClient({ credentials: creds, config, fetch })
@@ -366,6 +380,18 @@ describe("storage", () => {
     expect(cube.storage.privateUrl("UID")).toBe("http://cube.test/blobs/UID?token=undefined")
     await cube.createSession()
     expect(cube.storage.privateUrl("UID")).toBe("http://cube.test/blobs/UID?token=T1")
+  })
+
+  it("privateUrl: the init token before the runtime is built; token=undefined once built without a session", async () => {
+    const { fetch } = storageFetch()
+    await using preset = createClient({ credentials: { appId: 1, token: "PRE/SET" }, config, fetch })
+    expect(preset.storage.privateUrl("UID")).toBe("http://cube.test/blobs/UID?token=PRE%2FSET")
+    await using cube = createClient({ credentials: creds, config, fetch })
+    // a call refused before sending: the runtime is built by the time it settles
+    await cube.login({ email: "not-an-address", password: "x" }).catch(() => undefined)
+    await new Promise((resolve) => setTimeout(resolve, 0))
+    expect(cube.storage.privateUrl("UID")).toBe("http://cube.test/blobs/UID?token=undefined")
+    expect(preset.storage.privateUrl("UID")).toBe("http://cube.test/blobs/UID?token=PRE%2FSET")
   })
 })
 
