@@ -216,6 +216,54 @@ describe("session expiry", () => {
   })
 })
 
+describe("session expiry: the handler", () => {
+  const expiring = () =>
+    fakeFetch((req) => route(req) === "POST /session.json" ? { status: 201, body: sessionBody("T1") } : { status: 401, body: expired })
+
+  it("that throws: the call rejects with SessionExpired (it is not left pending)", async () => {
+    const { fetch } = expiring()
+    await using cube = createClient({
+      fetch,
+      credentials: creds,
+      config: {
+        ...config,
+        on: {
+          sessionExpired: () => {
+            throw new Error("handler bug")
+          }
+        }
+      }
+    })
+    await cube.createSession()
+    const error = await cube.getSession().catch((e) => e)
+    expect(error).toBeInstanceOf(SessionExpired)
+    expect(error.code).toBe(401)
+  }, 5_000)
+
+  it("is looked up at expiry time: config.on.sessionExpired reassigned after init is the one called", async () => {
+    const { fetch } = expiring()
+    const calls: Array<string> = []
+    const initial = {
+      ...config,
+      on: {
+        sessionExpired: (handleResponse: () => void) => {
+          calls.push("initial")
+          handleResponse()
+        }
+      }
+    }
+    await using cube = createClient({ fetch, credentials: creds, config: initial })
+    expect(cube.config).toBe(initial)
+    cube.config.on!.sessionExpired = (handleResponse) => {
+      calls.push("reassigned")
+      handleResponse()
+    }
+    await cube.createSession()
+    expect(await cube.getSession().catch((e) => e)).toBeInstanceOf(SessionExpired)
+    expect(calls).toEqual(["reassigned"])
+  })
+})
+
 describe("runtime lifecycle", () => {
   it("a call before init rejects with NotInitialized", async () => {
     const error = await createClient().getSession().catch((e) => e)
