@@ -8,6 +8,11 @@ import ConnectyCube, {
   ValidationError
 } from "@connectycube-effect/promise"
 import * as Errors from "@connectycube-effect/core/Errors"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import { getEventListeners } from "node:events"
 import { afterEach, describe, expect, it } from "vitest"
 import { config, creds, expired, fakeFetch, hang, sessionBody, userJson } from "./fake.js"
 
@@ -310,6 +315,79 @@ describe("runtime lifecycle", () => {
     expect(later.message).toMatch(/disposed/)
   })
 
+  it("init again cancels the previous runtime's calls in flight (ClientDisposed, inFlight) and serves the next ones", async () => {
+    const { fetch, requests } = fakeFetch((req, n) => n === 1 ? hang(req.signal) : { status: 201, body: sessionBody("T2") })
+    await using cube = createClient({ credentials: creds, config, fetch })
+    const pending = cube.createSession().catch((e) => e)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    cube.init(creds, config)
+    const error = await pending
+    expect(error).toBeInstanceOf(ClientDisposed)
+    expect(error.inFlight).toBe(true)
+    expect(error.message).toMatch(/in flight/)
+    expect(requests[0]!.signal?.aborted).toBe(true)
+    expect((await cube.createSession()).token).toBe("T2")
+  }, 5_000)
+
+  it("the synchronous methods throw NotInitialized before init and ClientDisposed after dispose", async () => {
+    const cube = createClient()
+    for (const f of [() => cube.setSession({ token: "T" }), () => cube.storage.privateUrl("UID"), () => cube.storage.publicUrl("UID")]) {
+      expect(f).toThrow(NotInitialized)
+    }
+    cube.init(creds, config)
+    await cube.dispose()
+    for (const f of [() => cube.setSession({ token: "T" }), () => cube.storage.privateUrl("UID"), () => cube.storage.publicUrl("UID")]) {
+      expect(f).toThrow(ClientDisposed)
+    }
+    const refused = await cube.getSession().catch((e) => e)
+    expect(refused.inFlight).toBe(false)
+    expect(refused.message).toMatch(/is disposed/)
+  })
+
+  it("a settled call leaves no listener on its signal (a long-lived signal does not collect them)", async () => {
+    const { fetch } = fakeFetch(() => ({ status: 200, body: sessionBody("T1", 9) }))
+    await using cube = createClient({ credentials: { appId: 1, token: "T1" }, config, fetch })
+    const controller = new AbortController()
+    for (let i = 0; i < 3; i++) await cube.getSession({ signal: controller.signal })
+    await cube.login({ email: "not-an-address", password: "x" }, { signal: controller.signal }).catch(() => undefined)
+    expect(getEventListeners(controller.signal, "abort")).toHaveLength(0)
+  })
+
+  it("the retry option reaches the HTTP client", async () => {
+    const { fetch, requests } = fakeFetch(() => ({ status: 503 }))
+    await using cube = createClient({ credentials: { appId: 1, token: "T1" }, config, fetch, retry: { times: 1, baseDelay: 1 } })
+    const error = await cube.getSession().catch((e) => e)
+    expect(error._tag).toBe("ServerError")
+    expect(requests.map(route)).toEqual(["GET /session.json", "GET /session.json"])
+  })
+
+  it("a layer wins over fetch", async () => {
+    const { fetch, requests } = fakeFetch(() => ({ status: 201, body: sessionBody("FETCH") }))
+    const sent: Array<string> = []
+    const layer = Layer.succeed(
+      HttpClient.HttpClient,
+      HttpClient.make((request, url) => {
+        sent.push(`${request.method} ${url.pathname}`)
+        const body = JSON.stringify(sessionBody("LAYER"))
+        return Effect.succeed(
+          HttpClientResponse.fromWeb(request, new Response(body, { status: 201, headers: { "content-type": "application/json" } }))
+        )
+      })
+    )
+    await using cube = createClient({ credentials: creds, config, fetch, layer })
+    expect((await cube.createSession()).token).toBe("LAYER")
+    expect(sent).toEqual(["POST /session.json"])
+    expect(requests).toHaveLength(0)
+  })
+
+  it("endpoints.api is a host reached over https; an empty api_url defers to it", async () => {
+    const { fetch, requests } = fakeFetch(() => ({ status: 201, body: sessionBody("T1") }))
+    await using cube = createClient({ credentials: creds, config: { endpoints: { api_url: "", api: "api.cube.test" } }, fetch })
+    await cube.createSession()
+    expect(requests[0]!.url.href).toBe("https://api.cube.test/session.json")
+    expect(cube.storage.publicUrl("UID")).toBe("https://api.cube.test/blobs/UID")
+  })
+
   it("two clients are independent (no module state)", async () => {
     const a = fakeFetch(() => ({ status: 201, body: sessionBody("A") }))
     const b = fakeFetch(() => ({ status: 201, body: sessionBody("B") }))
@@ -489,6 +567,15 @@ describe("users", () => {
       "DELETE /users/81.json",
       "DELETE /session.json"
     ])
+  })
+
+  it("signup takes the signal as its second or third argument", async () => {
+    const { fetch, requests } = usersFetch()
+    await using cube = createClient({ credentials: creds, config, fetch })
+    const profile = { login: "marvin18", password: "supersecurepwd" }
+    expect(await cube.users.signup(profile, { signal: AbortSignal.abort() }).catch((e) => e)).toBeInstanceOf(Aborted)
+    expect(await cube.users.signup(profile, "ignored-key", { signal: AbortSignal.abort() }).catch((e) => e)).toBeInstanceOf(Aborted)
+    expect(requests).toHaveLength(0)
   })
 
   it("getV2 takes the signal as its only argument", async () => {
