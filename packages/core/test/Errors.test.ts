@@ -6,6 +6,19 @@ describe("Errors", () => {
   it("maps the expired-session body, and only that one, to SessionExpired", () => {
     assert.strictEqual(Errors.fromResponse({ status: 401, body: { errors: { base: ["Required session does not exist"] } } })._tag, "SessionExpired")
     assert.strictEqual(Errors.fromResponse({ status: 401, body: { errors: ["Invalid password"] } })._tag, "Unauthorized")
+    // the flat form of the same answer
+    assert.strictEqual(Errors.fromResponse({ status: 401, body: { errors: ["Required session does not exist"] } })._tag, "SessionExpired")
+    assert.strictEqual(Errors.fromResponse({ status: 401, body: "Required session does not exist" })._tag, "Unauthorized")
+    assert.strictEqual(Errors.fromResponse({ status: 403, body: { errors: { base: ["Required session does not exist"] } } })._tag, "Forbidden")
+  })
+
+  it("keeps the request, and names it first in the message", () => {
+    const request = { method: "GET", path: "/users/v2.json" }
+    const error = Errors.fromResponse({ status: 404, body: { errors: { base: ["Not found"] } }, request })
+    assert.deepStrictEqual(error._tag === "NotFound" && error.request, request)
+    assert.strictEqual(error.message, "GET /users/v2.json: not found (404). Server said: Not found.")
+    const timeout = Errors.fromResponse({ status: 408, body: undefined, request })
+    assert.strictEqual(timeout.message, "GET /users/v2.json: the server timed out reading the request (408).")
   })
 
   it("parses Retry-After in seconds and as an HTTP date", () => {
@@ -13,6 +26,45 @@ describe("Errors", () => {
     assert.strictEqual(a._tag === "RateLimited" && a.retryAfterMs, 3000)
     const b = Errors.fromResponse({ status: 429, body: {}, retryAfter: new Date(10_000).toUTCString(), now: 4000 })
     assert.strictEqual(b._tag === "RateLimited" && b.retryAfterMs, 6000)
+  })
+
+  it("Retry-After: blank or unreadable is no hint; a past date or a negative delay is 0, never negative", () => {
+    const after = (retryAfter: string | undefined) => {
+      const e = Errors.fromResponse({ status: 429, body: {}, retryAfter, now: 10_000 })
+      return e._tag === "RateLimited" ? e.retryAfterMs : "not RateLimited"
+    }
+    assert.isUndefined(after(undefined))
+    assert.isUndefined(after(""))
+    assert.isUndefined(after("   "))
+    assert.isUndefined(after("soon"))
+    assert.strictEqual(after(new Date(4000).toUTCString()), 0)
+    assert.strictEqual(after("-5"), 0)
+    assert.strictEqual(after("1.5"), 1500)
+    assert.strictEqual(Errors.parseRetryAfter("  ", 0), undefined)
+  })
+
+  it("messages: the wait in whole seconds, rounded up; a 422 without details says so", () => {
+    assert.include(Errors.fromResponse({ status: 429, body: {}, retryAfter: "1.5" }).message, "Retry after 2 s.")
+    assert.strictEqual(
+      Errors.fromResponse({ status: 422, body: "" }).message,
+      "the server rejected the input (422): no details."
+    )
+  })
+
+  it("isTransient: 429, transport failures to send, 500/502/503/504 and a 408; nothing else", () => {
+    const transient = (e: Errors.CubeError) => Errors.isTransient(e)
+    for (const status of [429, 500, 502, 503, 504, 408]) {
+      assert.isTrue(transient(Errors.fromResponse({ status, body: {} })), String(status))
+    }
+    for (const status of [400, 401, 403, 404, 422, 501, 505, 599]) {
+      assert.isFalse(transient(Errors.fromResponse({ status, body: {} })), String(status))
+    }
+    assert.isTrue(transient(new Errors.TransportError({ reason: "Transport" })))
+    assert.isFalse(transient(new Errors.TransportError({ reason: "Encode" })))
+    assert.isFalse(transient(new Errors.TransportError({ reason: "ResponseDecode" })))
+    // the caller's own deadline passed: another attempt would be past it too
+    assert.isFalse(transient(new Errors.Timeout({ timeoutMs: 50 })))
+    assert.isFalse(transient(new Errors.InvalidInput({ field: "id", reason: "must be a positive integer" })))
   })
 
   it.effect("round-trips through its Schema (the wire form keeps _tag)", () =>
