@@ -67,6 +67,39 @@ describe("Errors", () => {
     assert.isFalse(transient(new Errors.InvalidInput({ field: "id", reason: "must be a positive integer" })))
   })
 
+  it("redacts every secret-looking key of an error body, at any depth and in lists, and nothing else", () => {
+    const body = {
+      token: "t0k3n",
+      session: { Session_Token: "t0k3n", user_id: 5 },
+      user: { login: "cubeuser", password: "pw", old_password: "pw" },
+      auth_key: "k3y",
+      authKey: "k3y",
+      keys: { secret: "s3cret", Signature: "s1g" },
+      items: [{ signature: "s1g", id: 1 }],
+      cleared: { token: null }
+    }
+    const error = Errors.fromResponse({ status: 400, body })
+    assert.deepStrictEqual(error._tag === "BadRequest" && error.body, {
+      token: "<redacted>",
+      session: { Session_Token: "<redacted>", user_id: 5 },
+      user: { login: "cubeuser", password: "<redacted>", old_password: "<redacted>" },
+      auth_key: "<redacted>",
+      authKey: "<redacted>",
+      keys: { secret: "<redacted>", Signature: "<redacted>" },
+      items: [{ signature: "<redacted>", id: 1 }],
+      cleared: { token: null }
+    })
+    for (const secret of ["t0k3n", "pw", "k3y", "s3cret", "s1g"]) assert.notInclude(JSON.stringify(error), secret)
+  })
+
+  it("reads the server's messages from either errors form, and cuts a text body to 200 characters", () => {
+    const flat = Errors.fromResponse({ status: 422, body: { errors: ["login is taken", "email is invalid"] } })
+    assert.deepStrictEqual(flat._tag === "ValidationError" && flat.errors, { base: ["login is taken", "email is invalid"] })
+    assert.include(flat.message, "(422): login is taken; email is invalid.")
+    const html = Errors.fromResponse({ status: 502, body: `  ${"x".repeat(300)}  ` })
+    assert.strictEqual(html.message, `server error (502). Server said: ${"x".repeat(200)}.`)
+  })
+
   it.effect("round-trips through its Schema (the wire form keeps _tag)", () =>
     Effect.gen(function*() {
       const error = Errors.fromResponse({
