@@ -76,6 +76,15 @@ describe("the fast path", () => {
       .toBeUndefined()
   })
 
+  it("agrees with the Schema on a list with holes (input JSON cannot make): a hole is undefined, not skipped", async () => {
+    const { compile } = await import("../src/internal/guard.js")
+    const guard = compile(Schema.Struct(User.User.fields, Schema.Record({ key: Schema.String, value: Schema.Unknown })).ast)!
+    const holey = { id: 1, user_tags: ["a", , "b"] }
+    expect(guard(holey)).toBe(false)
+    expect(Schema.decodeUnknownEither(User.UserFromWire)(holey)._tag).toBe("Left")
+    expect(Schema.decodeUnknownEither(User.User)(holey)._tag).toBe("Left")
+  })
+
   it("Arbitrary still works on UserFromWire", () => {
     for (const user of fc.sample(Arbitrary.make(User.UserFromWire), 20)) expect(user).toBeInstanceOf(User.User)
   })
