@@ -139,5 +139,7 @@ describe("wire schemas", () => {
           token: "5a7bc95d85c0eb2bf052be3d29d3df523081e80y", ts: 1542560252, updated_at: "2018-10-01T10:47:01Z", user_id: null }
       })
       assert.isFalse(Session.isUserSession(session.session))
+      assert.isTrue(Session.isUserSession({ user_id: 81 }))
+      for (const user_id of [0, -1, null, undefined]) assert.isFalse(Session.isUserSession({ user_id }), String(user_id))
     }))
 })
