@@ -92,6 +92,17 @@ describe("Errors", () => {
     for (const secret of ["t0k3n", "pw", "k3y", "s3cret", "s1g"]) assert.notInclude(JSON.stringify(error), secret)
   })
 
+  it("drops what is nested too deep to read rather than keeping it unredacted", () => {
+    let body: unknown = { token: "s3cret", note: "x" }
+    for (let i = 0; i < 12; i++) body = { nested: body, [`level${i}`]: i, ...(i === 0 ? { password: "pw" } : {}) }
+    const error = Errors.fromResponse({ status: 400, body })
+    assert.notInclude(JSON.stringify(error), "s3cret")
+    assert.notInclude(JSON.stringify(error), "\"pw\"")
+    assert.include(JSON.stringify(error), "<too deep>")
+    // the shallow part is kept as it was
+    assert.strictEqual(error._tag === "BadRequest" && (error.body as { level11: number }).level11, 11)
+  })
+
   it("reads the server's messages from either errors form, and cuts a text body to 200 characters", () => {
     const flat = Errors.fromResponse({ status: 422, body: { errors: ["login is taken", "email is invalid"] } })
     assert.deepStrictEqual(flat._tag === "ValidationError" && flat.errors, { base: ["login is taken", "email is invalid"] })

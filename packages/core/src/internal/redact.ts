@@ -7,7 +7,9 @@ export const SECRET_KEY = /token|password|auth_?key|secret|signature/i
  * @internal
  */
 export const redactBody = (body: unknown, depth = 0): unknown => {
-  if (depth > 8 || body === null || typeof body !== "object") return body
+  if (body === null || typeof body !== "object") return body
+  // Past the depth bound the keys go unread, so the part is dropped rather than kept unredacted.
+  if (depth > 8) return "<too deep>"
   if (Array.isArray(body)) return body.map((item) => redactBody(item, depth + 1))
   const out: Record<string, unknown> = {}
   for (const [key, value] of Object.entries(body as Record<string, unknown>)) {
