@@ -62,3 +62,28 @@ export const CONTENT_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.
  * @category constants
  */
 export const MAX_SIZE = 100 * 1024 * 1024
+
+/**
+ * Is this a blob uid the SDK will put in a URL: a non-empty string without whitespace, `/`, `?` or `#` (which
+ * would change the path). Storage calls and the promise adapter's synchronous `privateUrl` check with it.
+ *
+ * @example
+ * ```ts
+ * import { Blob } from "@connectycube-effect/core"
+ *
+ * Blob.isUid("97f5b5d5c0d94b8b8d4cbbd0b5d7a0f900") // true
+ * Blob.isUid("a/../b") // false
+ * ```
+ *
+ * @since 0.1.0
+ * @category predicates
+ */
+export const isUid = (uid: unknown): uid is string => typeof uid === "string" && uid.trim() !== "" && !/[\s/?#]/.test(uid)
+
+/**
+ * Why a uid is refused (the `InvalidInput` reason, field `uid`).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const UID_REASON = "must be a non-empty blob uid"

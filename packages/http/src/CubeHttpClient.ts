@@ -252,12 +252,37 @@ const withDeadline = <A, E, E2>(
       }))
   })
 
-const transportError = (error: HttpClientError.HttpClientError, info: Errors.RequestInfo): Errors.CubeError =>
-  new Errors.TransportError({
-    reason: error._tag === "RequestError" ? error.reason : `Response${error.reason}`,
-    description: error.cause instanceof Error ? error.cause.message : (error.description ?? error.message),
-    request: info
-  })
+/**
+ * A transport failure as the SDK's `TransportError`: the platform error's reason, and its cause's message with
+ * that cause's own cause (fetch says only "fetch failed" and keeps "connect ECONNREFUSED …" one level down).
+ *
+ * @example
+ * ```ts
+ * import { CubeHttpClient } from "@connectycube-effect/http"
+ * import { HttpClientError, HttpClientRequest } from "@effect/platform"
+ *
+ * const cause = new TypeError("fetch failed", { cause: new Error("connect ECONNREFUSED 127.0.0.1:1") })
+ * const error = CubeHttpClient.transportError(
+ *   new HttpClientError.RequestError({ request: HttpClientRequest.get("http://127.0.0.1:1"), reason: "Transport", cause }),
+ *   { method: "GET", path: "/session.json" }
+ * )
+ * // error.description: "fetch failed: connect ECONNREFUSED 127.0.0.1:1"
+ * ```
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export const transportError = (error: HttpClientError.HttpClientError, info: Errors.RequestInfo): Errors.TransportError =>
+  new Errors.TransportError({ reason: error._tag === "RequestError" ? error.reason : `Response${error.reason}`, description: describe(error), request: info })
+
+const describe = (error: HttpClientError.HttpClientError): string => {
+  const cause = error.cause
+  if (!(cause instanceof Error)) return error.description ?? error.message
+  const inner = (cause as { readonly cause?: unknown }).cause
+  return inner instanceof Error && inner.message !== "" && !cause.message.includes(inner.message)
+    ? `${cause.message}: ${inner.message}`
+    : cause.message
+}
 
 /**
  * Builds the service from `CubeConfig` and an `HttpClient`.

@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { CubeHttpClient, Session } from "@connectycube-effect/http"
 import { Errors } from "@connectycube-effect/core"
+import { HttpClientError, HttpClientRequest } from "@effect/platform"
 import { Deferred, Effect, Exit, Fiber, Redacted, TestClock } from "effect"
 import { appSessionBody, cubeLayer, fakeHttp } from "./fake.js"
 
@@ -280,5 +281,32 @@ describe("CubeHttpClient", () => {
       assert.isTrue(Exit.isInterrupted(exit))
       assert.isTrue(aborted)
     })
+  })
+})
+
+describe("CubeHttpClient.transportError", () => {
+  const request = HttpClientRequest.get("http://127.0.0.1:1/session.json")
+  const info = { method: "GET", path: "/session.json" }
+
+  it("adds the cause's own cause, where fetch keeps the errno", () => {
+    const cause = new TypeError("fetch failed", { cause: new Error("connect ECONNREFUSED 127.0.0.1:1") })
+    const error = CubeHttpClient.transportError(new HttpClientError.RequestError({ request, reason: "Transport", cause }), info)
+    assert.strictEqual(error.description, "fetch failed: connect ECONNREFUSED 127.0.0.1:1")
+    assert.strictEqual(error.reason, "Transport")
+    assert.deepStrictEqual(error.request, info)
+  })
+
+  it("keeps a message that already says it, and a cause without one", () => {
+    const said = new Error("connect ECONNREFUSED 127.0.0.1:1", { cause: new Error("ECONNREFUSED") })
+    assert.strictEqual(
+      CubeHttpClient.transportError(new HttpClientError.RequestError({ request, reason: "Transport", cause: said }), info).description,
+      "connect ECONNREFUSED 127.0.0.1:1"
+    )
+    const plain = CubeHttpClient.transportError(
+      new HttpClientError.RequestError({ request, reason: "InvalidUrl", description: "bad url" }),
+      info
+    )
+    assert.strictEqual(plain.description, "bad url")
+    assert.strictEqual(plain.reason, "InvalidUrl")
   })
 })

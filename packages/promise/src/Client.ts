@@ -149,7 +149,10 @@ export interface Client extends AsyncDisposable {
   readonly users: UsersApi
   /** Files. */
   readonly storage: StorageApi
-  /** The config given to `init` (`config.on.sessionExpired` can be reassigned). */
+  /**
+   * The config given to `init`. A `config.on.sessionExpired` given to `init` can be reassigned here (it is looked
+   * up at expiry); one added after `init` is used from the next `init` (until then, expiry is handled automatically).
+   */
   readonly config: Types.Config
   /** Releases the runtime (connection pool included) and cancels calls in flight. Later calls reject with `ClientDisposed`. */
   readonly dispose: () => Promise<void>

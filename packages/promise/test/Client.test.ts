@@ -8,11 +8,13 @@ import ConnectyCube, {
   ValidationError
 } from "@connectycube-effect/promise"
 import * as Errors from "@connectycube-effect/core/Errors"
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { getEventListeners } from "node:events"
+import * as Net from "node:net"
 import { afterEach, describe, expect, it } from "vitest"
 import { config, creds, expired, fakeFetch, hang, sessionBody, userJson } from "./fake.js"
 
@@ -380,6 +382,29 @@ describe("runtime lifecycle", () => {
     expect(requests).toHaveLength(0)
   })
 
+  it("a refused connection through the fetch option is ECONNREFUSED, as with the default transport", async () => {
+    // a port just freed (fetch refuses port 1 itself, as a "bad port")
+    const port = await new Promise<number>((resolve) => {
+      const server = Net.createServer().listen(0, "127.0.0.1", () => {
+        const { port } = server.address() as Net.AddressInfo
+        server.close(() => resolve(port))
+      })
+    })
+    await using cube = createClient({ credentials: creds, config: { endpoints: { api_url: `http://127.0.0.1:${port}` } }, fetch: globalThis.fetch })
+    const error = await cube.createSession().catch((e) => e)
+    expect([error._tag, error.code]).toEqual(["TransportError", "ECONNREFUSED"])
+  })
+
+  it("a fetch-based layer wins over fetch too (the caller's fetch is not slipped into its calls)", async () => {
+    const caller = fakeFetch(() => ({ status: 201, body: sessionBody("FETCH") }))
+    const own = fakeFetch(() => ({ status: 201, body: sessionBody("LAYER") }))
+    const layer = FetchHttpClient.layer.pipe(Layer.provide(Layer.succeed(FetchHttpClient.Fetch, own.fetch)))
+    await using cube = createClient({ credentials: creds, config, fetch: caller.fetch, layer })
+    expect((await cube.createSession()).token).toBe("LAYER")
+    expect(caller.requests).toHaveLength(0)
+    expect(own.requests.map(route)).toEqual(["POST /session.json"])
+  })
+
   it("endpoints.api is a host reached over https; an empty api_url defers to it", async () => {
     const { fetch, requests } = fakeFetch(() => ({ status: 201, body: sessionBody("T1") }))
     await using cube = createClient({ credentials: creds, config: { endpoints: { api_url: "", api: "api.cube.test" } }, fetch })
@@ -518,6 +543,24 @@ describe("storage", () => {
     await new Promise((resolve) => setTimeout(resolve, 0))
     expect(cube.storage.privateUrl("UID")).toBe("http://cube.test/blobs/UID?token=undefined")
     expect(preset.storage.privateUrl("UID")).toBe("http://cube.test/blobs/UID?token=PRE%2FSET")
+  })
+
+  it("privateUrl/publicUrl refuse a uid that would change the path, before and after the runtime is built", async () => {
+    const { fetch } = storageFetch()
+    await using cube = createClient({ credentials: creds, config, fetch })
+    const refused = (f: () => string) => {
+      try {
+        return f()
+      } catch (e) {
+        return (e as { _tag?: string })._tag === "InvalidInput" ? `refused ${(e as { field: string }).field}` : e
+      }
+    }
+    for (const uid of ["a/../b", "a b", "", "x?y", "x#y"]) {
+      expect(refused(() => cube.storage.privateUrl(uid))).toBe("refused uid")
+      expect(refused(() => cube.storage.publicUrl(uid))).toBe("refused uid")
+    }
+    await cube.createSession()
+    for (const uid of ["a/../b", "a b"]) expect(refused(() => cube.storage.privateUrl(uid))).toBe("refused uid")
   })
 })
 

@@ -315,16 +315,9 @@ const checkId = (id: number) =>
     : invalid("id", "must be a positive integer")
 
 const checkUid = (uid: string) =>
-  typeof uid === "string" && uid.trim() !== "" && !/[\s/?#]/.test(uid)
-    ? Effect.succeed(encodeURIComponent(uid))
-    : invalid("uid", "must be a non-empty blob uid")
+  CoreBlob.isUid(uid) ? Effect.succeed(encodeURIComponent(uid)) : invalid("uid", CoreBlob.UID_REASON)
 
-const transportError = (error: HttpClientError.HttpClientError, request: Errors.RequestInfo) =>
-  new Errors.TransportError({
-    reason: error._tag === "RequestError" ? error.reason : `Response${error.reason}`,
-    description: error.cause instanceof Error ? error.cause.message : (error.description ?? error.message),
-    request
-  })
+const transportError = CubeHttpClient.transportError
 
 const parseBody = (text: string): unknown => {
   if (text === "") return undefined

@@ -1,6 +1,6 @@
 import * as CubeConfig from "@connectycube-effect/core/CubeConfig"
 import * as CoreBlob from "@connectycube-effect/core/Blob"
-import type * as CoreErrors from "@connectycube-effect/core/Errors"
+import * as CoreErrors from "@connectycube-effect/core/Errors"
 import type * as Paging from "@connectycube-effect/core/Paging"
 import * as CoreSession from "@connectycube-effect/core/Session"
 import * as CoreUser from "@connectycube-effect/core/User"
@@ -143,9 +143,10 @@ export const make = (
         Layer.provideMerge(cube)
       )
     const withTransport: Layer.Layer<Services, CoreErrors.CubeError> = seeded.pipe(Layer.provide(transport))
-    // A caller's fetch is also in every call's context, for code that reads `FetchHttpClient.Fetch` at request time.
+    // A caller's fetch is also in every call's context, for code that reads `FetchHttpClient.Fetch` at request time;
+    // not with a `layer`, which wins over `fetch` (a fetch-based layer would read the caller's fetch from there).
     const runtime = ManagedRuntime.make(
-      options.fetch === undefined
+      options.fetch === undefined || options.layer !== undefined
         ? withTransport
         : withTransport.pipe(Layer.provideMerge(Layer.succeed(FetchHttpClient.Fetch, options.fetch)))
     )
@@ -233,6 +234,8 @@ export const make = (
       if (Either.isRight(built.value)) return built.value.right
       if (built.value.left.field !== "session") throw withCompat(built.value.left)
     }
+    // the check the built path makes, so a call does not answer a URL or throw depending on timing
+    if (!CoreBlob.isUid(uid)) throw withCompat(new CoreErrors.InvalidInput({ field: "uid", reason: CoreBlob.UID_REASON }))
     const base = `${s.live.apiUrl}/blobs/${encodeURIComponent(uid)}`
     if (kind === "public") return base
     // Before the runtime is built only an init token can be held; without any, `token=undefined` as the official SDK.
