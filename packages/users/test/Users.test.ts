@@ -3,7 +3,7 @@ import { Errors, type User } from "@connectycube-effect/core"
 import { Session } from "@connectycube-effect/http"
 import { Users } from "@connectycube-effect/users"
 import { Chunk, Effect, Exit, Option, Schema, Stream } from "effect"
-import { type Captured, fakeCube, USER_ID, userJson } from "./fake.js"
+import { type Captured, fakeCube, type Reply, USER_ID, userJson } from "./fake.js"
 
 const seedProfile = {
   login: "marvin18",
@@ -191,6 +191,22 @@ describe("Users.update", () => {
 })
 
 describe("Users.update: retries and the credentials a renewed session signs in with", () => {
+  /**
+   * A fake API whose next GET, once `expireNext()` is called, answers "session expired" (so the session is
+   * re-created); `put` answers the PUT (the updated user by default).
+   */
+  const expiring = (put: () => Reply = () => ({ status: 200, body: { user: userJson(USER_ID) } })) => {
+    let expire = false
+    const cube = fakeCube((req) => {
+      if (req.method === "PUT") return put()
+      if (req.method === "GET" && expire) {
+        expire = false
+        return expired
+      }
+      return req.method === "GET" ? { status: 200, body: { user: userJson(81) } } : { status: 200, body: { user: userJson(USER_ID) } }
+    })
+    return { cube, expireNext: () => (expire = true) }
+  }
   const expired = { status: 401, body: { errors: { base: ["Required session does not exist"] } } }
   /** Every `POST /session` user credential sent, in order. */
   const signIns = (requests: ReadonlyArray<Captured>) =>
@@ -220,19 +236,12 @@ describe("Users.update: retries and the credentials a renewed session signs in w
   })
 
   it.effect("after a new login and password, a session re-created on expiry signs in with them", () => {
-    let expire = false
-    const cube = fakeCube((req) => {
-      if (req.method === "GET" && expire) {
-        expire = false
-        return expired
-      }
-      return req.method === "GET" ? { status: 200, body: { user: userJson(81) } } : { status: 200, body: { user: userJson(USER_ID) } }
-    })
+    const { cube, expireNext } = expiring()
     return Effect.gen(function*() {
       yield* loginAsUser
       const users = yield* Users.Users
       yield* users.update({ login: "cubeuser2", password: "newpwd", old_password: "awesomepwd" })
-      expire = true
+      expireNext()
       yield* users.get(81)
       expect(signIns(cube.requests)).toEqual([
         { login: "cubeuser", password: "awesomepwd" },
@@ -242,19 +251,12 @@ describe("Users.update: retries and the credentials a renewed session signs in w
   })
 
   it.effect("after a new email, a session created with the email is re-created with the new one", () => {
-    let expire = false
-    const cube = fakeCube((req) => {
-      if (req.method === "GET" && expire) {
-        expire = false
-        return expired
-      }
-      return req.method === "GET" ? { status: 200, body: { user: userJson(81) } } : { status: 200, body: { user: userJson(USER_ID) } }
-    })
+    const { cube, expireNext } = expiring()
     return Effect.gen(function*() {
       yield* Effect.flatMap(Session.Session, (s) => s.create({ email: "old@example.com", password: "awesomepwd" }))
       const users = yield* Users.Users
       yield* users.update({ email: "new@example.com" })
-      expire = true
+      expireNext()
       yield* users.get(81)
       expect(signIns(cube.requests)).toEqual([
         { email: "old@example.com", password: "awesomepwd" },
@@ -264,21 +266,13 @@ describe("Users.update: retries and the credentials a renewed session signs in w
   })
 
   it.effect("a refused update leaves the credentials as they were", () => {
-    let expire = false
-    const cube = fakeCube((req) => {
-      if (req.method === "PUT") return { status: 422, body: { errors: { old_password: ["is invalid"] } } }
-      if (expire) {
-        expire = false
-        return expired
-      }
-      return { status: 200, body: { user: userJson(81) } }
-    })
+    const { cube, expireNext } = expiring(() => ({ status: 422, body: { errors: { old_password: ["is invalid"] } } }))
     return Effect.gen(function*() {
       yield* loginAsUser
       const users = yield* Users.Users
       const error = yield* Effect.flip(users.update({ password: "newpwd", old_password: "wrong" }))
       expect(error._tag).toBe("ValidationError")
-      expire = true
+      expireNext()
       yield* users.get(81)
       expect(signIns(cube.requests)).toEqual([
         { login: "cubeuser", password: "awesomepwd" },
