@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Errors } from "@connectycube-effect/core"
 import { Avatar } from "@connectycube-effect/storage"
-import { Effect, Exit, Option } from "effect"
+import { Deferred, Effect, Exit, Fiber, Option } from "effect"
 import { API, fakeHttp, happy, storageLayer } from "./fake.js"
 
 const picture = new Uint8Array([137, 80, 78, 71, 13, 10, 26, 10])
@@ -66,6 +66,21 @@ describe("Avatar.setAvatar: no orphaned picture", () => {
         Effect.exit
       )
       expect(Exit.isInterrupted(exit)).toBe(true)
+      expect(http.requests.map((r) => `${r.method} ${r.url}`).at(-1)).toBe(`DELETE ${API}/blobs/9001.json`)
+    }))
+})
+
+describe("Avatar.setAvatar: a caller that gives up", () => {
+  it.live("interrupting the caller while the update runs deletes the uploaded picture", () =>
+    Effect.gen(function*() {
+      const http = fakeHttp(happy)
+      const updating = yield* Deferred.make<void>()
+      const fiber = yield* Avatar.setAvatar(
+        { name: "me.png", file: picture, type: "image/png" },
+        () => Effect.zipRight(Deferred.succeed(updating, undefined), Effect.never)
+      ).pipe(Effect.provide(storageLayer(http.layer)), Effect.fork)
+      yield* Deferred.await(updating)
+      yield* Fiber.interrupt(fiber)
       expect(http.requests.map((r) => `${r.method} ${r.url}`).at(-1)).toBe(`DELETE ${API}/blobs/9001.json`)
     }))
 })
