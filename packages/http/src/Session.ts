@@ -203,7 +203,8 @@ interface State {
   readonly userId: number | undefined
   readonly recreate: Recreate
   /** Mutable on purpose: every successful call slides it, without taking a lock. */
-  readonly expiry: { at: number }
+  /** `at` moves with every answer; `saved` is the value last written to the store. */
+  readonly expiry: { at: number; saved: number }
 }
 
 interface Cell {
@@ -338,20 +339,22 @@ export const make = (
           recreate: s.kind === "application" && config.authKey !== undefined
             ? { _tag: "Application" as const }
             : { _tag: "None" as const },
-          expiry: { at: s.expiresAt }
+          expiry: { at: s.expiresAt, saved: s.expiresAt }
         }),
         inflight: Option.none()
       })
     }
 
-    const persist = (state: State) =>
-      store.save({
+    const persist = (state: State) => {
+      state.expiry.saved = state.expiry.at
+      return store.save({
         token: Redacted.value(state.token),
         sessionId: state.sessionId,
         userId: state.userId ?? null,
         kind: state.userId === undefined ? "application" : "user",
         expiresAt: state.expiry.at
       })
+    }
 
     const expiryFrom = (response: CubeHttpClient.Response) =>
       Effect.map(Clock.currentTimeMillis, (now) => response.tokenExpiresAt ?? now + ttl)
@@ -379,7 +382,7 @@ export const make = (
             // A guest cannot be signed in again: re-creating would make a different guest user.
             ? { _tag: "None" }
             : { _tag: "Credentials", credentials: Redacted.make(credentials) },
-          expiry: { at: yield* expiryFrom(response) }
+          expiry: { at: yield* expiryFrom(response), saved: 0 }
         }
         return [session, state] as const
       })
@@ -452,10 +455,17 @@ export const make = (
           ]
         })))
 
+    // The store follows the slid expiry too, at most once a minute of it, so that after a restart a session still
+    // alive is not taken for lapsed (and re-created). Only while this state is the current one: a call answered
+    // after a renewal must not write the replaced token back.
     const slide = (state: State, response: CubeHttpClient.Response) =>
-      Effect.map(expiryFrom(response), (at) => {
+      Effect.flatMap(expiryFrom(response), (at) => {
         state.expiry.at = at
-        return response
+        if (at - state.expiry.saved < 60_000) return Effect.succeed(response)
+        return Effect.as(
+          Effect.flatMap(Ref.get(cell), (c) => Option.getOrUndefined(c.state) === state ? persist(state) : Effect.void),
+          response
+        )
       })
 
     const viaHook = (request: CubeHttpClient.Request, error: Errors.SessionExpired, f: SessionExpiredHook) =>
@@ -518,7 +528,7 @@ export const make = (
           sessionId: session.id ?? userId ?? 0,
           userId,
           recreate: { _tag: "None" },
-          expiry: { at: now + ttl }
+          expiry: { at: now + ttl, saved: 0 }
         }
         yield* install(state)
         yield* publish(SessionEvent.Created({ info: infoOf(state) }))

@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Session, SessionStore } from "@connectycube-effect/http"
 import * as KeyValueStore from "@effect/platform/KeyValueStore"
-import { Chunk, Effect, Fiber, Layer, Option, Stream, TestClock } from "effect"
+import { Chunk, Deferred, Effect, Fiber, Layer, Option, Stream, TestClock } from "effect"
 import { appSessionBody, cubeLayer, expiredBody, fakeHttp } from "./fake.js"
 
 const userSession = (token: string, userId = 81) => ({
@@ -448,6 +448,70 @@ describe("Session", () => {
         assert.strictEqual(error._tag, "SessionExpired")
         assert.strictEqual(user.creates(), 0)
       }))
+
+    it.effect("the store follows the slid expiry, at most once a minute: a restart keeps a session still alive", () => {
+      const s = server()
+      return Effect.gen(function*() {
+        const store = yield* KeyValueStore.KeyValueStore
+        const savedExpiry = Effect.flatMap(SessionStore.SessionStore, (st) => st.load).pipe(
+          Effect.map((stored) => Option.getOrThrow(stored).expiresAt),
+          Effect.provide(storeLayer(store))
+        )
+        const layer = cubeLayer(s.http.layer).pipe(Layer.provide(storeLayer(store)))
+        yield* Effect.gen(function*() {
+          yield* Effect.flatMap(Session.Session, (session) => session.create())
+          const first = yield* savedExpiry
+          yield* TestClock.adjust("30 seconds")
+          yield* call
+          assert.strictEqual(yield* savedExpiry, first, "less than a minute of slide: not written")
+          yield* TestClock.adjust("90 minutes")
+          yield* call
+          assert.strictEqual(yield* savedExpiry, first + 30_000 + 90 * 60_000)
+        }).pipe(Effect.provide(layer))
+        // 2 h after creation the first expiry has passed, the slid one has not: the restored token is used as it is
+        yield* TestClock.adjust("40 minutes")
+        const result = yield* call.pipe(Effect.provide(layer))
+        assert.strictEqual((result.body as any).ok, "T1")
+        assert.strictEqual(s.creates(), 1)
+      }).pipe(Effect.provide(KeyValueStore.layerMemory))
+    })
+
+    it.effect("a call answered after a renewal does not write the replaced token back to the store", () =>
+      Effect.gen(function*() {
+        const release = yield* Deferred.make<void>()
+        const sent = yield* Deferred.make<void>()
+        let issued = 0
+        let valid = ""
+        const http = fakeHttp((req) => {
+          if (req.method === "POST") {
+            valid = `T${++issued}`
+            return { status: 201, body: appSessionBody(valid) }
+          }
+          // the slow call was accepted with T1; its answer comes after the renewal
+          if (req.url.includes("/slow")) {
+            return Effect.zipRight(Deferred.succeed(sent, undefined), Effect.as(Deferred.await(release), { status: 200, body: {} }))
+          }
+          return req.headers["cb-token"] === valid ? { status: 200, body: {} } : { status: 401, body: expiredBody }
+        })
+        const store = yield* KeyValueStore.KeyValueStore
+        const savedToken = Effect.flatMap(SessionStore.SessionStore, (st) => st.load).pipe(
+          Effect.map((stored) => Option.getOrThrow(stored).token),
+          Effect.provide(storeLayer(store))
+        )
+        yield* Effect.gen(function*() {
+          const session = yield* Session.Session
+          yield* session.create()
+          yield* TestClock.adjust("5 minutes")
+          const slow = yield* Effect.fork(session.execute({ method: "GET", path: "users/slow" }))
+          yield* Deferred.await(sent)
+          valid = "none" // T1 expires on the server: the next call renews
+          yield* call
+          assert.strictEqual(yield* savedToken, "T2")
+          yield* Deferred.succeed(release, undefined)
+          yield* Fiber.join(slow)
+          assert.strictEqual(yield* savedToken, "T2")
+        }).pipe(Effect.provide(cubeLayer(http.layer).pipe(Layer.provide(storeLayer(store)))))
+      }).pipe(Effect.provide(KeyValueStore.layerMemory)))
 
     it.effect("a stored value that does not parse is ignored: a new session is created", () => {
       const s = server()
