@@ -273,7 +273,11 @@ const withDeadline = <A, E, E2>(
  * @category errors
  */
 export const transportError = (error: HttpClientError.HttpClientError, info: Errors.RequestInfo): Errors.TransportError =>
-  new Errors.TransportError({ reason: error._tag === "RequestError" ? error.reason : `Response${error.reason}`, description: describe(error), request: info })
+  new Errors.TransportError({
+    reason: error._tag === "RequestError" ? error.reason : `Response${error.reason}`,
+    description: describe(error),
+    request: info
+  })
 
 const describe = (error: HttpClientError.HttpClientError): string => {
   const cause = error.cause

@@ -202,8 +202,10 @@ interface State {
   readonly sessionId: number
   readonly userId: number | undefined
   readonly recreate: Recreate
-  /** Mutable on purpose: every successful call slides it, without taking a lock. */
-  /** `at` moves with every answer; `saved` is the value last written to the store. */
+  /**
+   * Mutable on purpose: every successful call slides `at`, without taking a lock. `saved` is the value last
+   * written to the store.
+   */
   readonly expiry: { at: number; saved: number }
 }
 

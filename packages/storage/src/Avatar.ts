@@ -28,6 +28,7 @@ import type * as Errors from "@connectycube-effect/core/Errors"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
+import { cleanUp } from "./internal/cleanup.js"
 import type { CreateAndUploadParams } from "./Storage.js"
 import { Storage } from "./Storage.js"
 
@@ -69,14 +70,9 @@ export const setAvatar = <A, E2, R2, E = never>(
   Effect.gen(function*() {
     const storage = yield* Storage
     const blob = yield* storage.createAndUpload(params)
-    // onExit, not tapErrorCause: a caller interrupted while the update runs must not leave the picture behind.
-    // The delete is bounded as Storage's own clean-up is (interruptible, so the timeout can stop it).
+    // onExit, not tapErrorCause: a caller interrupted while the update runs must not leave the picture behind
     return yield* update({ avatar: blob.uid }).pipe(
-      Effect.onExit((exit) =>
-        Exit.isFailure(exit)
-          ? Effect.interruptible(storage.delete(blob.id)).pipe(Effect.timeout("10 seconds"), Effect.ignore)
-          : Effect.void
-      )
+      Effect.onExit((exit) => Exit.isFailure(exit) ? cleanUp(storage.delete(blob.id)) : Effect.void)
     )
   }).pipe(Effect.withSpan("Avatar.setAvatar"))
 

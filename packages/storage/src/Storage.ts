@@ -53,6 +53,7 @@ import * as Predicate from "effect/Predicate"
 import * as Random from "effect/Random"
 import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
+import { cleanUp } from "./internal/cleanup.js"
 import { chunked, multipart, parseTarget } from "./internal/multipart.js"
 
 /**
@@ -233,7 +234,6 @@ export declare namespace Storage {
 
 /** How much of a `Uint8Array` goes out per chunk (progress granularity). */
 const CHUNK_SIZE = 64 * 1024
-const CLEANUP_TIMEOUT = Duration.seconds(10)
 
 /** Browsers' fetch cannot stream a request body over HTTP/1.1; server runtimes can. */
 const defaultUploadBody: "stream" | "blob" =
@@ -517,8 +517,7 @@ export const make: Effect.Effect<Storage.Service, never, Session.Session | CubeH
       yield* afterCreate.pipe(
         Effect.onExit((exit) =>
           Exit.isFailure(exit) && (params.cleanup ?? true)
-            // interruptible: onExit runs its finalizer uninterruptibly, where the timeout could not stop the DELETE
-            ? Effect.interruptible(deleteBlob(blob.id)).pipe(Effect.timeout(CLEANUP_TIMEOUT), Effect.ignore)
+            ? cleanUp(deleteBlob(blob.id))
             : Effect.void
         )
       )
