@@ -20,7 +20,7 @@ export default tseslint.config(
     files: ["packages/*/src/**/*.ts"],
     rules: {
       "no-console": "error",
-      "@effect/no-import-from-barrel-package": ["error", { packageNames: ["effect", "@effect/platform", "@effect/sql"] }]
+      "@effect/no-import-from-barrel-package": ["error", { packageNames: ["effect"] }]
     }
   },
   {

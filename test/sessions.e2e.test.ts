@@ -6,8 +6,9 @@ import { assert, describe, it } from "@effect/vitest"
 import { Emulator } from "@connectycube-effect/emulator"
 import { Cube, Session, SessionStore } from "@connectycube-effect/http"
 import { Users } from "@connectycube-effect/users"
-import { NodeHttpClient, NodeKeyValueStore } from "@effect/platform-node"
-import { Effect, Either, Layer, Option, Redacted } from "effect"
+import { NodeHttpClient, NodeServices } from "@effect/platform-node"
+import { Effect, Layer, Option, Redacted, Result } from "effect"
+import { KeyValueStore } from "effect/persistence"
 import * as Fs from "node:fs"
 import * as Http from "node:http"
 import * as Os from "node:os"
@@ -31,7 +32,7 @@ const sessionPosts = (emulator: Emulator.Service) =>
 
 /** A tiny Custom Identity Provider on loopback: token "good-<uid>" is valid. */
 const cidpServer = Effect.acquireRelease(
-  Effect.async<{ url: string; server: Http.Server }>((resume) => {
+  Effect.callback<{ url: string; server: Http.Server }>((resume) => {
     const server = Http.createServer((req, res) => {
       const token = new URL(req.url!, "http://x").searchParams.get("token") ?? ""
       if (token.startsWith("good-")) {
@@ -60,7 +61,7 @@ const withEmulator = <A, E>(
   })
 
 describe("sessions end to end", () => {
-  it.scopedLive("application session: create, read back, destroy; a destroyed token is refused", () =>
+  it.live("application session: create, read back, destroy; a destroyed token is refused", () =>
     withEmulator((emulator) =>
       Effect.gen(function*() {
         const session = yield* Session.Session
@@ -76,7 +77,7 @@ describe("sessions end to end", () => {
         assert.deepStrictEqual(yield* Effect.promise(() => res.json()), { errors: { base: ["Required session does not exist"] } })
       })))
 
-  it.scopedLive("every credential form of the seed creates a user session", () =>
+  it.live("every credential form of the seed creates a user session", () =>
     Effect.gen(function*() {
       yield* withEmulator(() =>
         Effect.gen(function*() {
@@ -118,7 +119,7 @@ describe("sessions end to end", () => {
         }))
     }))
 
-  it.scopedLive("custom identity provider: the external token is the login, verified by the app's URL", () =>
+  it.live("custom identity provider: the external token is the login, verified by the app's URL", () =>
     Effect.gen(function*() {
       const cidp = yield* cidpServer
       yield* withEmulator(() =>
@@ -136,7 +137,7 @@ describe("sessions end to end", () => {
         }), {}, { apps: [{ id: 1, authKey: AUTH_KEY, cidpUrl: cidp.url }] })
     }))
 
-  it.scopedLive("login upgrades an application session with every form; logout downgrades; a write is then Forbidden", () =>
+  it.live("login upgrades an application session with every form; logout downgrades; a write is then Forbidden", () =>
     withEmulator(() =>
       Effect.gen(function*() {
         const session = yield* Session.Session
@@ -167,7 +168,7 @@ describe("sessions end to end", () => {
         assert.strictEqual(page.total_entries, 1)
       })))
 
-  it.scopedLive("wrong forms are refused locally; wrong credentials are typed server errors", () =>
+  it.live("wrong forms are refused locally; wrong credentials are typed server errors", () =>
     withEmulator((emulator) =>
       Effect.gen(function*() {
         const session = yield* Session.Session
@@ -182,14 +183,14 @@ describe("sessions end to end", () => {
         assert.strictEqual(wrong._tag, "Unauthorized")
       })))
 
-  it.scopedLive("wrong application credentials are Unauthorized", () =>
+  it.live("wrong application credentials are Unauthorized", () =>
     withEmulator(() =>
       Effect.gen(function*() {
         const error = yield* Effect.flip(Effect.flatMap(Session.Session, (s) => s.create()))
         assert.strictEqual(error._tag, "Unauthorized")
       }), { authKey: "not-the-key" }))
 
-  it.scopedLive("expiry: 1000 concurrent calls after 2 h all succeed with exactly one new POST /session", () =>
+  it.live("expiry: 1000 concurrent calls after 2 h all succeed with exactly one new POST /session", () =>
     withEmulator((emulator) =>
       Effect.gen(function*() {
         const session = yield* Session.Session
@@ -209,7 +210,7 @@ describe("sessions end to end", () => {
         assert.strictEqual(Option.getOrThrow(yield* session.current).userId, first.user_id)
       })), { timeout: 120_000 })
 
-  it.scopedLive("a failing re-creation reaches every waiter as a typed error; the next call tries again", () =>
+  it.live("a failing re-creation reaches every waiter as a typed error; the next call tries again", () =>
     withEmulator((emulator) =>
       Effect.gen(function*() {
         const session = yield* Session.Session
@@ -219,10 +220,10 @@ describe("sessions end to end", () => {
         yield* emulator.clearRequests
         // slow enough that every call meets the 401 while the one re-creation is still in flight
         yield* emulator.addFault({ method: "POST", path: "/session", status: 503, delayMs: 1000, times: 1 })
-        const results = yield* Effect.all(Array.from({ length: 100 }, () => Effect.either(users.getV2({ login: "x" }))), {
+        const results = yield* Effect.all(Array.from({ length: 100 }, () => Effect.result(users.getV2({ login: "x" }))), {
           concurrency: "unbounded"
         })
-        const tags = results.map((r) => (Either.isLeft(r) ? r.left._tag : "Right"))
+        const tags = results.map((r) => (Result.isFailure(r) ? r.failure._tag : "Success"))
         assert.deepStrictEqual([...new Set(tags)], ["ServerError"])
         assert.strictEqual(yield* sessionPosts(emulator), 1)
         const after = yield* users.getV2({ login: "x" })
@@ -230,13 +231,16 @@ describe("sessions end to end", () => {
         assert.strictEqual(yield* sessionPosts(emulator), 2)
       })))
 
-  it.scopedLive("the session survives a restart through the KeyValueStore-backed store (file system)", () =>
+  it.live("the session survives a restart through the KeyValueStore-backed store (file system)", () =>
     Effect.gen(function*() {
       const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "cube-session-"))
       const emulator = yield* Emulator.make({ apps: [{ id: 1, authKey: AUTH_KEY }] })
       const persisted = () =>
         cube(emulator.url).pipe(
-          Layer.provide(SessionStore.layerKeyValueStore().pipe(Layer.provide(NodeKeyValueStore.layerFileSystem(dir))))
+          Layer.provide(SessionStore.layerKeyValueStore().pipe(
+            Layer.provide(KeyValueStore.layerFileSystem(dir)),
+            Layer.provide(NodeServices.layer)
+          ))
         )
       const created = yield* Effect.flatMap(Session.Session, (s) => s.create({ login: "keeper", password: "keeper-pwd" })).pipe(
         Effect.provide(persisted())

@@ -9,8 +9,8 @@ import { Emulator } from "@connectycube-effect/emulator"
 import { Cube, Session } from "@connectycube-effect/http"
 import { Avatar, Storage } from "@connectycube-effect/storage"
 import { Users } from "@connectycube-effect/users"
-import { FetchHttpClient } from "@effect/platform"
 import { Console, Effect, Fiber, Layer, Option, Stream } from "effect"
+import { FetchHttpClient } from "effect/http"
 
 const step = (title: string) => Console.log(`\n▸ ${title}`)
 const show = (label: string, value: unknown) => Console.log(`  ${label}: ${typeof value === "string" ? value : JSON.stringify(value)}`)
@@ -20,7 +20,7 @@ const tour = (emulator: Option.Option<Emulator.Service>) =>
     const session = yield* Session.Session
     const users = yield* Users.Users
     const storage = yield* Storage.Storage
-    const events = yield* Effect.fork(
+    const events = yield* Effect.forkChild(
       Stream.runForEach(session.events, (event) => Console.log(`  ⚑ session event: ${event._tag}`))
     )
     const suffix = Date.now().toString(36)

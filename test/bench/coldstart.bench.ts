@@ -1,7 +1,7 @@
 /**
  * 6. Cold start: a fresh Node process that imports the SDK and creates one session against the emulator,
  * ours (the promise adapter, bundled the way it is published: our packages inlined, effect and
- * @effect/platform as installed dependencies) vs the official SDK. Median wall time of 5 runs each. Also the same
+ * @effect/platform-node as installed dependencies) vs the official SDK. Median wall time of 5 runs each. Also the same
  * script bundled into one file with effect inlined, as a serverless build (esbuild, ncc) ships it: most of the
  * installed form's time is Node resolving and loading effect's modules one by one.
  */

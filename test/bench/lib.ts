@@ -3,8 +3,8 @@
  * share an event loop), a bulk-seeded database, timing helpers, and the results table.
  */
 import { Emulator } from "@connectycube-effect/emulator"
-import { SqlClient } from "@effect/sql"
-import { Effect } from "effect"
+import { Array as Arr, Effect } from "effect"
+import { SqlClient } from "effect/sql"
 import { spawn, type ChildProcess } from "node:child_process"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
@@ -33,9 +33,10 @@ export const seedDb = async (file: string, n: number): Promise<void> => {
       const now = Date.now()
       const chunk = 500
       for (let start = 0; start < n; start += chunk) {
-        const rows = []
-        for (let i = start; i < Math.min(n, start + chunk); i++) {
-          rows.push({
+        // a non-empty array: what `sql.insert` takes for a multi-row insert
+        const rows = Arr.makeBy(Math.min(chunk, n - start), (k) => {
+          const i = start + k
+          return {
             _id: i.toString(16).padStart(24, "0"),
             app_id: 1,
             login: `bench${i}`,
@@ -45,8 +46,8 @@ export const seedDb = async (file: string, n: number): Promise<void> => {
             created_at: now - (n - i) * 1000,
             updated_at: now,
             last_request_at: now
-          })
-        }
+          }
+        })
         yield* sql.withTransaction(sql`INSERT INTO users ${sql.insert(rows)}`)
       }
       // every bench user carries the tag "bench", so `user_tags: {in: ["bench"]}` pages through all of them

@@ -9,9 +9,9 @@ import ConnectyCubePromise, { createClient } from "@connectycube-effect/promise"
 import { Cube } from "@connectycube-effect/http"
 import * as UndiciClient from "@connectycube-effect/http/UndiciClient"
 import { Users } from "@connectycube-effect/users"
-import { FetchHttpClient } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
 import { Effect, Layer, ManagedRuntime } from "effect"
+import { FetchHttpClient, type HttpClient } from "effect/http"
 import { createRequire } from "node:module"
 import * as Path from "node:path"
 import { APP, appToken, fmt, median, ratio, type Row, seedDb, startEmulatorProcess, tmpDir } from "./lib.js"
@@ -29,16 +29,16 @@ export const run = async (options: { calls?: number; rounds?: number } = {}): Pr
     const token = await appToken(url)
     const query = "login=bench42"
 
-    const effectRuntime = (transport: Layer.Layer<any>) =>
+    const effectRuntime = (transport: Layer.Layer<HttpClient.HttpClient>) =>
       ManagedRuntime.make(
         Users.layer.pipe(Layer.provideMerge(Cube.layer({ ...APP, apiUrl: url })), Layer.provide(transport))
       )
     const leanRt = effectRuntime(UndiciClient.layer)
     const undiciRt = effectRuntime(NodeHttpClient.layerUndici)
     const fetchRt = effectRuntime(FetchHttpClient.layer)
-    const loop = (rt: ManagedRuntime.ManagedRuntime<Users.Users | any, any>) => (n: number) =>
+    const loop = (rt: ManagedRuntime.ManagedRuntime<Users.Users, unknown>) => (n: number) =>
       rt.runPromise(Effect.flatMap(Users.Users, (users) =>
-        Effect.repeatN(users.getV2({ login: "bench42" }), n - 1)))
+        Effect.repeat(users.getV2({ login: "bench42" }), { times: n - 1 })))
 
     const adapter = createClient({ credentials: APP, config: { endpoints: { api_url: url } } })
     void ConnectyCubePromise

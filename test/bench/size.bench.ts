@@ -1,6 +1,6 @@
 /**
  * 3. Bundle size: esbuild (browser, minified, tree-shaken) + gzip of the auth+users+storage path, built in
- * this run beside two baselines: the official SDK and the floor of effect + @effect/platform alone (one
+ * this run beside two baselines: the official SDK and the floor of effect (with its effect/http) alone (one
  * HttpClient call with a Schema decode under a ManagedRuntime). Also checks that an app that only signs in
  * pays for no storage code.
  */
@@ -36,9 +36,9 @@ export const go = async (file) => {
   return ConnectyCube.storage.privateUrl(blob.uid)
 }`,
   floor: `
-import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
-import * as HttpClient from "@effect/platform/HttpClient"
-import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as FetchHttpClient from "effect/http/FetchHttpClient"
+import * as HttpClient from "effect/http/HttpClient"
+import * as HttpClientResponse from "effect/http/HttpClientResponse"
 import * as Effect from "effect/Effect"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Schema from "effect/Schema"
@@ -51,7 +51,7 @@ export const go = () => runtime.runPromise(
 import { Cube, Session } from "@connectycube-effect/http"
 import { Users } from "@connectycube-effect/users"
 import { Storage } from "@connectycube-effect/storage"
-import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import * as FetchHttpClient from "effect/http/FetchHttpClient"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
@@ -62,12 +62,12 @@ ${fullProgram}`,
 import { Cube, Session } from "@connectycube-effect/http"
 import { Users } from "@connectycube-effect/users"
 import { Storage } from "@connectycube-effect/storage"
-import { FetchHttpClient } from "@effect/platform"
 import { Effect, Layer, ManagedRuntime } from "effect"
+import { FetchHttpClient } from "effect/http"
 ${fullProgram}`,
   effectSignIn: `
 import { Cube, Session } from "@connectycube-effect/http"
-import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import * as FetchHttpClient from "effect/http/FetchHttpClient"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
@@ -126,11 +126,11 @@ export const run = async (): Promise<Array<Row>> => {
   })
   return [
     row("bundle: official connectycube 6.1.2 (same calls)", "official", "baseline (60.7 KB measured before)"),
-    row("bundle: effect + @effect/platform floor", "floor", "baseline (~88 KB measured before)"),
+    row("bundle: effect + effect/http floor", "floor", "baseline (v3 with @effect/platform: 79.8 KB)"),
     row("bundle: Effect API, auth + users + storage", "effectFull", "≤ floor + 12 KB"),
     row("bundle: promise adapter, auth + users + storage", "promise", "≤ floor + 12 KB"),
     row(
-      "bundle: Effect API, the same with imports from the effect and @effect/platform indexes",
+      "bundle: Effect API, the same with imports from the effect and effect/http indexes",
       "effectFullIndex",
       `report: +${kb(out.effectFullIndex!.gz - out.effectFull!.gz)} for the index imports (esbuild)`
     ),

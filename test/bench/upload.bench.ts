@@ -10,9 +10,9 @@
  */
 import { Cube, Session } from "@connectycube-effect/http"
 import { Storage } from "@connectycube-effect/storage"
-import { FetchHttpClient } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
-import { Effect, Layer, Option, Stream } from "effect"
+import { Effect, Layer, Stream } from "effect"
+import { FetchHttpClient, type HttpClient } from "effect/http"
 import * as ChildProcess from "node:child_process"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
@@ -53,11 +53,12 @@ const startEmulator = () =>
   })
 
 const generated = (size: number) =>
-  Stream.unfold(0, (at) => {
-    if (at >= size) return Option.none()
-    const n = Math.min(MB, size - at)
-    return Option.some([new Uint8Array(n).fill(at / MB), at + n] as const)
-  })
+  Stream.unfold(0, (at) =>
+    Effect.sync(() => {
+      if (at >= size) return undefined
+      const n = Math.min(MB, size - at)
+      return [new Uint8Array(n).fill(at / MB), at + n] as const
+    }))
 
 interface Sample {
   readonly heap: number
@@ -71,7 +72,7 @@ const sample = (): Sample => {
 }
 
 /** Uploads `size` bytes and returns the peak growth over the post-GC level before it. */
-const measure = (url: string, http: Layer.Layer<any>, size: number) =>
+const measure = (url: string, http: Layer.Layer<HttpClient.HttpClient>, size: number) =>
   Effect.gen(function*() {
     yield* Effect.flatMap(Session.Session, (s) => s.create({ login: "bench", password: "password1" }))
     const storage = yield* Storage.Storage
@@ -111,7 +112,7 @@ export const run = async (): Promise<Array<Row>> => {
     for (
       const [name, http] of [
         ["FetchHttpClient", FetchHttpClient.layer],
-        ["NodeHttpClient (node:http)", NodeHttpClient.layer],
+        ["NodeHttpClient (node:http)", NodeHttpClient.layerNodeHttp],
         ["NodeHttpClient (undici)", NodeHttpClient.layerUndici]
       ] as const
     ) {

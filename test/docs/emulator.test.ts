@@ -2,9 +2,9 @@
 import { Emulator } from "@connectycube-effect/emulator"
 import { Cube, Session } from "@connectycube-effect/http"
 import { Users } from "@connectycube-effect/users"
-import { FetchHttpClient } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
+import { FetchHttpClient } from "effect/http"
 
 /** Runs `test` against a fresh emulator on a free port, with the SDK pointed at it. Both stop with the test's scope. */
 const withEmulator = <A, E>(
@@ -20,8 +20,8 @@ const withEmulator = <A, E>(
   })
 
 describe("signup against the emulator", () => {
-  // scopedLive: the real clock (the SDK's retry backoff sleeps on it); the emulator has its own clock
-  it.scopedLive("signs up and finds the user", () =>
+  // it.live: the real clock (the SDK's retry backoff sleeps on it); the emulator has its own clock
+  it.live("signs up and finds the user", () =>
     withEmulator(() =>
       Effect.gen(function*() {
         const users = yield* Users.Users
@@ -62,7 +62,7 @@ describe("the promise adapter against the emulator", () => {
 import { Option } from "effect"
 
 describe("session expiry", () => {
-  it.scopedLive("2 hours later the next call still works, with exactly one new POST /session", () =>
+  it.live("2 hours later the next call still works, with exactly one new POST /session", () =>
     withEmulator((emulator) =>
       Effect.gen(function*() {
         const session = yield* Session.Session
@@ -82,7 +82,7 @@ describe("session expiry", () => {
         expect(Option.getOrThrow(yield* session.current).userId).toBe(first.user_id) // the same user, a new token
       })))
 
-  it.scopedLive("a session that cannot be re-created fails with SessionExpired", () =>
+  it.live("a session that cannot be re-created fails with SessionExpired", () =>
     withEmulator((emulator) =>
       Effect.gen(function*() {
         const session = yield* Session.Session
@@ -105,7 +105,7 @@ describe("session expiry", () => {
 
 // #region faults
 describe("fault injection", () => {
-  it.scopedLive("idempotent calls are retried past 503s; a signup (POST) is not", () =>
+  it.live("idempotent calls are retried past 503s; a signup (POST) is not", () =>
     withEmulator((emulator) =>
       Effect.gen(function*() {
         const users = yield* Users.Users
@@ -119,7 +119,7 @@ describe("fault injection", () => {
         expect(error._tag).toBe("ServerError")
       })))
 
-  it.scopedLive("429 with Retry-After, a dropped connection, the server's own error body", () =>
+  it.live("429 with Retry-After, a dropped connection, the server's own error body", () =>
     withEmulator((emulator) =>
       Effect.gen(function*() {
         const users = yield* Users.Users
@@ -146,7 +146,7 @@ describe("fault injection", () => {
 
 // #region mails
 describe("password reset", () => {
-  it.scopedLive("mails the reset link", () =>
+  it.live("mails the reset link", () =>
     withEmulator((emulator) =>
       Effect.gen(function*() {
         const users = yield* Users.Users

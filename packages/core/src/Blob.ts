@@ -4,27 +4,31 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
+import * as Open from "./internal/open.js"
 
 /**
  * The upload grant of a new blob. `params` is one URL whose query holds every form field of the upload.
+ * Keys the server adds are kept.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const BlobObjectAccess = Schema.Struct({
+export const BlobObjectAccess = Open.struct({
   id: Schema.optional(Schema.Number),
   blob_id: Schema.optional(Schema.Number),
   expires: Schema.optional(Schema.NullOr(Schema.String)),
   object_access_type: Schema.optional(Schema.String),
   params: Schema.optional(Schema.String),
   download_url: Schema.optional(Schema.String)
-}).annotations({ parseOptions: { onExcessProperty: "preserve" } })
+})
 
 /**
+ * A blob. Keys the server adds are kept.
+ *
  * @since 0.1.0
  * @category schemas
  */
-export class Blob extends Schema.Class<Blob>("@connectycube-effect/core/Blob")({
+export class Blob extends Schema.Class<Blob>("@connectycube-effect/core/Blob")(Open.struct({
   id: Schema.Number,
   uid: Schema.String,
   name: Schema.optional(Schema.NullOr(Schema.String)),
@@ -39,7 +43,7 @@ export class Blob extends Schema.Class<Blob>("@connectycube-effect/core/Blob")({
   account_id: Schema.optional(Schema.NullOr(Schema.Number)),
   app_id: Schema.optional(Schema.NullOr(Schema.Number)),
   blob_object_access: Schema.optional(BlobObjectAccess)
-}, { parseOptions: { onExcessProperty: "preserve" } }) {}
+})) {}
 
 /**
  * @since 0.1.0

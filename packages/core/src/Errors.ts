@@ -135,7 +135,7 @@ export class ValidationError extends Schema.TaggedError<ValidationError>("@conne
   "ValidationError",
   {
     ...httpFields,
-    errors: Schema.Record({ key: Schema.String, value: Schema.Array(Schema.String) })
+    errors: Schema.Record(Schema.String, Schema.Array(Schema.String))
   }
 ) {
   /** @since 0.1.0 */
@@ -316,7 +316,7 @@ export type CubeError =
  * @category schemas
  */
 export const CubeError: Schema.Union<
-  [
+  readonly [
     typeof SessionExpired,
     typeof Unauthorized,
     typeof Forbidden,
@@ -330,7 +330,7 @@ export const CubeError: Schema.Union<
     typeof InvalidInput,
     typeof DecodeError
   ]
-> = /* @__PURE__ */ Schema.Union(
+> = /* @__PURE__ */ Schema.Union([
   SessionExpired,
   Unauthorized,
   Forbidden,
@@ -343,7 +343,7 @@ export const CubeError: Schema.Union<
   Timeout,
   InvalidInput,
   DecodeError
-)
+])
 
 /**
  * @example

@@ -4,7 +4,6 @@
  *
  * @since 0.1.0
  */
-import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
@@ -16,7 +15,7 @@ import * as Stream from "effect/Stream"
  * @since 0.1.0
  * @category schemas
  */
-export const PageV2 = <A, I, R>(item: Schema.Schema<A, I, R>) =>
+export const PageV2 = <S extends Schema.Top>(item: S) =>
   Schema.Struct({
     limit: Schema.Number,
     skip: Schema.Number,
@@ -41,12 +40,12 @@ export interface PageV2<A> {
  * @since 0.1.0
  * @category schemas
  */
-export const PageV1 = <K extends string, A, I, R>(key: K, item: Schema.Schema<A, I, R>) =>
+export const PageV1 = <K extends string, S extends Schema.Top>(key: K, item: S) =>
   Schema.Struct({
     current_page: Schema.Number,
     per_page: Schema.Number,
     total_entries: Schema.Number,
-    items: Schema.Array(Schema.Struct({ [key]: item } as { [P in K]: Schema.Schema<A, I, R> }))
+    items: Schema.Array(Schema.Struct({ [key]: item } as { readonly [P in K]: S }))
   })
 
 /**
@@ -74,7 +73,7 @@ export interface PageV1<K extends string, A> {
  * const numbers = Paging.stream(1, (page: number) =>
  *   Effect.succeed([[2 * page - 1, 2 * page].filter((n) => n <= 5), page < 3 ? page + 1 : undefined] as const))
  *
- * Effect.runPromise(Stream.runCollect(numbers)) // 1, 2, 3, 4, 5
+ * Effect.runPromise(Stream.runCollect(numbers)) // [1, 2, 3, 4, 5]
  * ```
  *
  * @since 0.1.0
@@ -84,8 +83,5 @@ export const stream = <C, A, E, R>(
   start: C,
   fetch: (cursor: C) => Effect.Effect<readonly [ReadonlyArray<A>, C | undefined], E, R>
 ): Stream.Stream<A, E, R> =>
-  // unfoldChunkEffect is in every bundle that uses a platform HttpClient; paginateChunkEffect is not.
-  Stream.unfoldChunkEffect(start as C | undefined, (cursor) =>
-    cursor === undefined
-      ? Effect.succeed(Option.none())
-      : Effect.map(fetch(cursor), ([items, next]) => Option.some([Chunk.unsafeFromArray(items as Array<A>), next] as const)))
+  Stream.paginate(start, (cursor: C) =>
+    Effect.map(fetch(cursor), ([items, next]) => [items, next === undefined ? Option.none() : Option.some(next)] as const))

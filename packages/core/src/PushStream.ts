@@ -1,17 +1,15 @@
 /**
- * A `Stream` fed by callbacks (session events, upload progress). It does what `Stream.async` does for these
- * uses (an unbounded buffer, the subscription ended with the stream) on the primitives every bundle with a
- * platform `HttpClient` already holds, instead of the `Queue` and `Take` machinery `Stream.async` pulls in
- * (~0.7 KB gz).
+ * A `Stream` fed by callbacks (session events, upload progress). It does what `Stream.callback` does for these
+ * uses (an unbounded buffer, the subscription ended with the stream) with a plain array and one waiting
+ * callback, instead of the `Queue` `Stream.callback` pulls in.
  *
  * @since 0.1.0
  */
-import type * as Cause from "effect/Cause"
-import * as Chunk from "effect/Chunk"
+import type * as Arr from "effect/Array"
+import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
-import * as Option from "effect/Option"
+import type * as Pull from "effect/Pull"
 import * as Stream from "effect/Stream"
-
 /**
  * What a subscription pushes with. Calls after the end are ignored.
  *
@@ -42,7 +40,7 @@ export interface Emit<in A, in E> {
  *   })
  * )
  *
- * Effect.runPromise(Stream.runCollect(ticks)) // 1, 2, 3
+ * Effect.runPromise(Stream.runCollect(ticks)) // [1, 2, 3]
  * ```
  *
  * @since 0.1.0
@@ -51,11 +49,11 @@ export interface Emit<in A, in E> {
 export const make = <A, E = never, R = never>(
   register: (emit: Emit<A, E>) => Effect.Effect<Effect.Effect<void>, never, R>
 ): Stream.Stream<A, E, R> =>
-  Stream.unwrapScoped(Effect.map(
+  Stream.unwrap(Effect.map(
     Effect.acquireRelease(
       Effect.suspend(() => {
         let buffer: Array<A> = []
-        let done: Effect.Effect<never, Option.Option<E>> | undefined
+        let done: Effect.Effect<never, E | Cause.Done> | undefined
         let wake: (() => void) | undefined
         const notify = () => {
           const f = wake
@@ -69,22 +67,22 @@ export const make = <A, E = never, R = never>(
             notify()
           },
           end: () => {
-            done ??= Effect.fail(Option.none())
+            done ??= Cause.done()
             notify()
           },
           halt: (cause) => {
-            done ??= Effect.mapError(Effect.failCause(cause), Option.some)
+            done ??= Effect.failCause(cause)
             notify()
           }
         })
-        const pull: Effect.Effect<Chunk.Chunk<A>, Option.Option<E>> = Effect.suspend(() => {
+        const pull: Pull.Pull<Arr.NonEmptyReadonlyArray<A>, E> = Effect.suspend(() => {
           if (buffer.length > 0) {
-            const chunk = Chunk.unsafeFromArray(buffer)
+            const chunk = buffer as unknown as Arr.NonEmptyReadonlyArray<A>
             buffer = []
             return Effect.succeed(chunk)
           }
           if (done !== undefined) return done
-          return Effect.flatMap(Effect.async<void>((resume) => {
+          return Effect.flatMap(Effect.callback<void>((resume) => {
             wake = () => resume(Effect.void)
           }), () => pull)
         })
@@ -92,5 +90,5 @@ export const make = <A, E = never, R = never>(
       }),
       ({ unsubscribe }) => unsubscribe
     ),
-    ({ pull }) => Stream.repeatEffectChunkOption(pull)
+    ({ pull }) => Stream.fromPull(Effect.succeed(pull))
   ))

@@ -5,15 +5,17 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
+import * as Open from "./internal/open.js"
 import { User } from "./User.js"
 
 /**
  * A session. An application session has `user_id: null` (old servers sent `0`); a user session embeds `user`.
+ * Keys the server adds are kept.
  *
  * @since 0.1.0
  * @category schemas
  */
-export class Session extends Schema.Class<Session>("@connectycube-effect/core/Session")({
+export class Session extends Schema.Class<Session>("@connectycube-effect/core/Session")(Open.struct({
   id: Schema.Number,
   application_id: Schema.Number,
   token: Schema.String,
@@ -24,7 +26,7 @@ export class Session extends Schema.Class<Session>("@connectycube-effect/core/Se
   created_at: Schema.optional(Schema.String),
   updated_at: Schema.optional(Schema.String),
   user: Schema.optional(User)
-}, { parseOptions: { onExcessProperty: "preserve" } }) {}
+})) {}
 
 /**
  * @since 0.1.0
@@ -49,8 +51,7 @@ export const SessionEnvelope = Schema.Struct({ session: Session })
 export const isUserSession = (session: { readonly user_id?: number | null | undefined }): boolean =>
   typeof session.user_id === "number" && session.user_id > 0
 
-const NonEmpty = (field: string) =>
-  Schema.String.pipe(Schema.filter((s) => s.length > 0 || `${field} must not be empty`))
+const NonEmpty = (field: string) => Schema.String.check(Schema.makeFilter((s) => s.length > 0 || `${field} must not be empty`))
 
 /**
  * `{ login, password }`. Also the custom identity provider form: `login` carries the external token.
@@ -65,7 +66,7 @@ export const LoginCredentials = Schema.Struct({ login: NonEmpty("login"), passwo
  * @category schemas
  */
 export const EmailCredentials = Schema.Struct({
-  email: NonEmpty("email").pipe(Schema.pattern(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, { message: () => "email is not an address" })),
+  email: NonEmpty("email").check(Schema.isPattern(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, { message: "email is not an address" })),
   password: NonEmpty("password")
 })
 
@@ -76,7 +77,7 @@ export const EmailCredentials = Schema.Struct({
  * @category schemas
  */
 export const GuestCredentials = Schema.Struct({
-  guest: Schema.Literal("1", 1, true),
+  guest: Schema.Literals(["1", 1, true]),
   full_name: Schema.optional(Schema.String)
 })
 
@@ -87,7 +88,7 @@ export const GuestCredentials = Schema.Struct({
  * @category schemas
  */
 export const SocialCredentials = Schema.Struct({
-  provider: Schema.Literal("facebook", "twitter"),
+  provider: Schema.Literals(["facebook", "twitter"]),
   keys: Schema.Struct({ token: NonEmpty("keys.token"), secret: Schema.optional(Schema.String) })
 })
 
@@ -130,14 +131,14 @@ export const FirebaseEmailCredentials = Schema.Struct({
  * @since 0.1.0
  * @category schemas
  */
-export const Credentials = Schema.Union(
+export const Credentials = Schema.Union([
   LoginCredentials,
   EmailCredentials,
   GuestCredentials,
   SocialCredentials,
   FirebasePhoneCredentials,
   FirebaseEmailCredentials
-)
+])
 
 /**
  * @since 0.1.0

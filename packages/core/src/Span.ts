@@ -8,8 +8,7 @@
  * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
-import type * as Tracer from "effect/Tracer"
-import type { YieldWrap } from "effect/Utils"
+import * as Tracer from "effect/Tracer"
 
 /**
  * A function whose every call runs its generator body as an `Effect` in a span named `name`.
@@ -31,19 +30,16 @@ import type { YieldWrap } from "effect/Utils"
  * @category constructors
  */
 export const fn = (name: string) =>
-<Eff extends YieldWrap<Effect.Effect<any, any, any>>, AEff, Args extends Array<any>>(
+<Eff extends Effect.Effect<any, any, any>, AEff, Args extends Array<any>>(
   body: (...args: Args) => Generator<Eff, AEff, never>
 ) =>
 (...args: Args): Effect.Effect<
   AEff,
-  [Eff] extends [never] ? never : [Eff] extends [YieldWrap<Effect.Effect<infer _A, infer E, infer _R>>] ? E : never,
-  [Eff] extends [never] ? never : [Eff] extends [YieldWrap<Effect.Effect<infer _A, infer _E, infer R>>] ? R : never
+  [Eff] extends [never] ? never : [Eff] extends [Effect.Effect<infer _A, infer E, infer _R>] ? E : never,
+  [Eff] extends [never] ? never : [Eff] extends [Effect.Effect<infer _A, infer _E, infer R>] ? R : never
 > =>
-  Effect.tracerWith((tracer) =>
-    isNativeTracer(tracer) ? Effect.gen(() => body(...args)) : Effect.withSpan(Effect.gen(() => body(...args)), name)
-  )
-
-let nativeTracer: Tracer.Tracer | undefined
+  Effect.flatMap(Effect.tracer, (tracer) =>
+    isNativeTracer(tracer) ? Effect.gen(() => body(...args)) : Effect.withSpan(Effect.gen(() => body(...args)), name))
 
 /**
  * Whether `tracer` is effect's built-in one. Its spans reach no exporter, so the SDK skips its spans when it is
@@ -54,11 +50,10 @@ let nativeTracer: Tracer.Tracer | undefined
  * import { Span } from "@connectycube-effect/core"
  * import { Effect } from "effect"
  *
- * Effect.runSync(Effect.tracerWith((tracer) => Effect.succeed(Span.isNativeTracer(tracer)))) // true
+ * Effect.runSync(Effect.map(Effect.tracer, Span.isNativeTracer)) // true
  * ```
  *
  * @since 0.1.0
  * @category guards
  */
-export const isNativeTracer = (tracer: Tracer.Tracer): boolean =>
-  tracer === (nativeTracer ??= Effect.runSync(Effect.tracer))
+export const isNativeTracer = (tracer: Tracer.Tracer): boolean => tracer === Tracer.nativeTracer

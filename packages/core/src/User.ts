@@ -5,15 +5,18 @@
  *
  * @since 0.1.0
  */
-import * as ParseResult from "effect/ParseResult"
+import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
-import * as AST from "effect/SchemaAST"
+import * as SchemaAST from "effect/SchemaAST"
+import * as SchemaParser from "effect/SchemaParser"
+import * as SchemaTransformation from "effect/SchemaTransformation"
 import { compile } from "./internal/guard.js"
+import * as Open from "./internal/open.js"
 
 const NullableString = Schema.optional(Schema.NullOr(Schema.String))
 const NullableNumber = Schema.optional(Schema.NullOr(Schema.Number))
 /** Ids that the server has sent both as numbers and as strings. */
-const NullableId = Schema.optional(Schema.NullOr(Schema.Union(Schema.Number, Schema.String)))
+const NullableId = Schema.optional(Schema.NullOr(Schema.Union([Schema.Number, Schema.String])))
 
 const fields = {
   id: Schema.Number,
@@ -33,47 +36,57 @@ const fields = {
   custom_data: NullableString,
   blob_id: NullableNumber,
   avatar: NullableString,
-  user_tags: Schema.optional(Schema.NullOr(Schema.Union(Schema.String, Schema.Array(Schema.String)))),
+  user_tags: Schema.optional(Schema.NullOr(Schema.Union([Schema.String, Schema.Array(Schema.String)]))),
   timezone: NullableNumber,
   is_guest: Schema.optional(Schema.NullOr(Schema.Boolean))
 }
 
 /**
+ * A user. Keys the server adds are kept when decoding.
+ *
  * @since 0.1.0
  * @category schemas
  */
-export class User extends Schema.Class<User>("@connectycube-effect/core/User")(fields, {
-  parseOptions: { onExcessProperty: "preserve" }
-}) {}
+export class User extends Schema.Class<User>("@connectycube-effect/core/User")(Open.struct(fields)) {}
 
 const ENCODED = "@connectycube-effect/core/User (Encoded side)"
-const Wire = Schema.Struct(fields, Schema.Record({ key: Schema.String, value: Schema.Unknown })).annotations({
-  identifier: ENCODED
-})
+// No identifier on the struct itself: its errors read as the class's ("Expected object").
+const Wire = Schema.StructWithRest(Schema.Struct(fields), [Open.Rest])
 // A field the guard cannot compile (a refinement, say) only loses the fast path; User.test.ts checks it compiles.
 const isWire = compile(Wire.ast) ?? (() => false)
-const decodeWire = ParseResult.decodeUnknown(Wire)
-const encodeWire = ParseResult.encodeUnknown(Wire)
 
 /**
  * The user's wire JSON, every key kept: a valid one passes as it is, anything else goes through `Wire` (for its
- * errors). A declaration, so that the guard runs in place of the struct's parser; for JSON Schema, pretty
- * printing and arbitraries it stands for `Wire` (its surrogate).
+ * errors). A declaration, so that the guard runs in place of the struct's parser; its codecs (JSON Schema,
+ * arbitraries) are `Wire`'s.
  */
-const FastWire = Schema.declare([Wire], {
-  decode: () => (input, options) => isWire(input) ? ParseResult.succeed(input) : decodeWire(input, options),
-  encode: () => (input, options) => encodeWire(input, options)
-}, {
-  identifier: ENCODED,
-  [AST.SurrogateAnnotationId]: Wire.ast
-})
+const FastWire = Schema.declareConstructor<UserJson, UserJson>()(
+  [Wire],
+  ([wire]) => {
+    const decode = SchemaParser.decodeUnknownEffect(wire)
+    return (input, _ast, options) => isWire(input) ? Effect.succeed(input as UserJson) : decode(input, options)
+  },
+  {
+    identifier: ENCODED,
+    toCodec: ([wire]) => new SchemaAST.Link(wire.ast, SchemaTransformation.passthrough()),
+    toCodecJson: ([wire]) => new SchemaAST.Link(wire.ast, SchemaTransformation.passthrough()),
+    toCodecArbitrary: ({ typeParameters: [wire] }) => new SchemaAST.Link(wire.ast, SchemaTransformation.passthrough()),
+    toFormatter: ([wire]) => wire,
+    toEquivalence: ([wire]) => wire
+  }
+)
+
+/**
+ * A `User` from JSON the guard accepted or `Wire` decoded (own keys, never `__proto__`): what the class's
+ * constructor makes (it only copies the fields onto the instance), without parsing the fields a second time.
+ */
+const trusted = (json: UserJson): User => Object.assign(Object.create(User.prototype) as User, json)
 
 /**
  * `User` as decoded from a server answer: the same type, the same checks and errors, unknown keys kept, at a
  * fraction of the cost (it runs for every user of every page). A valid user is checked by a plain predicate
  * compiled from the fields and becomes a `User` at once; anything else goes through the Schema, for its errors.
- * (`User` itself keeps unknown keys with `onExcessProperty: "preserve"`, which matches each key against the 20
- * known names one by one.)
+ * (`User` itself keeps unknown keys too, through a struct with a rest record, which its parser walks key by key.)
  *
  * @example
  * ```ts
@@ -87,11 +100,13 @@ const FastWire = Schema.declare([Wire], {
  * @since 0.1.0
  * @category schemas
  */
-export const UserFromWire: Schema.Schema<User, UserJson> = Schema.transform(FastWire, Schema.typeSchema(User), {
-  strict: false,
-  decode: (json) => new User(json as UserJson, true),
-  encode: (user) => ({ ...user })
-}) as Schema.Schema<User, any> as Schema.Schema<User, UserJson>
+export const UserFromWire: Schema.Codec<User, UserJson> = FastWire.pipe(Schema.decodeTo(
+  Schema.toType(User),
+  SchemaTransformation.transform<User, UserJson>({
+    decode: trusted,
+    encode: (user) => ({ ...user })
+  })
+))
 
 /**
  * The plain object shape of a user (what the wire carries and what `User` encodes to).
@@ -150,7 +165,7 @@ export const tags = (user: { readonly user_tags?: string | ReadonlyArray<string>
  * @since 0.1.0
  * @category getters
  */
-export const customData = <A, I>(schema: Schema.Schema<A, I>) => {
-  const decode = Schema.decodeUnknownEither(Schema.parseJson(schema))
+export const customData = <A, I>(schema: Schema.Codec<A, I>) => {
+  const decode = Schema.decodeUnknownResult(Schema.fromJsonString(schema))
   return (user: { readonly custom_data?: string | null | undefined }) => decode(user.custom_data ?? "")
 }

@@ -8,9 +8,10 @@
  *
  * @since 0.1.0
  */
-import * as Either from "effect/Either"
-import * as ParseResult from "effect/ParseResult"
+import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
+import type * as SchemaAST from "effect/SchemaAST"
+import type * as SchemaIssue from "effect/SchemaIssue"
 import { InvalidInput } from "./Errors.js"
 
 // ---------------------------------------------------------------------------
@@ -28,38 +29,105 @@ export interface Issue {
   readonly reason: string
 }
 
-const article = (type: string): string =>
-  type === "string" || type === "number" || type === "boolean" ? `a ${type}` : type
+/**
+ * A leaf of an issue tree: where, why, and how telling it is. A broken rule, a custom message, a missing or an
+ * unknown key (0) says more than a type mismatch (1), which says more than "must be undefined" (2), which the
+ * `undefined` member of every `optional` adds.
+ */
+interface Leaf {
+  readonly path: ReadonlyArray<PropertyKey>
+  readonly reason: string
+  readonly rank: 0 | 1 | 2
+}
 
-/** Default messages quote the value (`Expected string, actual "hunter2"`): keep only the expectation. */
-const scrub = (issue: ParseResult.ArrayFormatterIssue): string => {
-  switch (issue._tag) {
-    case "Missing":
-      return "cannot be blank"
-    case "Unexpected":
-      return "is not a known field"
-    default: {
-      const message = issue.message.replace(/,?\s*actual[\s\S]*$/, "").trim()
-      const expected = /^Expected (.+)$/s.exec(message)
-      if (expected === null) return message
-      const type = expected[1]!
-      if (type.startsWith("ReadonlyArray<") || type.startsWith("readonly [")) return "must be a list"
-      if (type.startsWith("{")) return "must be an object"
-      return `must be ${article(type)}`
+const messageOf = (annotations: { readonly [key: string]: unknown } | undefined, key = "message"): string | undefined => {
+  const message = annotations?.[key]
+  return typeof message === "string" ? message : undefined
+}
+
+/** What a value of `ast` is, in the server's words; never the value itself. */
+const expected = (ast: SchemaAST.AST): string => {
+  const custom = messageOf(ast.annotations, "expected")
+  if (custom !== undefined) return custom
+  switch (ast._tag) {
+    case "String":
+      return "a string"
+    case "Number":
+      return "a number"
+    case "Boolean":
+      return "a boolean"
+    case "Arrays":
+      return "a list"
+    case "Objects":
+      return "an object"
+    case "Null":
+      return "null"
+    case "Undefined":
+      return "undefined"
+    case "Literal":
+      return JSON.stringify(ast.literal)
+    case "Union": {
+      // `optional` and `NullOr` add members that are no answer to "what should it be"
+      const members = ast.types.filter((t) => t._tag !== "Undefined" && t._tag !== "Null")
+      return members.length === 0 ? expected(ast.types[0]!) : members.map(expected).join(" or ")
     }
+    case "Declaration":
+      return ast.annotations?.identifier === undefined ? "valid" : String(ast.annotations.identifier)
+    default:
+      return "valid"
   }
 }
 
-/**
- * How telling an issue is: a broken rule or an unknown key (0) says more than a type mismatch (1), which says
- * more than the "Expected undefined" every `optional` adds (2).
- */
-const rank = (issue: ParseResult.ArrayFormatterIssue): number =>
-  issue._tag !== "Type" || !issue.message.startsWith("Expected ")
-    ? 0
-    : issue.message.startsWith("Expected undefined")
-    ? 2
-    : 1
+const mismatch = (ast: SchemaAST.AST): Leaf["reason"] => {
+  const what = expected(ast)
+  return what === "valid" ? "is invalid" : `must be ${what}`
+}
+
+/** The leaves of an issue tree with their paths: a custom message wins over what it wraps. */
+const leaves = (
+  issue: SchemaIssue.Issue,
+  path: ReadonlyArray<PropertyKey>,
+  override: string | undefined,
+  out: Array<Leaf>
+): void => {
+  const leaf = (reason: string, rank: Leaf["rank"]): void => {
+    out.push({ path, reason: override ?? reason, rank: override === undefined ? rank : 0 })
+  }
+  switch (issue._tag) {
+    case "Filter":
+      return leaves(issue.issue, path, override ?? messageOf(issue.filter.annotations), out)
+    case "Encoding":
+      return leaves(issue.issue, path, override, out)
+    case "Pointer":
+      return leaves(issue.issue, [...path, ...issue.path], override, out)
+    case "Composite":
+      for (const inner of issue.issues) leaves(inner, path, override, out)
+      return
+    case "AnyOf": {
+      // A union with a message speaks for all its members (`ExternalId`: "a positive integer or a non-empty string").
+      const message = override ?? messageOf(issue.ast.annotations)
+      if (message !== undefined || issue.issues.length === 0) {
+        return leaf(message ?? mismatch(issue.ast), 1)
+      }
+      for (const inner of issue.issues) leaves(inner, path, undefined, out)
+      return
+    }
+    case "InvalidType": {
+      const message = messageOf(issue.ast.annotations)
+      if (message !== undefined) return leaf(message, 0)
+      return leaf(mismatch(issue.ast), issue.ast._tag === "Undefined" ? 2 : 1)
+    }
+    case "InvalidValue":
+      return leaf(messageOf(issue.annotations) ?? "is invalid", 0)
+    case "MissingKey":
+      return leaf(messageOf(issue.annotations, "messageMissingKey") ?? "cannot be blank", 0)
+    case "UnexpectedKey":
+      return leaf(messageOf(issue.ast.annotations, "messageUnexpectedKey") ?? "is not a known field", 0)
+    case "Forbidden":
+    case "OneOf":
+      return leaf("is invalid", 0)
+  }
+}
 
 /**
  * The issues of a Schema failure, at most one per top-level field: the most telling one (a union reports
@@ -69,27 +137,29 @@ const rank = (issue: ParseResult.ArrayFormatterIssue): number =>
  * @example
  * ```ts
  * import { UserInput } from "@connectycube-effect/core"
- * import { Either, Schema } from "effect"
+ * import { Result, Schema } from "effect"
  *
- * const result = Schema.decodeUnknownEither(UserInput.Signup)({ login: "ab", password: "" }, { errors: "all" })
- * if (Either.isLeft(result)) console.log(UserInput.issues(result.left))
+ * const result = Schema.decodeUnknownResult(UserInput.Signup)({ login: "ab", password: "" }, { errors: "all" })
+ * if (Result.isFailure(result)) console.log(UserInput.issues(result.failure))
  * // [{ field: "login", reason: "is too short (minimum is 3 characters)" }, { field: "password", reason: "cannot be blank" }]
  * ```
  *
  * @since 0.1.0
  * @category issues
  */
-export const issues = (error: ParseResult.ParseError): ReadonlyArray<Issue> => {
-  const best = new Map<string, ParseResult.ArrayFormatterIssue>()
-  for (const issue of ParseResult.ArrayFormatter.formatErrorSync(error)) {
-    const top = issue.path.length === 0 ? "" : String(issue.path[0])
+export const issues = (error: Schema.SchemaError | SchemaIssue.Issue): ReadonlyArray<Issue> => {
+  const all: Array<Leaf> = []
+  leaves(Schema.isSchemaError(error) ? error.issue : error, [], undefined, all)
+  const best = new Map<string, Leaf>()
+  for (const leaf of all) {
+    const top = leaf.path.length === 0 ? "" : String(leaf.path[0])
     const current = best.get(top)
     if (
-      current === undefined || rank(issue) < rank(current) ||
-      (rank(issue) === rank(current) && issue.path.length > current.path.length)
-    ) best.set(top, issue)
+      current === undefined || leaf.rank < current.rank ||
+      (leaf.rank === current.rank && leaf.path.length > current.path.length)
+    ) best.set(top, leaf)
   }
-  return Array.from(best.values(), (issue) => ({ field: issue.path.map(String).join("."), reason: scrub(issue) }))
+  return Array.from(best.values(), (leaf) => ({ field: leaf.path.map(String).join("."), reason: leaf.reason }))
 }
 
 /**
@@ -98,7 +168,7 @@ export const issues = (error: ParseResult.ParseError): ReadonlyArray<Issue> => {
  * @since 0.1.0
  * @category issues
  */
-export const toInvalidInput = (error: ParseResult.ParseError, prefix?: string): InvalidInput => {
+export const toInvalidInput = (error: Schema.SchemaError | SchemaIssue.Issue, prefix?: string): InvalidInput => {
   const first = issues(error)[0] ?? { field: "", reason: "is invalid" }
   const field = prefix === undefined ? first.field : first.field === "" ? prefix : `${prefix}.${first.field}`
   return new InvalidInput({ field, reason: first.reason })
@@ -130,14 +200,14 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
  * @since 0.1.0
  * @category fields
  */
-export const Text = Schema.String.pipe(
-  Schema.filter((s) => !LONE_SURROGATE.test(s), { message: () => "is not valid text" })
+export const Text = Schema.String.check(
+  Schema.makeFilter((s: string) => !LONE_SURROGATE.test(s), { message: "is not valid text" })
 )
 
 /**
  * An integer from `min` to `max`. `outOfRange` is the message for a number outside; `notInteger` (default
  * `outOfRange`) for a fraction; `tooLarge` (default `outOfRange`) for a number above `max`. One filter rather
- * than `Schema.int` + `Schema.between` (~0.4 KB gz less in bundles), with an arbitrary that draws in range.
+ * than `Schema.isInt` + `Schema.isBetween`, so that each case has its own message; arbitraries draw in range.
  *
  * @example
  * ```ts
@@ -156,9 +226,9 @@ export const integer = (
   max: number,
   outOfRange: string,
   messages: { readonly notInteger?: string | undefined; readonly tooLarge?: string | undefined } = {}
-): Schema.filter<typeof Schema.Number> =>
-  Schema.Number.pipe(Schema.filter(
-    (n) =>
+): Schema.Number =>
+  Schema.Number.check(Schema.makeFilter(
+    (n: number) =>
       !Number.isInteger(n)
         ? messages.notInteger ?? outOfRange
         : n > max
@@ -166,7 +236,13 @@ export const integer = (
         : n < min
         ? outOfRange
         : undefined,
-    { arbitrary: () => (fc) => fc.integer({ min: Math.max(min, -0x80000000), max: Math.min(max, 0x7fffffff) }) }
+    {
+      arbitraryConstraint: {
+        number: "integer",
+        minimum: Math.max(min, -0x80000000),
+        maximum: Math.min(max, 0x7fffffff)
+      }
+    }
   ))
 
 /**
@@ -184,8 +260,8 @@ export const integer = (
  * @since 0.1.0
  * @category fields
  */
-export const minLength = (min: number, message: string) => <A extends string, I, R>(self: Schema.Schema<A, I, R>) =>
-  self.pipe(Schema.filter((s) => s.length >= min || message))
+export const minLength = (min: number, message: string) => <S extends Schema.Top & { readonly Type: string }>(self: S): S["Rebuild"] =>
+  self.check(Schema.makeFilter((s: string) => s.length >= min || message, { arbitraryConstraint: { minLength: min } }))
 
 /**
  * A login: 3 to 70 characters (the server's documented rule).
@@ -195,7 +271,9 @@ export const minLength = (min: number, message: string) => <A extends string, I,
  */
 export const Login = Text.pipe(
   minLength(3, "is too short (minimum is 3 characters)"),
-  Schema.filter((s) => s.length <= 70 || "is too long (maximum is 70 characters)")
+  Schema.check(Schema.makeFilter((s: string) => s.length <= 70 || "is too long (maximum is 70 characters)", {
+    arbitraryConstraint: { maxLength: 70 }
+  }))
 )
 
 const EMAIL = /^[^\s@]+@[^\s@.]+(?:\.[^\s@.]+)+$/
@@ -206,10 +284,10 @@ const EMAIL = /^[^\s@]+@[^\s@.]+(?:\.[^\s@.]+)+$/
  * @since 0.1.0
  * @category fields
  */
-export const Email = Text.pipe(
-  Schema.filter((s) => EMAIL.test(s) && s.length <= 254, { message: () => "is invalid" }),
-  Schema.annotations({
-    arbitrary: () => (fc) => fc.emailAddress().filter((s) => EMAIL.test(s) && s.length <= 254)
+export const Email = Text.check(
+  Schema.makeFilter((s: string) => EMAIL.test(s) && s.length <= 254, {
+    message: "is invalid",
+    arbitraryConstraint: { patterns: [{ source: "^[a-z0-9._-]{1,20}@[a-z0-9-]{1,20}(\\.[a-z]{2,6}){1,2}$", flags: "" }] }
   })
 )
 
@@ -237,9 +315,11 @@ export const isWebsite = (s: string): boolean => {
  * @since 0.1.0
  * @category fields
  */
-export const Website = Text.pipe(
-  Schema.filter(isWebsite, { message: () => "is invalid" }),
-  Schema.annotations({ arbitrary: () => (fc) => fc.webUrl().filter(isWebsite) })
+export const Website = Text.check(
+  Schema.makeFilter(isWebsite, {
+    message: "is invalid",
+    arbitraryConstraint: { patterns: [{ source: "^https?://[a-z0-9-]{1,20}(\\.[a-z]{2,6}){1,2}(/[a-z0-9]{0,10})?$", flags: "" }] }
+  })
 )
 
 /**
@@ -264,8 +344,11 @@ export const Password = NonBlank
  * @since 0.1.0
  * @category fields
  */
-export const Tag = Text.pipe(
-  Schema.filter((s) => s.trim() !== "" && !s.includes(","), { message: () => "must be a non-empty tag without commas" })
+export const Tag = Text.check(
+  Schema.makeFilter((s: string) => s.trim() !== "" && !s.includes(","), {
+    message: "must be a non-empty tag without commas",
+    arbitraryConstraint: { patterns: [{ source: "^[^,\\s]{1,20}$", flags: "" }] }
+  })
 )
 
 /**
@@ -274,7 +357,7 @@ export const Tag = Text.pipe(
  * @since 0.1.0
  * @category fields
  */
-export const TagList = Schema.Union(Schema.Array(Tag), Text)
+export const TagList = Schema.Union([Schema.Array(Tag), Text])
 
 /**
  * `timezone`: minutes offset from UTC, -720 (UTC-12) to 840 (UTC+14).
@@ -300,7 +383,9 @@ export const PositiveId = integer(1, Number.MAX_SAFE_INTEGER, "must be a positiv
  * @since 0.1.0
  * @category fields
  */
-export const ExternalId = Schema.Union(PositiveId, NonBlank).annotations({ message: () => "must be a positive integer or a non-empty string" })
+export const ExternalId = Schema.Union([PositiveId, NonBlank]).annotate({
+  message: "must be a positive integer or a non-empty string"
+})
 
 /**
  * `external_user_id` (deprecated): an integer, also accepted as its decimal string.
@@ -308,10 +393,10 @@ export const ExternalId = Schema.Union(PositiveId, NonBlank).annotations({ messa
  * @since 0.1.0
  * @category fields
  */
-export const ExternalUserId = Schema.Union(
+export const ExternalUserId = Schema.Union([
   PositiveId,
-  Text.pipe(Schema.pattern(/^[1-9]\d{0,14}$/, { message: () => "must be a positive integer" }))
-).annotations({ message: () => "must be a positive integer" })
+  Text.check(Schema.isPattern(/^[1-9]\d{0,14}$/, { message: "must be a positive integer" }))
+]).annotate({ message: "must be a positive integer" })
 
 // ---------------------------------------------------------------------------
 // Signup and update
@@ -351,11 +436,11 @@ const profileFields = {
 export const Signup = Schema.Struct({
   ...profileFields,
   password: Password
-}).pipe(
-  Schema.filter((p) =>
+}).check(
+  Schema.makeFilter((p) =>
     p.login !== undefined || p.email !== undefined
       ? undefined
-      : { path: ["login"], message: "login or email is required" }
+      : { path: ["login"], issue: "login or email is required" }
   )
 )
 
@@ -366,7 +451,7 @@ export const Signup = Schema.Struct({
 export type Signup = typeof Signup.Type
 
 /** Profile fields that can be cleared with `null`. */
-const nullable = <A, I>(schema: Schema.Schema<A, I>) => Schema.optional(Schema.NullOr(schema))
+const nullable = <S extends Schema.Top>(schema: S) => Schema.optional(Schema.NullOr(schema))
 
 /**
  * The body of `PUT /users/{id}` (under `user`): any profile field (`null` clears it); a new `password`
@@ -400,10 +485,10 @@ export const Update = Schema.Struct({
   blob_id: nullable(PositiveId),
   password: Schema.optional(Password),
   old_password: Schema.optional(Password)
-}).pipe(
-  Schema.filter((p) =>
+}).check(
+  Schema.makeFilter((p) =>
     p.password !== undefined && p.old_password === undefined
-      ? { path: ["old_password"], message: "is required to change the password" }
+      ? { path: ["old_password"], issue: "is required to change the password" }
       : undefined
   )
 )
@@ -439,16 +524,16 @@ export type Strictness = "strict" | "lenient"
  * import { UserInput } from "@connectycube-effect/core"
  *
  * const result = UserInput.decode(UserInput.Signup, "strict")({ password: "x" })
- * // Left([{ field: "login", reason: "login or email is required" }])
+ * // Result.fail([{ field: "login", reason: "login or email is required" }])
  * ```
  *
  * @since 0.1.0
  * @category decoding
  */
-export const decode = <A, I>(schema: Schema.Schema<A, I>, strictness: Strictness) => {
-  const run = Schema.decodeUnknownEither(schema, {
+export const decode = <A, I>(schema: Schema.Codec<A, I>, strictness: Strictness) => {
+  const run = Schema.decodeUnknownResult(schema, {
     errors: "all",
     onExcessProperty: strictness === "strict" ? "error" : "ignore"
   })
-  return (input: unknown): Either.Either<A, ReadonlyArray<Issue>> => Either.mapLeft(run(input), issues)
+  return (input: unknown): Result.Result<A, ReadonlyArray<Issue>> => Result.mapError(run(input), issues)
 }

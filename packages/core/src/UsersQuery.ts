@@ -14,9 +14,11 @@
  *
  * @since 0.1.0
  */
-import * as Either from "effect/Either"
-import * as ParseResult from "effect/ParseResult"
+import * as Effect from "effect/Effect"
+import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
+import * as SchemaIssue from "effect/SchemaIssue"
+import * as SchemaTransformation from "effect/SchemaTransformation"
 import * as UserInput from "./UserInput.js"
 
 // ---------------------------------------------------------------------------
@@ -25,27 +27,24 @@ import * as UserInput from "./UserInput.js"
 
 const NonBlank = UserInput.NonBlank
 
-/** A positive integer id on the wire (a decimal string). */
-const IdFromWire = Schema.transformOrFail(Schema.String, UserInput.PositiveId, {
-  strict: true,
-  decode: (s, _, ast) =>
-    /^\s*\d+\s*$/.test(s)
-      ? ParseResult.succeed(Number(s))
-      : ParseResult.fail(new ParseResult.Type(ast, s, "must be a positive integer")),
-  encode: (n) => ParseResult.succeed(String(n))
-})
+/** A decimal string on the wire, the number in a program; `message` when the string is no integer. */
+const intFromWire = (to: Schema.Number, digits: RegExp, message: string) =>
+  Schema.String.pipe(Schema.decodeTo(
+    to,
+    SchemaTransformation.transformEffect<number, string>({
+      decode: (s, options) =>
+        digits.test(s)
+          ? Effect.succeed(Number(s))
+          : Effect.fail(new SchemaIssue.InvalidValue({ message }, s, options)),
+      encode: (n) => Effect.succeed(String(n))
+    })
+  ))
 
-const intFromWire = (min: number, max: number, message: string) =>
-  Schema.transformOrFail(
-    Schema.String,
-    UserInput.integer(min, max, message),
-    {
-      strict: true,
-      decode: (s, _, ast) =>
-        /^\s*-?\d+\s*$/.test(s) ? ParseResult.succeed(Number(s)) : ParseResult.fail(new ParseResult.Type(ast, s, message)),
-      encode: (n) => ParseResult.succeed(String(n))
-    }
-  )
+/** A positive integer id on the wire (a decimal string). */
+const IdFromWire = intFromWire(UserInput.PositiveId, /^\s*\d+\s*$/, "must be a positive integer")
+
+const integerFromWire = (min: number, max: number, message: string) =>
+  intFromWire(UserInput.integer(min, max, message), /^\s*-?\d+\s*$/, message)
 
 /**
  * Reads a date the way every client sends one: ISO 8601 (this SDK), Unix seconds (the docs), or
@@ -75,38 +74,46 @@ const ISO_DATE = /^[+-]?\d{4,6}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?
 
 const DATE_MESSAGE = "must be a Date or an ISO 8601 date"
 
-const ValidDate = Schema.DateFromSelf.pipe(Schema.filter((d) => !Number.isNaN(d.getTime()), { message: () => DATE_MESSAGE }))
+const ValidDate = Schema.Date.annotate({ message: DATE_MESSAGE }).check(
+  Schema.makeFilter((d: Date) => !Number.isNaN(d.getTime()), { message: DATE_MESSAGE })
+)
 
 /** A date on the wire: ISO 8601 out; ISO 8601, Unix seconds or `Date.toString()` in. */
-const DateFromWire = Schema.transformOrFail(Schema.String, ValidDate, {
-  strict: true,
-  decode: (s, _, ast) => {
-    const date = parseDate(s)
-    return date === undefined
-      ? ParseResult.fail(new ParseResult.Type(ast, s, "is not a date (ISO 8601, Unix seconds or Date.toString())"))
-      : ParseResult.succeed(date)
-  },
-  encode: (d) => ParseResult.succeed(d.toISOString())
+const DateFromWire = Schema.String.pipe(Schema.decodeTo(
+  ValidDate,
+  SchemaTransformation.transformEffect<Date, string>({
+    decode: (s, options) => {
+      const date = parseDate(s)
+      return date === undefined
+        ? Effect.fail(
+          new SchemaIssue.InvalidValue({ message: "is not a date (ISO 8601, Unix seconds or Date.toString())" }, s, options)
+        )
+        : Effect.succeed(date)
+    },
+    encode: (d) => Effect.succeed(d.toISOString())
+  })
+))
+
+const nonEmptyList = Schema.makeFilter((a: ReadonlyArray<unknown>) => a.length > 0 || "must list at least one value", {
+  arbitraryConstraint: { minLength: 1 }
 })
 
 /** A list on the wire: `k[]=a&k[]=b` (an array) or `k=a,b` (one comma-joined string). */
-const listFromWire = <A>(item: Schema.Schema<A, string>) =>
-  Schema.transform(
-    Schema.Union(Schema.Array(Schema.String), Schema.String),
-    Schema.Array(item).pipe(Schema.filter((a) => a.length > 0 || "must list at least one value")),
-    {
-      strict: false,
+const listFromWire = <A>(item: Schema.Codec<A, string>) =>
+  Schema.Union([Schema.Array(Schema.String), Schema.String]).pipe(Schema.decodeTo(
+    Schema.Array(item).check(nonEmptyList),
+    SchemaTransformation.transform<ReadonlyArray<string>, string | ReadonlyArray<string>>({
       decode: (v) => (typeof v === "string" ? v.split(",").map((s) => s.trim()) : v),
       encode: (a) => a
-    }
-  )
+    })
+  ))
 
 const StartWith = UserInput.Text.pipe(UserInput.minLength(4, "must be at least 4 characters (start_with)"))
 
 const operators = <Fields extends Schema.Struct.Fields>(fields: Fields) => {
   const names = Object.keys(fields).join(", ")
-  return Schema.Struct(fields).pipe(
-    Schema.filter((o) =>
+  return Schema.Struct(fields).check(
+    Schema.makeFilter((o: object) =>
       Object.values(o).some((v) => v !== undefined) ? undefined : `needs one of the operators ${names}`
     )
   )
@@ -117,19 +124,19 @@ const operators = <Fields extends Schema.Struct.Fields>(fields: Fields) => {
 // ---------------------------------------------------------------------------
 
 /** `eq`, `in` and `nin` over one item Schema: the operators every non-date field takes. */
-const membership = <A>(item: Schema.Schema<A, string>) => ({
+const membership = <A>(item: Schema.Codec<A, string>) => ({
   eq: Schema.optional(item),
   in: Schema.optional(listFromWire(item)),
   nin: Schema.optional(listFromWire(item))
 })
 
-const IdField = Schema.Union(IdFromWire, operators(membership(IdFromWire)))
+const IdField = Schema.Union([IdFromWire, operators(membership(IdFromWire))])
 
-const StringField = Schema.Union(NonBlank, operators({ ...membership(NonBlank), start_with: Schema.optional(StartWith) }))
+const StringField = Schema.Union([NonBlank, operators({ ...membership(NonBlank), start_with: Schema.optional(StartWith) })])
 
-const TagsField = Schema.Union(NonBlank, operators(membership(NonBlank)))
+const TagsField = Schema.Union([NonBlank, operators(membership(NonBlank))])
 
-const DateField = Schema.Union(
+const DateField = Schema.Union([
   DateFromWire,
   operators({
     eq: Schema.optional(DateFromWire),
@@ -138,7 +145,7 @@ const DateField = Schema.Union(
     gte: Schema.optional(DateFromWire),
     lte: Schema.optional(DateFromWire)
   })
-)
+])
 
 /**
  * Fields that may stand alone in a query (the query needs one of them with `eq`, `in` or `start_with`).
@@ -192,8 +199,8 @@ export const SORT_FIELDS = [
  */
 export type SortField = typeof SORT_FIELDS[number]
 
-const SortFieldSchema = Schema.Literal(...SORT_FIELDS).annotations({
-  message: () => `must be one of ${SORT_FIELDS.join(", ")}`
+const SortFieldSchema = Schema.Literals(SORT_FIELDS).annotate({
+  message: `must be one of ${SORT_FIELDS.join(", ")}`
 })
 
 const PRIMARY = ["eq", "in", "start_with"] as const
@@ -209,19 +216,19 @@ const hasCompare = (value: unknown): boolean =>
   value !== null && typeof value === "object" && !(value instanceof Date) &&
   COMPARE.some((op) => (value as Record<string, unknown>)[op] !== undefined)
 
-const rules = (q: Record<string, unknown>): Array<Schema.FilterOutput> => {
-  const out: Array<Schema.FilterOutput> = []
+const rules = (q: Record<string, unknown>): Array<Schema.FilterIssue> => {
+  const out: Array<Schema.FilterIssue> = []
   // The seed's guide searches by `last_request_at: { gt: date }` alone, although the server docs list a date
   // comparison alone as invalid; the guide is the product spec, so a date range is enough on both sides.
   if (!STANDALONE_FIELDS.some((f) => hasPrimary(q[f])) && !DATE_FIELDS.some((f) => hasCompare(q[f]))) {
     const present = [...STANDALONE_FIELDS, ...DATE_FIELDS].find((f) => q[f] !== undefined)
     out.push({
       path: present === undefined ? [] : [present],
-      message: `the query needs a stand-alone field (${STANDALONE_FIELDS.join(", ")}) with eq, in or start_with, or a date range`
+      issue: `the query needs a stand-alone field (${STANDALONE_FIELDS.join(", ")}) with eq, in or start_with, or a date range`
     })
   }
   if (q.sort_asc !== undefined && q.sort_desc !== undefined) {
-    out.push({ path: ["sort_desc"], message: "cannot be combined with sort_asc" })
+    out.push({ path: ["sort_desc"], issue: "cannot be combined with sort_asc" })
   }
   return out
 }
@@ -235,7 +242,7 @@ const rules = (q: Record<string, unknown>): Array<Schema.FilterOutput> => {
  * import { Schema } from "effect"
  *
  * Schema.encodeSync(UsersQuery.UsersQuery)({ limit: 10, offset: 50, id: { in: [51941, 51946] } })
- * // { limit: "10", offset: "50", id: { in: ["51941", "51946"] } }
+ * // { id: { in: ["51941", "51946"] }, limit: "10", offset: "50" }
  * ```
  *
  * @since 0.1.0
@@ -254,11 +261,11 @@ export const UsersQuery = Schema.Struct({
   last_request_at: Schema.optional(DateField),
   created_at: Schema.optional(DateField),
   updated_at: Schema.optional(DateField),
-  limit: Schema.optional(intFromWire(1, 100, "must be an integer from 1 to 100")),
-  offset: Schema.optional(intFromWire(0, Number.MAX_SAFE_INTEGER, "must be a non-negative integer")),
+  limit: Schema.optional(integerFromWire(1, 100, "must be an integer from 1 to 100")),
+  offset: Schema.optional(integerFromWire(0, Number.MAX_SAFE_INTEGER, "must be a non-negative integer")),
   sort_asc: Schema.optional(SortFieldSchema),
   sort_desc: Schema.optional(SortFieldSchema)
-}).pipe(Schema.filter((q) => rules(q)))
+}).check(Schema.makeFilter((q) => rules(q)))
 
 /**
  * A V2 query as a program writes it.
@@ -397,11 +404,11 @@ export type OperatorV1 = typeof OPERATORS_V1[number]
 const DATE_FIELDS_V1: ReadonlyArray<string> = DATE_FIELDS
 const NUMBER_FIELDS_V1: ReadonlyArray<string> = ["id", "external_user_id", "blob_id", "timezone"]
 
-const ScalarV1 = Schema.Union(
+const ScalarV1 = Schema.Union([
   NonBlank,
-  Schema.Number.pipe(Schema.filter((n) => Number.isFinite(n) || "must be a finite number")),
+  Schema.Number.check(Schema.makeFilter((n: number) => Number.isFinite(n) || "must be a finite number")),
   ValidDate
-).annotations({ message: () => "must be a string, a number or a Date" })
+]).annotate({ message: "must be a string, a number or a Date" })
 
 /**
  * One V1 filter: `{ field: "id", param: "in", value: [51941, 51946] }`. `between` takes two values,
@@ -411,21 +418,21 @@ const ScalarV1 = Schema.Union(
  * @category schemas
  */
 export const FilterV1 = Schema.Struct({
-  field: Schema.Literal(...FIELDS_V1).annotations({ message: () => `must be one of ${FIELDS_V1.join(", ")}` }),
-  param: Schema.Literal(...OPERATORS_V1).annotations({ message: () => `must be one of ${OPERATORS_V1.join(", ")}` }),
-  value: Schema.Union(ScalarV1, Schema.Array(ScalarV1).pipe(Schema.filter((a) => a.length > 0 || "must list at least one value")))
-}).pipe(
-  Schema.filter((f) => {
+  field: Schema.Literals(FIELDS_V1).annotate({ message: `must be one of ${FIELDS_V1.join(", ")}` }),
+  param: Schema.Literals(OPERATORS_V1).annotate({ message: `must be one of ${OPERATORS_V1.join(", ")}` }),
+  value: Schema.Union([ScalarV1, Schema.Array(ScalarV1).check(nonEmptyList)])
+}).check(
+  Schema.makeFilter((f) => {
     const list = Array.isArray(f.value)
     if (f.param === "between" && (!list || (f.value as ReadonlyArray<unknown>).length !== 2)) {
-      return { path: ["value"], message: "between needs exactly two values" }
+      return { path: ["value"], issue: "between needs exactly two values" }
     }
     if (list && f.param !== "in" && f.param !== "between") {
-      return { path: ["value"], message: `${f.param} takes one value` }
+      return { path: ["value"], issue: `${f.param} takes one value` }
     }
     const values: ReadonlyArray<unknown> = list ? f.value as ReadonlyArray<unknown> : [f.value]
     if (!DATE_FIELDS_V1.includes(f.field) && values.some((v) => v instanceof Date)) {
-      return { path: ["value"], message: "a Date is only allowed on created_at, updated_at and last_request_at" }
+      return { path: ["value"], issue: "a Date is only allowed on created_at, updated_at and last_request_at" }
     }
     return undefined
   })
@@ -444,8 +451,8 @@ export type FilterV1 = typeof FilterV1.Type
  * @category schemas
  */
 export const OrderV1 = Schema.Struct({
-  sort: Schema.Literal("asc", "desc").annotations({ message: () => "must be asc or desc" }),
-  field: Schema.Literal(...FIELDS_V1).annotations({ message: () => `must be one of ${FIELDS_V1.join(", ")}` })
+  sort: Schema.Literals(["asc", "desc"]).annotate({ message: "must be asc or desc" }),
+  field: Schema.Literals(FIELDS_V1).annotate({ message: `must be one of ${FIELDS_V1.join(", ")}` })
 })
 
 /**
@@ -536,37 +543,37 @@ const parseDateV1 = (s: string): Date | undefined => {
  * import { UsersQuery } from "@connectycube-effect/core"
  *
  * UsersQuery.parseFilterV1("number id in 51941,51946")
- * // Right({ type: "number", field: "id", op: "in", values: [51941, 51946] })
+ * // Result.succeed({ type: "number", field: "id", op: "in", values: [51941, 51946] })
  * ```
  *
  * @since 0.1.0
  * @category V1
  */
-export const parseFilterV1 = (text: string): Either.Either<ParsedFilterV1, UserInput.Issue> => {
+export const parseFilterV1 = (text: string): Result.Result<ParsedFilterV1, UserInput.Issue> => {
   const m = /^\s*(\S+)\s+(\S+)\s+(\S+)\s(.*)$/s.exec(text)
-  if (m === null) return Either.left({ field: "filter", reason: "must be \"<type> <field> <operator> <value>\"" })
+  if (m === null) return Result.fail({ field: "filter", reason: "must be \"<type> <field> <operator> <value>\"" })
   const [, rawType, field, op, rawValue] = m as unknown as [string, string, string, string, string]
   const type = TYPES_V1[rawType.toLowerCase()]
-  if (type === undefined) return Either.left({ field: "filter", reason: "type must be number, string or date" })
-  if (!isField(field)) return Either.left({ field: "filter", reason: `field must be one of ${FIELDS_V1.join(", ")}` })
-  if (!isOperator(op)) return Either.left({ field: "filter", reason: `operator must be one of ${OPERATORS_V1.join(", ")}` })
+  if (type === undefined) return Result.fail({ field: "filter", reason: "type must be number, string or date" })
+  if (!isField(field)) return Result.fail({ field: "filter", reason: `field must be one of ${FIELDS_V1.join(", ")}` })
+  if (!isOperator(op)) return Result.fail({ field: "filter", reason: `operator must be one of ${OPERATORS_V1.join(", ")}` })
   const pieces = op === "in" || op === "between" ? rawValue.split(",") : [rawValue]
   const values: Array<string | number | Date> = []
   for (const piece of pieces) {
     if (type === "number") {
       const n = Number(piece.trim())
-      if (piece.trim() === "" || !Number.isFinite(n)) return Either.left({ field: "filter", reason: "value must be a number" })
+      if (piece.trim() === "" || !Number.isFinite(n)) return Result.fail({ field: "filter", reason: "value must be a number" })
       values.push(n)
     } else if (type === "date") {
       const d = parseDateV1(piece)
-      if (d === undefined) return Either.left({ field: "filter", reason: "value must be a date (yyyy-mm-dd)" })
+      if (d === undefined) return Result.fail({ field: "filter", reason: "value must be a date (yyyy-mm-dd)" })
       values.push(d)
     } else values.push(piece)
   }
   if (op === "between" && values.length !== 2) {
-    return Either.left({ field: "filter", reason: "between needs two comma-separated values" })
+    return Result.fail({ field: "filter", reason: "between needs two comma-separated values" })
   }
-  return Either.right({ type, field, op, values })
+  return Result.succeed({ type, field, op, values })
 }
 
 /**
@@ -575,14 +582,14 @@ export const parseFilterV1 = (text: string): Either.Either<ParsedFilterV1, UserI
  * @since 0.1.0
  * @category V1
  */
-export const parseOrderV1 = (text: string): Either.Either<{ readonly sort: "asc" | "desc"; readonly field: FieldV1 }, UserInput.Issue> => {
+export const parseOrderV1 = (text: string): Result.Result<{ readonly sort: "asc" | "desc"; readonly field: FieldV1 }, UserInput.Issue> => {
   const parts = text.trim().split(/\s+/)
   const sort = parts[0]?.toLowerCase()
   const field = parts.length === 3 ? parts[2]! : parts[1] ?? ""
   if ((sort !== "asc" && sort !== "desc") || !isField(field)) {
-    return Either.left({ field: "order", reason: "must be \"asc|desc <type> <field>\"" })
+    return Result.fail({ field: "order", reason: "must be \"asc|desc <type> <field>\"" })
   }
-  return Either.right({ sort, field })
+  return Result.succeed({ sort, field })
 }
 
 /**

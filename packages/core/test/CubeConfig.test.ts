@@ -2,6 +2,9 @@ import { assert, describe, it } from "@effect/vitest"
 import { CubeConfig } from "@connectycube-effect/core"
 import { ConfigProvider, Effect, Layer, Redacted } from "effect"
 
+const withProvider = (provider: ConfigProvider.ConfigProvider) =>
+  Effect.provideService(ConfigProvider.ConfigProvider, provider)
+
 describe("CubeConfig", () => {
   it.effect("normalises valid options and keeps the auth key redacted", () =>
     Effect.gen(function*() {
@@ -34,23 +37,23 @@ describe("CubeConfig", () => {
 
   it.effect("layerConfig reads CONNECTYCUBE_* and validates it", () =>
     Effect.gen(function*() {
-      const provider = ConfigProvider.fromMap(
-        new Map([["CONNECTYCUBE_APP_ID", "7"], ["CONNECTYCUBE_AUTH_KEY", "env-key"], ["CONNECTYCUBE_API_URL", "http://x.test"]])
+      const provider = ConfigProvider.fromEnvRecord(
+        { CONNECTYCUBE_APP_ID: "7", CONNECTYCUBE_AUTH_KEY: "env-key", CONNECTYCUBE_API_URL: "http://x.test" }
       )
       const config = yield* CubeConfig.CubeConfig.pipe(
         Effect.provide(CubeConfig.layerConfig()),
-        Effect.withConfigProvider(provider)
+        withProvider(provider)
       )
       assert.strictEqual(config.appId, 7)
       assert.strictEqual(config.apiUrl, "http://x.test")
       const missing = yield* Effect.flip(
-        CubeConfig.CubeConfig.pipe(Effect.provide(CubeConfig.layerConfig()), Effect.withConfigProvider(ConfigProvider.fromMap(new Map())))
+        CubeConfig.CubeConfig.pipe(Effect.provide(CubeConfig.layerConfig()), withProvider(ConfigProvider.fromEnvRecord({})))
       )
       assert.include(String(missing), "CONNECTYCUBE_APP_ID")
       const invalid = yield* Effect.flip(
         CubeConfig.CubeConfig.pipe(
           Effect.provide(CubeConfig.layerConfig()),
-          Effect.withConfigProvider(ConfigProvider.fromMap(new Map([["CONNECTYCUBE_APP_ID", "x1"]])))
+          withProvider(ConfigProvider.fromEnvRecord({ CONNECTYCUBE_APP_ID: "x1" }))
         )
       )
       assert.strictEqual((invalid as any).field, "appId")

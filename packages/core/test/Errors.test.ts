@@ -118,8 +118,8 @@ describe("Errors", () => {
         body: { errors: { login: ["has already been taken"] } },
         request: { method: "POST", path: "/users.json" }
       })
-      const encoded = yield* Schema.encode(Errors.CubeError)(error)
-      const decoded = yield* Schema.decodeUnknown(Errors.CubeError)(JSON.parse(JSON.stringify(encoded)))
+      const encoded = yield* Schema.encodeEffect(Errors.CubeError)(error)
+      const decoded = yield* Schema.decodeUnknownEffect(Errors.CubeError)(JSON.parse(JSON.stringify(encoded)))
       assert.strictEqual(decoded._tag, "ValidationError")
       assert.instanceOf(decoded, Errors.ValidationError)
       assert.instanceOf(decoded, Error)
@@ -135,17 +135,17 @@ describe("Errors", () => {
 describe("wire schemas", () => {
   it.effect("decode every user variant of the seed and the reference", () =>
     Effect.gen(function*() {
-      const guest = yield* Schema.decodeUnknown(User.User)({
+      const guest = yield* Schema.decodeUnknownEffect(User.User)({
         _id: "6412fe76d6600d1d3d67877c", id: 900266, login: "guest_login_728A", full_name: "Awesome Smith",
         is_guest: true, last_request_at: null, timezone: null, email: null, phone: "", website: null,
         twitter_id: null, external_user_id: null, facebook_id: null, custom_data: null, user_tags: null,
         avatar: null, external_id: null
       })
       assert.strictEqual(guest.is_guest, true)
-      const signedUp = yield* Schema.decodeUnknown(User.User)({ id: 81, avatar: "", user_tags: "iphone,apple", blob_id: null })
+      const signedUp = yield* Schema.decodeUnknownEffect(User.User)({ id: 81, avatar: "", user_tags: "iphone,apple", blob_id: null })
       assert.deepStrictEqual(User.tags(signedUp), ["iphone", "apple"])
       assert.deepStrictEqual(User.tags({ user_tags: ["a"] }), ["a"])
-      const session = yield* Schema.decodeUnknown(Session.SessionEnvelope)({
+      const session = yield* Schema.decodeUnknownEffect(Session.SessionEnvelope)({
         session: { application_id: 1, created_at: "2018-10-01T10:47:01Z", device_id: null, id: 151, nonce: 4214611091,
           token: "5a7bc95d85c0eb2bf052be3d29d3df523081e80y", ts: 1542560252, updated_at: "2018-10-01T10:47:01Z", user_id: null }
       })

@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { PushStream } from "@connectycube-effect/core"
-import { Cause, Chunk, Effect, Either, Stream } from "effect"
+import { Cause, Effect, Result, Stream } from "effect"
 
 describe("PushStream", () => {
   it.effect("delivers what was pushed before end, then ends; later pushes and a later halt are ignored", () =>
@@ -18,7 +18,7 @@ describe("PushStream", () => {
           })
         })
       )
-      assert.deepStrictEqual(Chunk.toReadonlyArray(yield* Stream.runCollect(stream)), [1, 2])
+      assert.deepStrictEqual(yield* Stream.runCollect(stream), [1, 2])
       assert.strictEqual(unsubscribed, 1)
     }))
 
@@ -33,9 +33,9 @@ describe("PushStream", () => {
           return Effect.void
         })
       )
-      const result = yield* Effect.either(Stream.runForEach(stream, (n) => Effect.sync(() => seen.push(n))))
+      const result = yield* Effect.result(Stream.runForEach(stream, (n) => Effect.sync(() => seen.push(n))))
       assert.deepStrictEqual(seen, [1])
-      assert.deepStrictEqual(result, Either.left("boom"))
+      assert.deepStrictEqual(result, Result.fail("boom"))
     }))
 
   it.effect("waits for pushes that come later", () =>
@@ -46,6 +46,6 @@ describe("PushStream", () => {
           return Effect.sync(() => timers.forEach(clearTimeout))
         })
       )
-      assert.deepStrictEqual(Chunk.toReadonlyArray(yield* Stream.runCollect(stream)), [1, 2])
+      assert.deepStrictEqual(yield* Stream.runCollect(stream), [1, 2])
     }))
 })

@@ -9,13 +9,11 @@ const inner = Span.fn("Test.method")(function*(n: number) {
 
 const recording = () => {
   const names: Array<string> = []
-  const native = Effect.runSync(Effect.tracer)
   const tracer = Tracer.make({
-    span: (name, ...rest) => {
-      names.push(name)
-      return native.span(name, ...rest)
-    },
-    context: (f) => f()
+    span: (options) => {
+      names.push(options.name)
+      return Tracer.nativeTracer.span(options)
+    }
   })
   return { names, tracer }
 }

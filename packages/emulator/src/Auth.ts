@@ -11,9 +11,9 @@
  *
  * @since 0.1.0
  */
-import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
-import * as SqlClient from "@effect/sql/SqlClient"
-import type * as SqlError from "@effect/sql/SqlError"
+import * as HttpServerRequest from "effect/http/HttpServerRequest"
+import * as SqlClient from "effect/sql/SqlClient"
+import type * as SqlError from "effect/sql/SqlError"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import { ApiError, Errors, header, RequestState } from "./Http.js"
@@ -51,7 +51,7 @@ export const token: Effect.Effect<string | undefined, never, HttpServerRequest.H
 export const authenticate = (
   value: string | undefined
 ): Effect.Effect<Caller, ApiError | SqlError.SqlError, RequestState | SqlClient.SqlClient> =>
-  Effect.contextWithEffect((context: Context.Context<RequestState | SqlClient.SqlClient>) => authenticateWith(context, value))
+  Effect.contextWith((context: Context.Context<RequestState | SqlClient.SqlClient>) => authenticateWith(context, value))
 
 // Plain combinators and services read from the context at once: this runs on every authenticated request.
 const authenticateWith = (
@@ -79,7 +79,7 @@ export const requireSession: Effect.Effect<
   Caller,
   ApiError | SqlError.SqlError,
   HttpServerRequest.HttpServerRequest | RequestState | SqlClient.SqlClient
-> = Effect.contextWithEffect(
+> = Effect.contextWith(
   (context: Context.Context<HttpServerRequest.HttpServerRequest | RequestState | SqlClient.SqlClient>) => {
     const session = Context.get(context, RequestState).session
     return session !== undefined ?
@@ -113,7 +113,7 @@ export const requireUser: Effect.Effect<
 export const caller: Effect.Effect<Caller, never, RequestState> = Effect.flatMap(RequestState, (state) =>
   state.session !== undefined ?
     Effect.succeed(state.session) :
-    Effect.dieMessage("Auth.caller used in a route declared with auth: \"none\""))
+    Effect.die(new Error("Auth.caller used in a route declared with auth: \"none\"")))
 
 /**
  * The application of a `CB-AuthKey` header (sign-up without a session, rest-api.md §4.2):

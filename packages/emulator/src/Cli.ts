@@ -1,61 +1,62 @@
 /**
  * The emulator's command line (`connectycube-emulator`, `pnpm emulator -- ...`), built with
- * `@effect/cli`. Prints exactly `listening on http://HOST:PORT` once it accepts connections and
+ * `effect/cli`. Prints exactly `listening on http://HOST:PORT` once it accepts connections and
  * runs until SIGINT/SIGTERM.
  *
  * @since 0.1.0
  */
-import * as Command from "@effect/cli/Command"
-import * as Options from "@effect/cli/Options"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
+import * as Command from "effect/cli/Command"
+import * as Flag from "effect/cli/Flag"
 import * as Option from "effect/Option"
 import * as Emulator from "./Emulator.js"
 import type { AppOptions } from "./Settings.js"
 import { DEFAULT_APP } from "./Settings.js"
 
-const port = Options.integer("port").pipe(
-  Options.withAlias("p"),
-  Options.withDefault(8090),
-  Options.withDescription("TCP port (0 picks a free one)")
+const port = Flag.Int("port").pipe(
+  Flag.withAlias("p"),
+  Flag.withDefault(8090),
+  Flag.withDescription("TCP port (0 picks a free one)")
 )
-const host = Options.text("host").pipe(Options.withDefault("127.0.0.1"), Options.withDescription("interface to listen on"))
-const db = Options.text("db").pipe(
-  Options.optional,
-  Options.withDescription("SQLite file (default: in memory); WAL, synchronous=NORMAL")
+const host = Flag.String("host").pipe(Flag.withDefault("127.0.0.1"), Flag.withDescription("interface to listen on"))
+const db = Flag.String("db").pipe(
+  Flag.optional,
+  Flag.withDescription("SQLite file (default: in memory); WAL, synchronous=NORMAL")
 )
-const synchronous = Options.choice("synchronous", ["NORMAL", "FULL"]).pipe(
-  Options.withDefault("NORMAL" as const),
-  Options.withDescription("FULL also survives power loss (an fsync per write)")
+const synchronous = Flag.Literals("synchronous", ["NORMAL", "FULL"]).pipe(
+  Flag.withDefault("NORMAL" as const),
+  Flag.withDescription("FULL also survives power loss (an fsync per write)")
 )
-const apps = Options.text("app").pipe(
-  Options.repeated,
-  Options.withDescription("an application as id:authKey[:authSecret]; repeat for more")
+const apps = Flag.String("app").pipe(
+  Flag.atLeast(0),
+  Flag.withDescription("an application as id:authKey[:authSecret]; repeat for more")
 )
-const appId = Options.integer("app-id").pipe(Options.optional, Options.withDescription("shorthand: application id"))
-const authKey = Options.text("auth-key").pipe(Options.optional, Options.withDescription("shorthand: auth key"))
-const authSecret = Options.text("auth-secret").pipe(
-  Options.optional,
-  Options.withDescription("shorthand: auth secret (signatures are then checked)")
+const appId = Flag.Int("app-id").pipe(Flag.optional, Flag.withDescription("shorthand: application id"))
+const authKey = Flag.String("auth-key").pipe(Flag.optional, Flag.withDescription("shorthand: auth key"))
+const authSecret = Flag.String("auth-secret").pipe(
+  Flag.optional,
+  Flag.withDescription("shorthand: auth secret (signatures are then checked)")
 )
-const denyUserCreation = Options.boolean("deny-user-creation").pipe(
-  Options.withDescription("POST /session with an unknown login answers 404 instead of creating the user")
+const denyUserCreation = Flag.Boolean("deny-user-creation").pipe(
+  Flag.withDefault(false),
+  Flag.withDescription("POST /session with an unknown login answers 404 instead of creating the user")
 )
-const cidpUrl = Options.text("cidp-url").pipe(
-  Options.optional,
-  Options.withDescription("Custom Identity Provider verify URL (GET <url>?token=...)")
+const cidpUrl = Flag.String("cidp-url").pipe(
+  Flag.optional,
+  Flag.withDescription("Custom Identity Provider verify URL (GET <url>?token=...)")
 )
-const seed = Options.file("seed", { exists: "yes" }).pipe(
-  Options.optional,
-  Options.withDescription("JSON file loaded at start (an export, or {\"users\":[...]})")
+const seed = Flag.File("seed", { mustExist: true }).pipe(
+  Flag.optional,
+  Flag.withDescription("JSON file loaded at start (an export, or {\"users\":[...]})")
 )
-const exportFile = Options.text("export").pipe(
-  Options.optional,
-  Options.withDescription("write the whole state to this JSON file on shutdown (atomically)")
+const exportFile = Flag.String("export").pipe(
+  Flag.optional,
+  Flag.withDescription("write the whole state to this JSON file on shutdown (atomically)")
 )
-const bodyLimit = Options.integer("body-limit").pipe(
-  Options.optional,
-  Options.withDescription("largest API request body in bytes (default 1048576)")
+const bodyLimit = Flag.Int("body-limit").pipe(
+  Flag.optional,
+  Flag.withDescription("largest API request body in bytes (default 1048576)")
 )
 
 /**
@@ -125,7 +126,7 @@ export const command = Command.make(
         yield* Effect.addFinalizer(() =>
           emulator.exportToFile(file).pipe(
             Effect.tap(() => Console.error(`state exported to ${file}`)),
-            Effect.catchAll((e) => Console.error(e.message))
+            Effect.catch((e) => Console.error(e.message))
           )
         )
       }
@@ -135,11 +136,11 @@ export const command = Command.make(
 )
 
 /**
- * The CLI program for `process.argv`. A literal `--` (as `pnpm emulator -- --port 1` passes it
- * through tsx) is dropped.
+ * The CLI program for `process.argv` (the node binary and the script first). A literal `--` (as
+ * `pnpm emulator -- --port 1` passes it through tsx) is dropped.
  *
  * @since 0.1.0
  * @category commands
  */
 export const run = (argv: ReadonlyArray<string>) =>
-  Command.run(command, { name: "ConnectyCube emulator", version: "0.1.0" })(argv.filter((a, i) => i < 2 || a !== "--"))
+  Command.runWith(command, { version: "0.1.0" })(argv.slice(2).filter((a) => a !== "--"))

@@ -31,7 +31,7 @@ export interface Service {
  * @since 0.1.0
  * @category tags
  */
-export class EmulatorClock extends Context.Tag("@connectycube-effect/emulator/Clock")<EmulatorClock, Service>() {}
+export class EmulatorClock extends Context.Service<EmulatorClock, Service>()("@connectycube-effect/emulator/Clock") {}
 
 /**
  * A clock that starts at real time (or at `start`, Unix ms).

@@ -1,5 +1,5 @@
 /**
- * The emulator's SQLite database (`@effect/sql` on better-sqlite3, see `internal/Sqlite.ts`): the client layer, pragmas and
+ * The emulator's SQLite database (`effect/sql` on `node:sqlite`, see `internal/Sqlite.ts`): the client layer, pragmas and
  * the one migration list. Route modules that need tables append a migration to `migrations` (never
  * edit an applied one: file databases remember what ran, by name).
  *
@@ -10,10 +10,10 @@
  *
  * @since 0.1.0
  */
-import * as SqlClient from "@effect/sql/SqlClient"
-import type * as SqlError from "@effect/sql/SqlError"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as SqlClient from "effect/sql/SqlClient"
+import type * as SqlError from "effect/sql/SqlError"
 import * as Sqlite from "./internal/Sqlite.js"
 import * as BlobStore from "./store/Blobs.js"
 import * as Sessions from "./store/Sessions.js"
@@ -202,7 +202,7 @@ export interface Options {
  */
 export const layer = (options: Options = {}): Layer.Layer<SqlClient.SqlClient, SqlError.SqlError> => {
   const filename = options.filename ?? ":memory:"
-  const setup = Layer.scopedDiscard(Effect.gen(function*() {
+  const setup = Layer.effectDiscard(Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
     yield* sql.unsafe(`PRAGMA synchronous = ${options.synchronous ?? "NORMAL"}`)
     yield* sql`PRAGMA foreign_keys = ON`

@@ -14,17 +14,17 @@
  * @since 0.1.0
  */
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
-import type * as SqlClient from "@effect/sql/SqlClient"
 import * as Cause from "effect/Cause"
 import * as EffectClock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as Result from "effect/Result"
 import * as Scope from "effect/Scope"
+import type * as SqlClient from "effect/sql/SqlClient"
 import * as Fs from "node:fs"
 import * as NodeHttp from "node:http"
 import * as Clock from "./Clock.js"
@@ -134,15 +134,15 @@ export interface Service {
  * @since 0.1.0
  * @category tags
  */
-export class Emulator extends Context.Tag("@connectycube-effect/emulator/Emulator")<Emulator, Service>() {}
+export class Emulator extends Context.Service<Emulator, Service>()("@connectycube-effect/emulator/Emulator") {}
 
 const loadSeed = (data: unknown, settings: Settings.Service, now: number) =>
   Effect.gen(function*() {
     const decoded = State.decodeSeed(data)
-    if (Either.isLeft(decoded)) {
-      return yield* Effect.fail(new EmulatorError({ reason: "Seed", message: `invalid seed: ${decoded.left.message}` }))
+    if (Result.isFailure(decoded)) {
+      return yield* Effect.fail(new EmulatorError({ reason: "Seed", message: `invalid seed: ${decoded.failure.message}` }))
     }
-    const seed = decoded.right
+    const seed = decoded.success
     return yield* ("tables" in seed ?
       State.importState(seed, settings.apps) :
       State.importSimple(seed, settings.apps[0]?.id ?? 1, now)).pipe(
@@ -193,11 +193,11 @@ export const make = (options: Options = {}): Effect.Effect<Service, EmulatorErro
       Layer.succeed(Settings.Settings, settings),
       Layer.succeed(BodyLimit, settings.bodyLimit),
       Layer.succeed(Route.RouteTable, routes),
-      NodeHttpServer.layerContext
+      NodeHttpServer.layerHttpServices
     )
     const context = yield* Layer.build(services).pipe(
-      // better-sqlite3 throws (a defect) for a path it cannot open: report it as a start failure.
-      Effect.catchAllCause((cause) => {
+      // A path SQLite cannot open (a SqlError, or a defect): report it as a start failure.
+      Effect.catchCause((cause) => {
         const error = Cause.squash(cause)
         return Effect.fail(
           new EmulatorError({
@@ -230,7 +230,7 @@ export const make = (options: Options = {}): Effect.Effect<Service, EmulatorErro
     const handle = yield* provide(Server.makeHandle(routes))
     const nodeServer = NodeHttp.createServer()
     const host = options.host ?? "127.0.0.1"
-    const server = yield* NodeHttpServer.make(() => nodeServer, { port: options.port ?? 0, host }).pipe(
+    yield* NodeHttpServer.make(() => nodeServer, { port: options.port ?? 0, host }).pipe(
       Effect.mapError((e) => new EmulatorError({ reason: "Serve", message: `cannot listen on ${host}:${options.port ?? 0}`, cause: e.cause }))
     )
     // Runs before the server's own close: idle keep-alive sockets would otherwise hold the shutdown.
@@ -239,10 +239,11 @@ export const make = (options: Options = {}): Effect.Effect<Service, EmulatorErro
     // sleep in real time); the emulator clock is separate and moved explicitly.
     // Tracing is off: a span per statement costs more than the rest of a request.
     yield* provide(NodeServer.serve(nodeServer, handle)).pipe(
-      Effect.withClock(EffectClock.make()),
+      Effect.provideService(EffectClock.Clock, EffectClock.Clock.defaultValue()),
       Effect.withTracerEnabled(false)
     )
-    const port = server.address._tag === "TcpAddress" ? server.address.port : 0
+    const address = nodeServer.address()
+    const port = typeof address === "object" && address !== null ? address.port : 0
     const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`
 
     const faults = Context.get(context, Faults.Faults)
@@ -253,7 +254,7 @@ export const make = (options: Options = {}): Effect.Effect<Service, EmulatorErro
       port,
       host,
       clock,
-      reset: Effect.zipRight(dbDie(State.reset), faults.clear),
+      reset: Effect.andThen(dbDie(State.reset), faults.clear),
       advanceClock: clock.advance,
       setClock: (at) => clock.set(new Date(at).getTime()),
       requests: log.list,
@@ -286,11 +287,11 @@ export const make = (options: Options = {}): Effect.Effect<Service, EmulatorErro
  * import { Emulator } from "@connectycube-effect/emulator"
  * import { Cube } from "@connectycube-effect/http"
  * import { Users } from "@connectycube-effect/users"
- * import { FetchHttpClient } from "@effect/platform"
  * import { Effect, Layer } from "effect"
+ * import { FetchHttpClient } from "effect/http"
  *
  * // the SDK pointed at an emulator that lives as long as the layer
- * const TestLive = Layer.unwrapEffect(
+ * const TestLive = Layer.unwrap(
  *   Effect.map(Emulator.Emulator, (emulator) =>
  *     Users.layer.pipe(
  *       Layer.provideMerge(Cube.layer({ appId: 1, authKey: "emulator-auth-key", apiUrl: emulator.url }))
@@ -301,7 +302,7 @@ export const make = (options: Options = {}): Effect.Effect<Service, EmulatorErro
  * @since 0.1.0
  * @category layers
  */
-export const layer = (options: Options = {}): Layer.Layer<Emulator, EmulatorError> => Layer.scoped(Emulator, make(options))
+export const layer = (options: Options = {}): Layer.Layer<Emulator, EmulatorError> => Layer.effect(Emulator, make(options))
 
 /**
  * A started emulator for plain scripts and tests.
@@ -341,10 +342,10 @@ export interface Handle {
  */
 export const startEmulator = async (options: Options = {}): Promise<Handle> => {
   const scope = Effect.runSync(Scope.make())
-  const exit = await Effect.runPromiseExit(Scope.extend(make(options), scope))
+  const exit = await Effect.runPromiseExit(Scope.provide(make(options), scope))
   if (Exit.isFailure(exit)) {
     await Effect.runPromise(Scope.close(scope, exit))
-    const failure = Cause.failureOption(exit.cause)
+    const failure = Cause.findErrorOption(exit.cause)
     throw Option.isSome(failure) ?
       failure.value :
       new EmulatorError({ reason: "Serve", message: Cause.pretty(exit.cause), cause: exit.cause })

@@ -22,12 +22,12 @@ export const FaultInput = Schema.Struct({
   path: Schema.optional(Schema.String),
   regex: Schema.optional(Schema.Boolean),
   /** How many matching requests it applies to (default 1). */
-  times: Schema.optional(Schema.Int.pipe(Schema.positive())),
-  status: Schema.optional(Schema.Int.pipe(Schema.between(100, 599))),
+  times: Schema.optional(Schema.Int.check(Schema.isGreaterThan(0))),
+  status: Schema.optional(Schema.Int.check(Schema.isBetween({ minimum: 100, maximum: 599 }))),
   body: Schema.optional(Schema.Unknown),
   /** Seconds, sent as `Retry-After`. */
-  retryAfter: Schema.optional(Schema.NonNegative),
-  delayMs: Schema.optional(Schema.Int.pipe(Schema.between(0, 60_000))),
+  retryAfter: Schema.optional(Schema.Number.check(Schema.isGreaterThanOrEqualTo(0))),
+  delayMs: Schema.optional(Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 60_000 }))),
   drop: Schema.optional(Schema.Boolean)
 })
 
@@ -63,7 +63,7 @@ export interface Service {
  * @since 0.1.0
  * @category tags
  */
-export class Faults extends Context.Tag("@connectycube-effect/emulator/Faults")<Faults, Service>() {}
+export class Faults extends Context.Service<Faults, Service>()("@connectycube-effect/emulator/Faults") {}
 
 /**
  * @since 0.1.0

@@ -5,15 +5,15 @@
  *
  * @since 0.1.0
  */
-import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
-import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequest"
 import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
-import * as ParseResult from "effect/ParseResult"
+import * as HttpServerRequest from "effect/http/HttpServerRequest"
+import * as HttpServerResponse from "effect/http/HttpServerResponse"
+import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
+import * as SchemaIssue from "effect/SchemaIssue"
 import type { IncomingMessage } from "node:http"
 import type { SessionRow } from "./store/Sessions.js"
 
@@ -125,7 +125,7 @@ export interface RequestState {
  * @since 0.1.0
  * @category request state
  */
-export const RequestState = Context.GenericTag<RequestState>("@connectycube-effect/emulator/Http/RequestState")
+export const RequestState = Context.Service<RequestState>("@connectycube-effect/emulator/Http/RequestState")
 
 /**
  * The emulator-clock time of the current request (Unix ms).
@@ -448,7 +448,7 @@ export const query: Effect.Effect<Record<string, unknown>, never, HttpServerRequ
  * @since 0.1.0
  * @category request
  */
-export class BodyLimit extends Context.Tag("@connectycube-effect/emulator/Http/BodyLimit")<BodyLimit, number>() {}
+export class BodyLimit extends Context.Service<BodyLimit, number>()("@connectycube-effect/emulator/Http/BodyLimit") {}
 
 const EMPTY = Buffer.alloc(0)
 
@@ -461,10 +461,14 @@ const EMPTY = Buffer.alloc(0)
  */
 export const rawBody = (limit: number): Effect.Effect<Buffer, ApiError, HttpServerRequest.HttpServerRequest> =>
   Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
-    const incoming = NodeHttpServerRequest.toIncomingMessage(request)
+    const incoming = incomingOf(request)
     const known = knownBody(incoming, limit)
     return known === undefined ? readBody(incoming, limit) : known
   })
+
+// The emulator serves HTTP/1.1 only (`node:http`), so the source is always an IncomingMessage.
+const incomingOf = (request: HttpServerRequest.HttpServerRequest): IncomingMessage =>
+  NodeHttpServerRequest.toIncomingMessage(request) as IncomingMessage
 
 /** The answer of `rawBody` when it needs no reading (refused, or no body), else `undefined`. */
 const knownBody = (incoming: IncomingMessage, limit: number): Effect.Effect<Buffer, ApiError> | undefined => {
@@ -484,7 +488,7 @@ const knownBody = (incoming: IncomingMessage, limit: number): Effect.Effect<Buff
 const NO_BODY = Effect.succeed(EMPTY)
 
 const readBody = (incoming: IncomingMessage, limit: number): Effect.Effect<Buffer, ApiError> =>
-  Effect.async<Buffer, ApiError>((resume) => {
+  Effect.callback<Buffer, ApiError>((resume) => {
     const chunks: Array<Buffer> = []
     let size = 0
     const cleanup = () => {
@@ -524,8 +528,8 @@ const readBody = (incoming: IncomingMessage, limit: number): Effect.Effect<Buffe
  * @since 0.1.0
  * @category request
  */
-export const parseBody = (contentType: string, raw: Buffer): Either.Either<Record<string, unknown>, ApiError> => {
-  if (raw.length === 0) return Either.right({})
+export const parseBody = (contentType: string, raw: Buffer): Result.Result<Record<string, unknown>, ApiError> => {
+  if (raw.length === 0) return Result.succeed({})
   const ct = contentType.toLowerCase()
   const text = raw.toString("utf8")
   const looksJson = /^\s*[{[]/.test(text)
@@ -534,17 +538,17 @@ export const parseBody = (contentType: string, raw: Buffer): Either.Either<Recor
     try {
       parsed = JSON.parse(text)
     } catch {
-      return Either.left(Errors.malformedJson())
+      return Result.fail(Errors.malformedJson())
     }
     if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
-      return Either.left(ApiError.base(422, "Request body must be a JSON object"))
+      return Result.fail(ApiError.base(422, "Request body must be a JSON object"))
     }
-    return Either.right(expandBracketKeys(parsed as Record<string, unknown>))
+    return Result.succeed(expandBracketKeys(parsed as Record<string, unknown>))
   }
   if (ct.includes("application/x-www-form-urlencoded") || ct === "") {
-    return Either.right(parseQuery(text))
+    return Result.succeed(parseQuery(text))
   }
-  return Either.left(Errors.unsupportedMediaType(ct.split(";")[0]!.trim()))
+  return Result.fail(Errors.unsupportedMediaType(ct.split(";")[0]!.trim()))
 }
 
 /**
@@ -557,16 +561,17 @@ export const body: Effect.Effect<
   Record<string, unknown>,
   ApiError,
   HttpServerRequest.HttpServerRequest | RequestState | BodyLimit
-> = Effect.contextWithEffect((context: Context.Context<HttpServerRequest.HttpServerRequest | RequestState | BodyLimit>) => {
+> = Effect.contextWith((context: Context.Context<HttpServerRequest.HttpServerRequest | RequestState | BodyLimit>) => {
   const state = Context.get(context, RequestState)
   if (state.body !== undefined) return Effect.succeed(state.body)
   const request = Context.get(context, HttpServerRequest.HttpServerRequest)
-  const incoming = NodeHttpServerRequest.toIncomingMessage(request)
+  const incoming = incomingOf(request)
   const limit = Context.get(context, BodyLimit)
-  const parse = (raw: Buffer) => {
+  const parse = (raw: Buffer): Effect.Effect<Record<string, unknown>, ApiError> => {
     const parsed = parseBody(request.headers["content-type"] ?? "", raw)
-    if (Either.isRight(parsed)) state.body = parsed.right
-    return parsed
+    if (Result.isFailure(parsed)) return Effect.fail(parsed.failure)
+    state.body = parsed.success
+    return Effect.succeed(parsed.success)
   }
   // Most requests have no body (every GET): answered without an effect per step.
   const known = knownBody(incoming, limit)
@@ -587,31 +592,41 @@ export const params: Effect.Effect<
   HttpServerRequest.HttpServerRequest | RequestState | BodyLimit
 > = Effect.map(Effect.zip(body, query), ([b, q]) => (Object.keys(b).length === 0 ? q : { ...b, ...q }))
 
+const issueFormatter = SchemaIssue.makeFormatterStandardSchemaV1()
+
 /**
- * Turns a Schema parse failure into 422 `{"errors":{"<dotted.path>":["<message>"]}}`.
+ * Turns a Schema decode failure (a `SchemaError`, or its issue) into 422
+ * `{"errors":{"<dotted.path>":["<message>"]}}` (`base` for the value itself).
  *
  * @since 0.1.0
  * @category validation
  */
-export const fromParseError = (error: ParseResult.ParseError): ApiError => {
+export const fromParseError = (error: Schema.SchemaError | SchemaIssue.Issue): ApiError => {
   const errors: Record<string, Array<string>> = {}
-  for (const issue of ParseResult.ArrayFormatter.formatErrorSync(error)) {
-    const field = issue.path.length === 0 ? "base" : issue.path.map(String).join(".")
-    ;(errors[field] ??= []).push(issue.message)
+  const issue = Schema.isSchemaError(error) ? error.issue : error
+  for (const { message, path } of issueFormatter(issue).issues) {
+    const segments = path ?? []
+    const field = segments.length === 0 ?
+      "base" :
+      segments.map((segment) => String(typeof segment === "object" ? segment.key : segment)).join(".")
+    ;(errors[field] ??= []).push(message)
   }
   return ApiError.fields(422, errors)
 }
 
 /**
- * Decodes an unknown input with a Schema, failing with 422 field errors.
+ * Decodes an unknown input with a Schema (every issue reported, unknown keys ignored), failing with
+ * 422 field errors.
  *
  * @since 0.1.0
  * @category validation
  */
-export const decode = <A, I>(schema: Schema.Schema<A, I, never>) => {
-  const run = Schema.decodeUnknownEither(schema, { errors: "all", onExcessProperty: "ignore" })
-  return (input: unknown): Effect.Effect<A, ApiError> =>
-    Either.match(run(input), { onLeft: (e) => Effect.fail(fromParseError(e)), onRight: Effect.succeed })
+export const decode = <S extends Schema.ConstraintDecoder<unknown>>(schema: S) => {
+  const run = Schema.decodeUnknownResult(schema, { errors: "all" })
+  return (input: unknown): Effect.Effect<S["Type"], ApiError> => {
+    const result = run(input)
+    return Result.isSuccess(result) ? Effect.succeed(result.success) : Effect.fail(fromParseError(result.failure))
+  }
 }
 
 /**
@@ -620,7 +635,7 @@ export const decode = <A, I>(schema: Schema.Schema<A, I, never>) => {
  * @since 0.1.0
  * @category validation
  */
-export const schemaBody = <A, I>(schema: Schema.Schema<A, I, never>) => {
+export const schemaBody = <S extends Schema.ConstraintDecoder<unknown>>(schema: S) => {
   const run = decode(schema)
   return Effect.flatMap(body, run)
 }
@@ -631,7 +646,7 @@ export const schemaBody = <A, I>(schema: Schema.Schema<A, I, never>) => {
  * @since 0.1.0
  * @category request
  */
-export { params as pathParams } from "@effect/platform/HttpRouter"
+export { params as pathParams } from "effect/http/HttpRouter"
 
 /**
  * A request header (lower-case name), `undefined` when absent.

@@ -5,8 +5,8 @@
  *
  * @since 0.1.0
  */
-import type * as SqlClient from "@effect/sql/SqlClient"
-import type * as SqlError from "@effect/sql/SqlError"
+import type * as SqlClient from "effect/sql/SqlClient"
+import type * as SqlError from "effect/sql/SqlError"
 import * as Effect from "effect/Effect"
 import * as Crypto from "node:crypto"
 import { ApiError, Errors } from "./Http.js"

@@ -4,15 +4,16 @@
  *
  * @since 0.1.0
  */
-import * as OpenApiJsonSchema from "@effect/platform/OpenApiJsonSchema"
+import * as JsonSchema from "effect/JsonSchema"
 import * as Schema from "effect/Schema"
+import * as SchemaRepresentation from "effect/SchemaRepresentation"
 import type * as Route from "./Route.js"
 
 const ErrorBody = Schema.Struct({
-  errors: Schema.Union(
+  errors: Schema.Union([
     Schema.Array(Schema.String),
-    Schema.Record({ key: Schema.String, value: Schema.Array(Schema.String) })
-  )
+    Schema.Record(Schema.String, Schema.Array(Schema.String))
+  ])
 })
 
 const STATUS_TEXT: Record<number, string> = {
@@ -29,12 +30,30 @@ const STATUS_TEXT: Record<number, string> = {
   429: "Too Many Requests"
 }
 
-const toSchema = (schema: Schema.Schema.Any, defs: Record<string, unknown>): unknown => {
+/** A schema of the document, filled in once every schema is known (they share one definitions pool). */
+interface Slot {
+  readonly schema: Schema.Constraint
+  readonly target: Record<string, unknown>
+}
+
+// The wire form is the encoded JSON side (a Schema.Class encodes to its plain struct), as HttpApi documents it.
+const astOf = (schema: Schema.Constraint) => Schema.toCodecJson(schema).ast
+
+const compileAll = (slots: ReadonlyArray<Slot>, defs: Record<string, unknown>): void => {
+  const [first, ...rest] = slots.map((slot) => astOf(slot.schema))
+  if (first === undefined) return
+  const document = JsonSchema.toMultiDocumentOpenApi3_1(
+    SchemaRepresentation.toJsonSchemaMultiDocument(SchemaRepresentation.toRepresentations([first, ...rest]))
+  )
+  slots.forEach((slot, i) => Object.assign(slot.target, document.schemas[i]))
+  Object.assign(defs, document.definitions)
+}
+
+const compileOne = (slot: Slot, defs: Record<string, unknown>): void => {
   try {
-    // The wire form is the encoded side (a Schema.Class encodes to its plain struct).
-    return OpenApiJsonSchema.makeWithDefs(Schema.encodedSchema(schema as Schema.Schema<unknown, unknown, never>), { defs })
+    compileAll([slot], defs)
   } catch {
-    return {}
+    // A schema JSON Schema cannot describe stays `{}` (any value) rather than failing the document.
   }
 }
 
@@ -47,7 +66,13 @@ const oaPath = (path: string) => path.replace(/:([A-Za-z0-9_]+)/g, "{$1}")
 export const make = (routes: ReadonlyArray<Route.Route>, options: { readonly serverUrl?: string | undefined } = {}) => {
   const defs: Record<string, unknown> = {}
   const paths: Record<string, Record<string, unknown>> = {}
-  const errorSchema = toSchema(ErrorBody, defs)
+  const slots: Array<Slot> = []
+  const toSchema = (schema: Schema.Constraint): Record<string, unknown> => {
+    const target: Record<string, unknown> = {}
+    slots.push({ schema, target })
+    return target
+  }
+  const errorSchema = toSchema(ErrorBody)
   for (const route of routes) {
     if (route.internal === true) continue
     const methods = typeof route.method === "string" ? [route.method] : route.method
@@ -63,7 +88,7 @@ export const make = (routes: ReadonlyArray<Route.Route>, options: { readonly ser
       { description: ok.description ?? STATUS_TEXT[ok.status] ?? "OK" } :
       {
         description: ok.description ?? STATUS_TEXT[ok.status] ?? "OK",
-        content: { "application/json": { schema: toSchema(ok.body, defs) } }
+        content: { "application/json": { schema: toSchema(ok.body) } }
       }
     const errors = new Set(route.errors ?? [])
     if (route.auth !== "none") errors.add(401)
@@ -83,20 +108,26 @@ export const make = (routes: ReadonlyArray<Route.Route>, options: { readonly ser
       responses
     }
     if (route.request?.body !== undefined) {
+      const body = toSchema(route.request.body)
       operation.requestBody = {
         required: true,
         content: {
-          "application/json": { schema: toSchema(route.request.body, defs) },
-          "application/x-www-form-urlencoded": { schema: toSchema(route.request.body, defs) }
+          "application/json": { schema: body },
+          "application/x-www-form-urlencoded": { schema: body }
         }
       }
     }
     if (route.request?.query !== undefined) {
-      operation["x-query-schema"] = toSchema(route.request.query, defs)
+      operation["x-query-schema"] = toSchema(route.request.query)
     }
     const key = oaPath(route.path)
     paths[key] ??= {}
     for (const method of methods) paths[key][method.toLowerCase()] = operation
+  }
+  try {
+    compileAll(slots, defs)
+  } catch {
+    for (const slot of slots) compileOne(slot, defs)
   }
   return {
     openapi: "3.1.0",

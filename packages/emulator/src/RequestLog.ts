@@ -48,7 +48,7 @@ export interface Service {
  * @since 0.1.0
  * @category tags
  */
-export class RequestLog extends Context.Tag("@connectycube-effect/emulator/RequestLog")<RequestLog, Service>() {}
+export class RequestLog extends Context.Service<RequestLog, Service>()("@connectycube-effect/emulator/RequestLog") {}
 
 /**
  * @since 0.1.0

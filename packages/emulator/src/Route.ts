@@ -26,19 +26,19 @@
  *
  * @since 0.1.0
  */
-import type * as Etag from "@effect/platform/Etag"
-import type * as FileSystem from "@effect/platform/FileSystem"
-import type * as HttpMethod from "@effect/platform/HttpMethod"
-import type * as HttpPlatform from "@effect/platform/HttpPlatform"
-import type * as HttpRouter from "@effect/platform/HttpRouter"
-import type * as HttpServerRequest from "@effect/platform/HttpServerRequest"
-import type * as HttpServerResponse from "@effect/platform/HttpServerResponse"
-import type * as Path from "@effect/platform/Path"
-import type * as SqlClient from "@effect/sql/SqlClient"
-import type * as SqlError from "@effect/sql/SqlError"
 import * as Context from "effect/Context"
 import type * as Effect from "effect/Effect"
+import type * as FileSystem from "effect/FileSystem"
+import type * as Etag from "effect/http/Etag"
+import type * as HttpMethod from "effect/http/HttpMethod"
+import type * as HttpPlatform from "effect/http/HttpPlatform"
+import type * as HttpRouter from "effect/http/HttpRouter"
+import type * as HttpServerRequest from "effect/http/HttpServerRequest"
+import type * as HttpServerResponse from "effect/http/HttpServerResponse"
+import type * as Path from "effect/Path"
 import type * as Schema from "effect/Schema"
+import type * as SqlClient from "effect/sql/SqlClient"
+import type * as SqlError from "effect/sql/SqlError"
 import type { EmulatorClock } from "./Clock.js"
 import type { ApiError, BodyLimit, RequestState } from "./Http.js"
 import type { Faults } from "./Faults.js"
@@ -104,13 +104,13 @@ export interface Route {
   readonly auth: AuthMode
   /** For the OpenAPI document: the JSON body and query the route reads. */
   readonly request?: {
-    readonly body?: Schema.Schema.Any | undefined
-    readonly query?: Schema.Schema.Any | undefined
+    readonly body?: Schema.Top | undefined
+    readonly query?: Schema.Top | undefined
   } | undefined
   /** For the OpenAPI document: the success status and body (`undefined` schema = empty body). */
   readonly response?: {
     readonly status: number
-    readonly body?: Schema.Schema.Any | undefined
+    readonly body?: Schema.Top | undefined
     readonly description?: string | undefined
   } | undefined
   /** For the OpenAPI document: the error statuses this route answers. */
@@ -143,7 +143,6 @@ export const methods = (route: Route): ReadonlyArray<HttpMethod.HttpMethod> =>
  * @since 0.1.0
  * @category tags
  */
-export class RouteTable extends Context.Tag("@connectycube-effect/emulator/Route/RouteTable")<
-  RouteTable,
-  ReadonlyArray<Route>
->() {}
+export class RouteTable extends Context.Service<RouteTable, ReadonlyArray<Route>>()(
+  "@connectycube-effect/emulator/Route/RouteTable"
+) {}

@@ -11,14 +11,14 @@
  *
  * @since 0.1.0
  */
-import * as HttpRouter from "@effect/platform/HttpRouter"
-import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
-import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequest"
 import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
-import * as FiberRef from "effect/FiberRef"
+import * as HttpRouter from "effect/http/HttpRouter"
+import { HttpServerError } from "effect/http/HttpServerError"
+import * as HttpServerRequest from "effect/http/HttpServerRequest"
+import * as HttpServerResponse from "effect/http/HttpServerResponse"
 import * as Auth from "./Auth.js"
 import { EmulatorClock } from "./Clock.js"
 import * as Faults from "./Faults.js"
@@ -52,25 +52,40 @@ const withAuth = (route: Route.Route): Route.Handler => {
     case "none":
       return route.handler
     case "session":
-      return Effect.zipRight(Auth.requireSession, route.handler)
+      return Effect.andThen(Auth.requireSession, route.handler)
     case "user":
-      return Effect.zipRight(Auth.requireUser, route.handler)
+      return Effect.andThen(Auth.requireUser, route.handler)
   }
 }
 
 /**
- * The router of a route table: each route under its path and its `.json` path.
+ * The router routes of a route table: each route with its auth check, once per method (the `.json`
+ * suffix is stripped before routing).
  *
  * @since 0.1.0
  * @category constructors
  */
-export const router = (routes: ReadonlyArray<Route.Route>) =>
-  HttpRouter.fromIterable(
-    routes.flatMap((route) => {
-      const handler = withAuth(route)
-      return Route.methods(route).map((method) => HttpRouter.makeRoute(method, route.path, handler))
-    })
-  )
+export const routerRoutes = (routes: ReadonlyArray<Route.Route>): ReadonlyArray<HttpRouter.Route<unknown, unknown>> =>
+  routes.flatMap((route) => {
+    const handler = withAuth(route)
+    return Route.methods(route).map((method) => HttpRouter.route(method, route.path, handler) as HttpRouter.Route<unknown, unknown>)
+  })
+
+/**
+ * The router of a route table, as an HttpApp over the current request (`RouteNotFound` for an unknown route).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const router = (routes: ReadonlyArray<Route.Route>): Effect.Effect<
+  Effect.Effect<HttpServerResponse.HttpServerResponse, unknown, Route.Env>
+> =>
+  Effect.gen(function*() {
+    const built = yield* HttpRouter.make
+    // `addAll` tracks the routes' requirements as type markers only; `Route.Env` says what they need.
+    yield* (built.addAll(routerRoutes(routes)) as Effect.Effect<void>)
+    return built.asHttpEffect() as Effect.Effect<HttpServerResponse.HttpServerResponse, unknown, Route.Env>
+  })
 
 /**
  * Strips one trailing `.json` (so `/users/12.json` routes as `/users/12`). Paths that really end
@@ -121,7 +136,7 @@ const EMPTY_PARAMS: Readonly<Record<string, string | undefined>> = Object.freeze
  */
 export const makeHandle = (routes: ReadonlyArray<Route.Route>) =>
   Effect.gen(function*() {
-    const routerApp = yield* HttpRouter.toHttpApp(router(routes))
+    const routerApp = yield* router(routes)
     const clock = yield* EmulatorClock
     const log = yield* RequestLog
     const faults = yield* Faults.Faults
@@ -130,23 +145,25 @@ export const makeHandle = (routes: ReadonlyArray<Route.Route>) =>
     let lastSweep = -Infinity
     const sweep = (now: number) =>
       Users.removeExpiredGuests(now, settings.guestSessionTtlMs).pipe(
-        Effect.catchAll((error) => Effect.logError("emulator: deleting expired guests failed", error)),
+        Effect.catch((error) => Effect.logError("emulator: deleting expired guests failed", error)),
         Effect.asVoid
       )
 
     // A path without parameters, as registered: the router's answer for it is always that route (static
     // segments win over parameters), so it is looked up here and the router only sees the others.
-    const staticRoutes = new Map<string, { readonly handler: Route.Handler; readonly context: HttpRouter.RouteContext }>()
+    const staticRoutes = new Map<
+      string,
+      { readonly handler: Route.Handler; readonly context: HttpRouter.RouteContext["Service"] }
+    >()
     for (const route of routes) {
       if (/[:*]/.test(route.path)) continue
       // interruptible as the router makes every handler: a client that hangs up stops the work even when the
       // emulator was started in an uninterruptible region (acquireRelease)
       const handler = Effect.interruptible(withAuth(route))
       for (const method of Route.methods(route)) {
-        const context: HttpRouter.RouteContext = {
-          [HttpRouter.RouteContextTypeId]: HttpRouter.RouteContextTypeId,
+        const context: HttpRouter.RouteContext["Service"] = {
           params: EMPTY_PARAMS,
-          route: HttpRouter.makeRoute(method, route.path, handler) as HttpRouter.Route<unknown, unknown>
+          route: HttpRouter.route(method, route.path, handler) as HttpRouter.Route<unknown, unknown>
         }
         staticRoutes.set(`${method} ${route.path}`, { handler, context })
       }
@@ -156,13 +173,13 @@ export const makeHandle = (routes: ReadonlyArray<Route.Route>) =>
 
     const onError = (method: string, rawPath: string) => (error: unknown) => {
       if (error instanceof Http.ApiError) return Effect.succeed(Http.errorResponse(error))
-      if ((error as { _tag?: unknown } | null)?._tag === "RouteNotFound") {
+      if (error instanceof HttpServerError && error.reason._tag === "RouteNotFound") {
         return Effect.succeed(Http.errorResponse(Http.Errors.routeNotFound(method, rawPath)))
       }
       return Effect.as(Effect.logError("emulator: request failed", error), Http.errorResponse(internalError()))
     }
     const onDefect = (cause: Cause.Cause<never>) =>
-      Cause.isInterruptedOnly(cause) ?
+      Cause.hasInterruptsOnly(cause) ?
         Effect.failCause(cause) :
         Effect.as(Effect.logError("emulator: handler defect", cause), Http.errorResponse(internalError()))
 
@@ -194,7 +211,7 @@ export const makeHandle = (routes: ReadonlyArray<Route.Route>) =>
       })
       if (fault.delayMs === undefined || fault.delayMs <= 0) return answer
       mark("delay")
-      return Effect.zipRight(Effect.sleep(fault.delayMs), answer)
+      return Effect.andThen(Effect.sleep(fault.delayMs), answer)
     }
 
     // Plain combinators (no generator): this runs per request.
@@ -218,22 +235,26 @@ export const makeHandle = (routes: ReadonlyArray<Route.Route>) =>
       }
       let faultKind: "status" | "drop" | "delay" | undefined
 
-      const map = new Map(base.unsafeMap)
-      map.set(HttpServerRequest.HttpServerRequest.key, request)
+      // Context.add keeps the base and layers the request's services over it (no copy of the base).
+      let context: Context.Context<never> = base
       let run: Effect.Effect<HttpServerResponse.HttpServerResponse, unknown, any>
       if (method === "OPTIONS") {
+        context = Context.add(context, HttpServerRequest.HttpServerRequest, request)
         run = Effect.succeed(HttpServerResponse.empty({ status: 204, headers: PREFLIGHT_HEADERS }))
       } else {
-        map.set(Http.RequestState.key, state)
-        if (path !== rawPath) {
-          map.set(HttpServerRequest.HttpServerRequest.key, request.modify({ url: q === -1 ? path : `${path}?${search}` }))
-        }
-        const hit = staticRoutes.get(`${method} ${path}`)
-        // Their services are in `map` (the emulator's services, this request's, the route's).
+        context = Context.add(context, Http.RequestState, state)
+        context = Context.add(
+          context,
+          HttpServerRequest.HttpServerRequest,
+          path === rawPath ? request : request.modify({ url: q === -1 ? path : `${path}?${search}` })
+        )
+        // `;` and `#` end the path for the router (and start its query): such paths go through the router.
+        const hit = rawPath.includes(";") || rawPath.includes("#") ? undefined : staticRoutes.get(`${method} ${path}`)
+        // Their services are in `context` (the emulator's services, this request's, the route's).
         let routed: Effect.Effect<HttpServerResponse.HttpServerResponse, unknown, any>
         if (hit !== undefined) {
-          map.set(HttpRouter.RouteContext.key, hit.context)
-          map.set(HttpServerRequest.ParsedSearchParams.key, QueryString.parse(search))
+          context = Context.add(context, HttpRouter.RouteContext, hit.context)
+          context = Context.add(context, HttpServerRequest.ParsedSearchParams, QueryString.parse(search))
           routed = hit.handler
         } else {
           routed = routerApp
@@ -245,7 +266,7 @@ export const makeHandle = (routes: ReadonlyArray<Route.Route>) =>
         // A clock moved back (set to an earlier time) sweeps at once too.
         if (!admin && (now - lastSweep >= GUEST_SWEEP_EVERY_MS || now < lastSweep)) {
           lastSweep = now
-          run = Effect.zipRight(sweep(now), run)
+          run = Effect.andThen(sweep(now), run)
         }
       }
 
@@ -267,8 +288,8 @@ export const makeHandle = (routes: ReadonlyArray<Route.Route>) =>
       }
 
       const effect = run.pipe(
-        Effect.catchAll(onError(method, rawPath)),
-        Effect.catchAllCause(onDefect),
+        Effect.catch(onError(method, rawPath)),
+        Effect.catchCause(onDefect),
         Effect.map((response) => {
           // Straight onto the node response: cheaper than copying the Effect response's headers.
           const out = NodeHttpServerRequest.toServerResponse(request)
@@ -281,7 +302,7 @@ export const makeHandle = (routes: ReadonlyArray<Route.Route>) =>
           return response
         })
       ) as Effect.Effect<HttpServerResponse.HttpServerResponse>
-      return { context: Context.unsafeMake(map), effect, aborted: () => record(499) }
+      return { context, effect, aborted: () => record(499) }
     }
     return handle
   })
@@ -295,8 +316,8 @@ export const makeHandle = (routes: ReadonlyArray<Route.Route>) =>
  */
 export const makeApp = (routes: ReadonlyArray<Route.Route>) =>
   Effect.map(makeHandle(routes), (handle) =>
-    Effect.withFiberRuntime<HttpServerResponse.HttpServerResponse, never, HttpServerRequest.HttpServerRequest>((fiber) => {
-      const context = fiber.currentContext
-      const prepared = handle(Context.unsafeGet(context, HttpServerRequest.HttpServerRequest), context as Context.Context<never>)
-      return Effect.locally(prepared.effect, FiberRef.currentContext, prepared.context)
+    Effect.withFiber<HttpServerResponse.HttpServerResponse, never, HttpServerRequest.HttpServerRequest>((fiber) => {
+      const context = fiber.context
+      const prepared = handle(Context.getUnsafe(context, HttpServerRequest.HttpServerRequest), context)
+      return Effect.provideContext(prepared.effect, prepared.context)
     }))

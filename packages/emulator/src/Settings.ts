@@ -62,4 +62,4 @@ export interface Service {
  * @since 0.1.0
  * @category tags
  */
-export class Settings extends Context.Tag("@connectycube-effect/emulator/Settings")<Settings, Service>() {}
+export class Settings extends Context.Service<Settings, Service>()("@connectycube-effect/emulator/Settings") {}

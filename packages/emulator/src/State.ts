@@ -4,8 +4,8 @@
  *
  * @since 0.1.0
  */
-import * as SqlClient from "@effect/sql/SqlClient"
-import type * as SqlError from "@effect/sql/SqlError"
+import * as SqlClient from "effect/sql/SqlClient"
+import type * as SqlError from "effect/sql/SqlError"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import * as Crypto from "node:crypto"
@@ -28,7 +28,7 @@ export const Snapshot = Schema.Struct({
   format: Schema.optional(Schema.Literal("connectycube-emulator")),
   version: Schema.optional(Schema.Literal(1)),
   exportedAt: Schema.optional(Schema.String),
-  tables: Schema.Record({ key: Schema.String, value: Schema.Array(Schema.Record({ key: Schema.String, value: Schema.Unknown })) })
+  tables: Schema.Record(Schema.String, Schema.Array(Schema.Record(Schema.String, Schema.Unknown)))
 })
 
 /**
@@ -57,7 +57,7 @@ export const SimpleSeed = Schema.Struct({
     twitter_id: Schema.optional(Schema.String),
     custom_data: Schema.optional(Schema.String),
     avatar: Schema.optional(Schema.String),
-    tag_list: Schema.optional(Schema.Union(Schema.String, Schema.Array(Schema.String))),
+    tag_list: Schema.optional(Schema.Union([Schema.String, Schema.Array(Schema.String)])),
     timezone: Schema.optional(Schema.Int)
   }))
 })
@@ -182,11 +182,12 @@ export const importSimple = (
 
 /**
  * Parses a seed or import document: a snapshot (`{"tables":{...}}`) or a simple seed (`{"users":[...]}`).
+ * Answers a `Result`: the document, or a `Schema.SchemaError` with every issue.
  *
  * @since 0.1.0
  * @category state
  */
-export const decodeSeed = Schema.decodeUnknownEither(Schema.Union(Snapshot, SimpleSeed), { errors: "all" })
+export const decodeSeed = Schema.decodeUnknownResult(Schema.Union([Snapshot, SimpleSeed]), { errors: "all" })
 
 /**
  * Writes a file atomically: a temp file in the same directory, fsync, then rename over the target.

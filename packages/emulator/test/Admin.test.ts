@@ -6,7 +6,7 @@ import * as Path from "node:path"
 import { appSession, call, emulator } from "./helpers.js"
 
 describe("faults", () => {
-  it.scoped("the next N matching requests answer the status, body and Retry-After; then normal again", () =>
+  it.effect("the next N matching requests answer the status, body and Retry-After; then normal again", () =>
     Effect.gen(function*() {
       const { call } = yield* emulator()
       const added = yield* call("POST", "/__emulator/faults", {
@@ -22,7 +22,7 @@ describe("faults", () => {
       assert.deepStrictEqual((yield* call("GET", "/__emulator/faults")).body, { faults: [] })
     }))
 
-  it.scoped("method and path filter; regex paths; admin endpoints are never faulted", () =>
+  it.effect("method and path filter; regex paths; admin endpoints are never faulted", () =>
     Effect.gen(function*() {
       const { call } = yield* emulator()
       yield* call("POST", "/__emulator/faults", { body: { path: "^/session(\\.json)?$", regex: true, method: "GET", status: 503 } })
@@ -40,12 +40,12 @@ describe("faults", () => {
       assert.strictEqual((yield* call("GET", "/session")).status, 401)
     }))
 
-  it.scoped("drop destroys the connection; delay holds the answer", () =>
+  it.effect("drop destroys the connection; delay holds the answer", () =>
     Effect.gen(function*() {
       const { call, url } = yield* emulator()
       yield* call("POST", "/__emulator/faults", { body: { path: "/session", drop: true } })
-      const dropped = yield* Effect.either(Effect.tryPromise(() => fetch(`${url}/session`, { method: "GET" })))
-      assert.strictEqual(dropped._tag, "Left")
+      const dropped = yield* Effect.result(Effect.tryPromise(() => fetch(`${url}/session`, { method: "GET" })))
+      assert.strictEqual(dropped._tag, "Failure")
       yield* call("POST", "/__emulator/faults", { body: { path: "/session", delayMs: 300 } })
       const started = performance.now()
       const delayed = yield* call("POST", "/session", { body: appSession() })
@@ -55,17 +55,17 @@ describe("faults", () => {
       assert.deepStrictEqual(log.filter((e) => e.fault !== undefined).map((e) => e.fault), ["drop", "delay"])
     }))
 
-  it.scopedLive("a request the client gave up on is logged once, as 499; a delayed drop once, as dropped", () =>
+  it.live("a request the client gave up on is logged once, as 499; a delayed drop once, as dropped", () =>
     Effect.gen(function*() {
       const { call, url } = yield* emulator()
       yield* call("POST", "/__emulator/faults", { body: { path: "/session", delayMs: 2_000 } })
-      const aborted = yield* Effect.either(Effect.tryPromise(() =>
+      const aborted = yield* Effect.result(Effect.tryPromise(() =>
         fetch(`${url}/session.json`, { method: "POST", signal: AbortSignal.timeout(100) })
       ))
-      assert.strictEqual(aborted._tag, "Left")
+      assert.strictEqual(aborted._tag, "Failure")
       yield* call("POST", "/__emulator/faults", { body: { path: "/session", delayMs: 100, drop: true } })
-      const dropped = yield* Effect.either(Effect.tryPromise(() => fetch(`${url}/session`, { method: "GET" })))
-      assert.strictEqual(dropped._tag, "Left")
+      const dropped = yield* Effect.result(Effect.tryPromise(() => fetch(`${url}/session`, { method: "GET" })))
+      assert.strictEqual(dropped._tag, "Failure")
       // the server learns of the hang-up a little after the client
       const entries = () =>
         Effect.map(call("GET", "/__emulator/requests"), (r) => r.body.requests as Array<{ method: string; status: number; fault?: string }>)
@@ -80,7 +80,7 @@ describe("faults", () => {
       assert.deepStrictEqual(log.map((e) => [e.method, e.status, e.fault]), [["POST", 499, "delay"], ["GET", 499, "drop"]])
     }))
 
-  it.scoped("in-process handle adds faults too", () =>
+  it.effect("in-process handle adds faults too", () =>
     Effect.gen(function*() {
       const { call, emu } = yield* emulator()
       yield* emu.addFault({ path: "/session", status: 500, times: 1 })
@@ -90,7 +90,7 @@ describe("faults", () => {
 })
 
 describe("reset, request log, export/import, openapi", () => {
-  it.scoped("reset clears data but keeps the apps", () =>
+  it.effect("reset clears data but keeps the apps", () =>
     Effect.gen(function*() {
       const { call, emu } = yield* emulator({ apps: [{ id: 1, authKey: "emulator-auth-key" }, { id: 2, authKey: "two" }] })
       const token = (yield* call("POST", "/session", { body: appSession({ user: { login: "gone", password: "secret12" } }) }))
@@ -108,7 +108,7 @@ describe("reset, request log, export/import, openapi", () => {
       assert.strictEqual(again.body.session.user_id, 1)
     }))
 
-  it.scoped("the request log is in order and never holds tokens, keys or passwords", () =>
+  it.effect("the request log is in order and never holds tokens, keys or passwords", () =>
     Effect.gen(function*() {
       const { call } = yield* emulator()
       yield* call("DELETE", "/__emulator/requests")
@@ -133,7 +133,7 @@ describe("reset, request log, export/import, openapi", () => {
       assert.deepStrictEqual(((yield* call("GET", "/__emulator/requests")).body.requests as Array<unknown>).length, 0)
     }))
 
-  it.scoped("export → import round trip into another emulator (sessions and passwords keep working)", () =>
+  it.effect("export → import round trip into another emulator (sessions and passwords keep working)", () =>
     Effect.gen(function*() {
       const a = yield* emulator()
       const created = (yield* a.call("POST", "/session", {
@@ -159,7 +159,7 @@ describe("reset, request log, export/import, openapi", () => {
       assert.strictEqual(wrong.status, 401)
     }))
 
-  it.scoped("a bad import changes nothing (all or nothing)", () =>
+  it.effect("a bad import changes nothing (all or nothing)", () =>
     Effect.gen(function*() {
       const { call, emu } = yield* emulator()
       yield* call("POST", "/session", { body: appSession({ user: { login: "stays", password: "secret12" } }) })
@@ -176,7 +176,7 @@ describe("reset, request log, export/import, openapi", () => {
       assert.deepStrictEqual(after.tables.users, before.tables.users)
     }))
 
-  it.scoped("a simple seed ({users:[...]}) at start and by import", () =>
+  it.effect("a simple seed ({users:[...]}) at start and by import", () =>
     Effect.gen(function*() {
       const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "cube-emu-seed-"))
       yield* Effect.addFinalizer(() => Effect.sync(() => Fs.rmSync(dir, { recursive: true, force: true })))
@@ -189,7 +189,7 @@ describe("reset, request log, export/import, openapi", () => {
       assert.strictEqual((yield* call("POST", "/session", { body: appSession({ user: { login: "seeded", password: "x" } }) })).status, 401)
     }))
 
-  it.scoped("exportToFile writes atomically (no temp file left) and the file seeds a new emulator", () =>
+  it.effect("exportToFile writes atomically (no temp file left) and the file seeds a new emulator", () =>
     Effect.gen(function*() {
       const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "cube-emu-export-"))
       yield* Effect.addFinalizer(() => Effect.sync(() => Fs.rmSync(dir, { recursive: true, force: true })))
@@ -203,7 +203,7 @@ describe("reset, request log, export/import, openapi", () => {
       assert.strictEqual(r.status, 201)
     }))
 
-  it.scoped("openapi.json documents the routes from the route table", () =>
+  it.effect("openapi.json documents the routes from the route table", () =>
     Effect.gen(function*() {
       const { url } = yield* emulator()
       const r = yield* call(url, "GET", "/__emulator/openapi.json")
@@ -222,7 +222,7 @@ describe("reset, request log, export/import, openapi", () => {
       assert.include(user + defs, "last_request_at")
     }))
 
-  it.scoped("emails: the outbox starts empty and can be cleared", () =>
+  it.effect("emails: the outbox starts empty and can be cleared", () =>
     Effect.gen(function*() {
       const { call, emu } = yield* emulator()
       assert.deepStrictEqual((yield* call("GET", "/__emulator/emails")).body, { emails: [] })

@@ -364,6 +364,26 @@ describe("bytes on disk", () => {
         expect(Buffer.compare(res.body, Buffer.from(bytes))).toBe(0)
       })))
 
+  it.live("a form that ends inside the file (no closing boundary) stores nothing", () =>
+    withEmulator((emu) =>
+      Effect.gen(function*() {
+        const alice = yield* userToken(emu.url, "alice")
+        const created = yield* createBlob(emu.url, alice, { name: "a.bin", content_type: "application/octet-stream" })
+        const url = new URL(created.json.blob.blob_object_access.params)
+        const boundary = "----short"
+        const body = [...url.searchParams].map(([k, v]) => `--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`).join("") +
+          `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.bin"\r\nContent-Type: application/octet-stream\r\n\r\n` +
+          "x".repeat(100_000)
+        const upload = yield* call(`${url.origin}${url.pathname}`, {
+          method: "POST",
+          headers: { "content-type": `multipart/form-data; boundary=${boundary}` },
+          body
+        })
+        expect(upload.status).toBe(400)
+        const complete = yield* call(`${emu.url}/blobs/${created.json.blob.id}/complete`, jsonInit("PUT", { size: 100_000 }, alice))
+        expect([complete.status, complete.json]).toEqual([422, { errors: { base: ["The file was not uploaded"] } }])
+      })))
+
   it.live("an upload cut off mid-body stores nothing and leaves no temp file", () => {
     const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "emu-blobs-"))
     const db = Path.join(dir, "cube.sqlite")

@@ -1,7 +1,7 @@
-import { assert, describe, it } from "@effect/vitest"
-import * as SqlClient from "@effect/sql/SqlClient"
 import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
+import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import * as SqlClient from "effect/sql/SqlClient"
 import { type ChildProcess, spawn } from "node:child_process"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
@@ -23,7 +23,7 @@ interface Cli {
 // One node process (no tsx wrapper process), so a signal reaches the server itself.
 const startCli = (args: ReadonlyArray<string>) =>
   Effect.acquireRelease(
-    Effect.async<Cli, Error>((resume) => {
+    Effect.callback<Cli, Error>((resume) => {
       const child = spawn(process.execPath, ["--import", "tsx", BIN, ...args], {
         cwd: ROOT,
         stdio: ["ignore", "pipe", "pipe"]

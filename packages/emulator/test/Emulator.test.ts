@@ -18,8 +18,8 @@ describe("startEmulator (promise API)", () => {
       assert.deepStrictEqual((yield* emu.emulator.exportState).tables.sessions, [])
       yield* Effect.promise(() => emu.close())
       yield* Effect.promise(() => emu.close())
-      const refused = yield* Effect.either(Effect.tryPromise(() => fetch(`${emu.url}/session`)))
-      assert.strictEqual(refused._tag, "Left")
+      const refused = yield* Effect.result(Effect.tryPromise(() => fetch(`${emu.url}/session`)))
+      assert.strictEqual(refused._tag, "Failure")
     }))
 
   it.live("start failures reject with an EmulatorError: port in use, bad seed, unopenable db", () =>

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import * as Either from "effect/Either"
+import * as Result from "effect/Result"
 import * as Http from "../src/Http.js"
 import { redactQuery } from "../src/RequestLog.js"
 import * as Signature from "../src/Signature.js"
@@ -35,7 +35,7 @@ describe("Http.parseQuery", () => {
 
 describe("Http.parseBody", () => {
   it("expands the flat Firebase keys the official SDK sends in JSON", () => {
-    const body = Either.getOrThrow(Http.parseBody(
+    const body = Result.getOrThrow(Http.parseBody(
       "application/json;charset=utf-8",
       Buffer.from(JSON.stringify({ provider: "firebase_phone", "firebase_phone[project_id]": "p", "firebase_phone[access_token]": "t" }))
     ))
@@ -43,7 +43,7 @@ describe("Http.parseBody", () => {
   })
 
   it("reads form bodies with bracket keys", () => {
-    const body = Either.getOrThrow(Http.parseBody(
+    const body = Result.getOrThrow(Http.parseBody(
       "application/x-www-form-urlencoded; charset=UTF-8",
       Buffer.from("application_id=1&auth_key=k&user%5Blogin%5D=john&user[password]=a+b")
     ))
@@ -52,7 +52,7 @@ describe("Http.parseBody", () => {
 
   it("refuses malformed JSON (400), non-objects (422) and other media types (400)", () => {
     const status = (ct: string, text: string) =>
-      Either.match(Http.parseBody(ct, Buffer.from(text)), { onLeft: (e) => e.status, onRight: () => 200 })
+      Result.match(Http.parseBody(ct, Buffer.from(text)), { onFailure: (e) => e.status, onSuccess: () => 200 })
     assert.strictEqual(status("application/json", "{\"a\":"), 400)
     assert.strictEqual(status("application/json", "[1,2]"), 422)
     assert.strictEqual(status("application/xml", "<a/>"), 400)

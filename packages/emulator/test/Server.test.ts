@@ -1,14 +1,14 @@
 import { assert, describe, it } from "@effect/vitest"
-import * as HttpRouter from "@effect/platform/HttpRouter"
-import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as Effect from "effect/Effect"
+import * as HttpRouter from "effect/http/HttpRouter"
+import * as HttpServerRequest from "effect/http/HttpServerRequest"
 import * as Http from "../src/Http.js"
 import * as Route from "../src/Route.js"
 import { appSession, emulator } from "./helpers.js"
 
 // Answers what a handler sees: the parsed search params and the path params.
 const echo = Effect.map(
-  Effect.zip(HttpServerRequest.ParsedSearchParams, HttpRouter.params),
+  Effect.zip(Effect.service(HttpServerRequest.ParsedSearchParams), HttpRouter.params),
   ([search, params]) => Http.json({ search, params })
 )
 
@@ -18,7 +18,7 @@ const routes: ReadonlyArray<Route.Route> = [
 ]
 
 describe("routing", () => {
-  it.scoped("a static route found without the router sees the same search params as a routed one", () =>
+  it.effect("a static route found without the router sees the same search params as a routed one", () =>
     Effect.gen(function*() {
       const { call } = yield* emulator({ routes })
       const queries = [
@@ -45,7 +45,7 @@ describe("routing", () => {
       assert.deepStrictEqual((yield* call("GET", "/echo?a=1&a=2&b")).body, { search: { a: ["1", "2"], b: "" }, params: {} })
     }))
 
-  it.scoped("a HEAD or another method on a static path still goes through the router", () =>
+  it.effect("a HEAD or another method on a static path still goes through the router", () =>
     Effect.gen(function*() {
       const { call } = yield* emulator({ routes })
       assert.strictEqual((yield* call("HEAD", "/echo")).status, 200)
@@ -53,7 +53,7 @@ describe("routing", () => {
       assert.deepStrictEqual([post.status, post.body], [404, { errors: ["E_ROUTE_NOT_FOUND: Route not found POST /echo"] }])
     }))
 
-  it.scoped("a client that hangs up stops a static route's work, even with the emulator started uninterruptibly", () =>
+  it.effect("a client that hangs up stops a static route's work, even with the emulator started uninterruptibly", () =>
     Effect.gen(function*() {
       // acquireRelease acquires uninterruptibly: request fibers inherit that unless the handler restores it
       const { call, url } = yield* Effect.acquireRelease(emulator(), () => Effect.void)

@@ -12,7 +12,7 @@ const decodeUser = Schema.decodeUnknownSync(User.UserEnvelope)
 const HOUR = 60 * 60 * 1000
 
 describe("POST /session", () => {
-  it.scoped("creates an application session (201, with and without .json), decodable by the core Schema", () =>
+  it.effect("creates an application session (201, with and without .json), decodable by the core Schema", () =>
     Effect.gen(function*() {
       const { call } = yield* emulator()
       for (const path of ["/session", "/session.json"]) {
@@ -30,7 +30,7 @@ describe("POST /session", () => {
       }
     }))
 
-  it.scoped("takes application_id as a string, a form body, echoes nonce and timestamp, and ignores a stale CB-Token", () =>
+  it.effect("takes application_id as a string, a form body, echoes nonce and timestamp, and ignores a stale CB-Token", () =>
     Effect.gen(function*() {
       const { call } = yield* emulator()
       const json = yield* call("POST", "/session.json", {
@@ -48,7 +48,7 @@ describe("POST /session", () => {
       assert.strictEqual(form.body.session.user.login, "formuser")
     }))
 
-  it.scoped("wrong application credentials → 401 Unauthorized; missing auth_key → 422", () =>
+  it.effect("wrong application credentials → 401 Unauthorized; missing auth_key → 422", () =>
     Effect.gen(function*() {
       const { call } = yield* emulator()
       const wrongKey = yield* call("POST", "/session", { body: appSession({ auth_key: "nope" }) })
@@ -60,7 +60,7 @@ describe("POST /session", () => {
       assert.deepStrictEqual([missing.status, missing.body], [422, { errors: { auth_key: ["cannot be blank"] } }])
     }))
 
-  it.scoped("login: creates the user on first use, then checks the password; session id == user id", () =>
+  it.effect("login: creates the user on first use, then checks the password; session id == user id", () =>
     Effect.gen(function*() {
       const { call } = yield* emulator()
       const first = yield* call("POST", "/session", { body: appSession({ user: { login: "john", password: "secret12" } }) })
@@ -82,7 +82,7 @@ describe("POST /session", () => {
       assert.deepStrictEqual([wrong.status, wrong.body], [401, { errors: ["Invalid password"] }])
     }))
 
-  it.scoped("email: creates and signs in by email", () =>
+  it.effect("email: creates and signs in by email", () =>
     Effect.gen(function*() {
       const { call } = yield* emulator()
       const r = yield* call("POST", "/session", { body: appSession({ user: { email: "a@example.com", password: "secret12" } }) })
@@ -93,7 +93,7 @@ describe("POST /session", () => {
       assert.strictEqual(wrong.status, 401)
     }))
 
-  it.scoped("an app that denies creation answers 404 User not found", () =>
+  it.effect("an app that denies creation answers 404 User not found", () =>
     Effect.gen(function*() {
       const { call } = yield* emulator({ apps: [{ id: 3, authKey: "k3", allowUserCreation: false }] })
       const r = yield* call("POST", "/session", {
@@ -102,7 +102,7 @@ describe("POST /session", () => {
       assert.deepStrictEqual([r.status, r.body], [404, { errors: ["User not found"] }])
     }))
 
-  it.scoped("guest: guest_login_<HEX>, is_guest, lives one day (sliding), not two hours", () =>
+  it.effect("guest: guest_login_<HEX>, is_guest, lives one day (sliding), not two hours", () =>
     Effect.gen(function*() {
       const { call, emu } = yield* emulator()
       const r = yield* call("POST", "/session", { body: appSession({ user: { guest: "1", full_name: "Olof Shodger" } }) })
@@ -119,7 +119,7 @@ describe("POST /session", () => {
       assert.deepStrictEqual([gone.status, gone.body], [401, { errors: { base: ["Required session does not exist"] } }])
     }))
 
-  it.scoped("guest: deleted once its day is over (no live session, no request for a day); active guests and other users stay", () =>
+  it.effect("guest: deleted once its day is over (no live session, no request for a day); active guests and other users stay", () =>
     Effect.gen(function*() {
       const { call, emu } = yield* emulator()
       const guest = (name: string) =>
@@ -151,7 +151,7 @@ describe("POST /session", () => {
       assert.strictEqual(again.status, 401)
     }))
 
-  it.scoped("facebook/twitter: the same token is the same user; another token another user", () =>
+  it.effect("facebook/twitter: the same token is the same user; another token another user", () =>
     Effect.gen(function*() {
       const { call } = yield* emulator()
       const fb = (token: string) => call("POST", "/session", { body: appSession({ provider: "facebook", keys: { token } }) })
@@ -169,7 +169,7 @@ describe("POST /session", () => {
       assert.strictEqual(blank.status, 422)
     }))
 
-  it.scoped("firebase_phone (nested and flat JSON keys) and firebase_email; aud and exp are checked", () =>
+  it.effect("firebase_phone (nested and flat JSON keys) and firebase_email; aud and exp are checked", () =>
     Effect.gen(function*() {
       const { call, emu } = yield* emulator()
       const exp = Math.floor(emu.clock.unsafeNow() / 1000) + 3600
@@ -219,7 +219,7 @@ describe("POST /session", () => {
       assert.strictEqual(missing.status, 422)
     }))
 
-  it.scoped("Custom Identity Provider: GET <cidpUrl>?token=<login>, user created once, errors mapped to 422", () =>
+  it.effect("Custom Identity Provider: GET <cidpUrl>?token=<login>, user created once, errors mapped to 422", () =>
     Effect.gen(function*() {
       const seen: Array<string> = []
       const cidp = Http.createServer((req, res) => {
@@ -234,11 +234,11 @@ describe("POST /session", () => {
         }
       })
       yield* Effect.acquireRelease(
-        Effect.async<void>((resume) => {
+        Effect.callback<void>((resume) => {
           cidp.listen(0, "127.0.0.1", () => resume(Effect.void))
         }),
         () =>
-          Effect.async<void>((resume) => {
+          Effect.callback<void>((resume) => {
             cidp.close(() => resume(Effect.void))
           })
       )
@@ -259,7 +259,7 @@ describe("POST /session", () => {
       assert.deepStrictEqual(seen, ["good-token", "good-token", "bad-token"])
     }))
 
-  it.scoped("signature: checked when the app has a secret (vector from official-sdk §3.2), unsigned still accepted", () =>
+  it.effect("signature: checked when the app has a secret (vector from official-sdk §3.2), unsigned still accepted", () =>
     Effect.gen(function*() {
       const { call } = yield* emulator({ apps: [{ id: 123, authKey: "AUTHKEY-abc", authSecret: "SECRET-xyz" }] })
       const base = { application_id: 123, auth_key: "AUTHKEY-abc", nonce: 4242, timestamp: 1700000000 }
@@ -274,7 +274,7 @@ describe("POST /session", () => {
       assert.strictEqual(unsigned.status, 201)
     }))
 
-  it.scoped("signature: a SHA-256 signature (64 hex characters) is checked too", () =>
+  it.effect("signature: a SHA-256 signature (64 hex characters) is checked too", () =>
     Effect.gen(function*() {
       const { call } = yield* emulator({ apps: [{ id: 123, authKey: "AUTHKEY-abc", authSecret: "SECRET-xyz" }] })
       const base = { application_id: 123, auth_key: "AUTHKEY-abc", nonce: 4242, timestamp: 1700000000 }
@@ -287,7 +287,7 @@ describe("POST /session", () => {
       assert.deepStrictEqual([bad.status, bad.body], [422, { errors: ["Unexpected signature"] }])
     }))
 
-  it.scoped("firebase: a token without exp or at its exp, or without the phone number or email, is refused", () =>
+  it.effect("firebase: a token without exp or at its exp, or without the phone number or email, is refused", () =>
     Effect.gen(function*() {
       const { call, emu } = yield* emulator()
       yield* call("POST", "/__emulator/clock", { body: { now: "2030-01-01T10:00:00Z", freeze: true } })
@@ -311,7 +311,7 @@ describe("POST /session", () => {
       assert.strictEqual(snapshot.tables.users!.length, 1)
     }))
 
-  it.scoped("bad input never 500s: malformed JSON, non-object JSON, wrong content type, oversized body; nothing stored", () =>
+  it.effect("bad input never 500s: malformed JSON, non-object JSON, wrong content type, oversized body; nothing stored", () =>
     Effect.gen(function*() {
       const { call, emu } = yield* emulator({ bodyLimit: 1024 })
       const malformed = yield* call("POST", "/session", { rawBody: "{\"application_id\":", headers: { "content-type": "application/json" } })
@@ -351,7 +351,7 @@ describe("POST /session", () => {
 })
 
 describe("token rules", () => {
-  it.scoped("missing, empty and unknown tokens", () =>
+  it.effect("missing, empty and unknown tokens", () =>
     Effect.gen(function*() {
       const { call } = yield* emulator()
       const missing = yield* call("GET", "/session")
@@ -363,7 +363,7 @@ describe("token rules", () => {
       assert.isNull(unknown.headers.get("cb-token-expirationdate"))
     }))
 
-  it.scoped("expiry is 2 h after the last request on the emulator clock; every request slides it", () =>
+  it.effect("expiry is 2 h after the last request on the emulator clock; every request slides it", () =>
     Effect.gen(function*() {
       const { call, emu } = yield* emulator({ clockStart: Date.UTC(2030, 0, 1, 10, 0, 0) })
       yield* emu.clock.freeze(true)
@@ -387,7 +387,7 @@ describe("token rules", () => {
       assert.deepStrictEqual([expired.status, expired.body], [401, { errors: { base: ["Required session does not exist"] } }])
     }))
 
-  it.scoped("slides within one second (kept in memory, not written) still count to the millisecond", () =>
+  it.effect("slides within one second (kept in memory, not written) still count to the millisecond", () =>
     Effect.gen(function*() {
       const { call, emu } = yield* emulator()
       yield* call("POST", "/__emulator/clock", { body: { now: "2030-01-01T10:00:00Z", freeze: true } })
@@ -413,7 +413,7 @@ describe("token rules", () => {
       assert.strictEqual((yield* call("GET", "/session", { token })).status, 401)
     }))
 
-  it.scoped("the clock moves over HTTP too", () =>
+  it.effect("the clock moves over HTTP too", () =>
     Effect.gen(function*() {
       const { call } = yield* emulator()
       const token = (yield* call("POST", "/session", { body: appSession() })).body.session.token as string
@@ -426,7 +426,7 @@ describe("token rules", () => {
       assert.strictEqual((yield* call("POST", "/__emulator/clock", { body: { now: "not a date" } })).status, 422)
     }))
 
-  it.scoped("a request with a user token updates the user's last_request_at", () =>
+  it.effect("a request with a user token updates the user's last_request_at", () =>
     Effect.gen(function*() {
       const { call, emu } = yield* emulator({ clockStart: Date.UTC(2030, 0, 1) })
       yield* emu.clock.freeze(true)
@@ -439,7 +439,7 @@ describe("token rules", () => {
 })
 
 describe("GET/DELETE /session, POST/DELETE /login", () => {
-  it.scoped("GET embeds the user for a user session; DELETE ends the token", () =>
+  it.effect("GET embeds the user for a user session; DELETE ends the token", () =>
     Effect.gen(function*() {
       const { call } = yield* emulator()
       const token = (yield* call("POST", "/session", { body: appSession({ user: { login: "del", password: "secret12" } }) }))
@@ -456,7 +456,7 @@ describe("GET/DELETE /session, POST/DELETE /login", () => {
       assert.deepStrictEqual([after.status, after.body], [401, { errors: { base: ["Required session does not exist"] } }])
     }))
 
-  it.scoped("POST /login upgrades an app token; DELETE /login downgrades it (token kept)", () =>
+  it.effect("POST /login upgrades an app token; DELETE /login downgrades it (token kept)", () =>
     Effect.gen(function*() {
       const { call } = yield* emulator()
       const app = (yield* call("POST", "/session", { body: appSession() })).body.session
@@ -483,7 +483,7 @@ describe("GET/DELETE /session, POST/DELETE /login", () => {
       assert.isUndefined(downgraded.body.session.user)
     }))
 
-  it.scoped("POST /login takes the provider forms, including flat firebase keys", () =>
+  it.effect("POST /login takes the provider forms, including flat firebase keys", () =>
     Effect.gen(function*() {
       const { call, emu } = yield* emulator()
       const token = (yield* call("POST", "/session", { body: appSession() })).body.session.token as string
@@ -503,7 +503,7 @@ describe("GET/DELETE /session, POST/DELETE /login", () => {
       assert.match(fb.body.user.facebook_id, /^\d+$/)
     }))
 
-  it.scoped("POST /login needs a valid token", () =>
+  it.effect("POST /login needs a valid token", () =>
     Effect.gen(function*() {
       const { call } = yield* emulator()
       const r = yield* call("POST", "/login", { body: { login: "x", password: "y" } })
@@ -512,14 +512,14 @@ describe("GET/DELETE /session, POST/DELETE /login", () => {
 })
 
 describe("server conventions", () => {
-  it.scoped("unknown route → 404 E_ROUTE_NOT_FOUND in the errors array", () =>
+  it.effect("unknown route → 404 E_ROUTE_NOT_FOUND in the errors array", () =>
     Effect.gen(function*() {
       const { call } = yield* emulator()
       const r = yield* call("DELETE", "/session/list")
       assert.deepStrictEqual([r.status, r.body], [404, { errors: ["E_ROUTE_NOT_FOUND: Route not found DELETE /session/list"] }])
     }))
 
-  it.scoped("CORS: preflight answers, every answer carries allow/expose headers", () =>
+  it.effect("CORS: preflight answers, every answer carries allow/expose headers", () =>
     Effect.gen(function*() {
       const { call } = yield* emulator()
       const pre = yield* call("OPTIONS", "/session.json", {
@@ -534,7 +534,7 @@ describe("server conventions", () => {
       assert.strictEqual(r.headers.get("access-control-allow-origin"), "*")
     }))
 
-  it.scoped("two emulators in one process do not share state", () =>
+  it.effect("two emulators in one process do not share state", () =>
     Effect.gen(function*() {
       const a = yield* emulator()
       const b = yield* emulator({ apps: [{ id: 9, authKey: "nine" }] })

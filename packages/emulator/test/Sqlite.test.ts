@@ -1,20 +1,19 @@
 import { assert, describe, it } from "@effect/vitest"
-import * as SqlClient from "@effect/sql/SqlClient"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
-import * as Option from "effect/Option"
-import * as Sqlite from "../src/internal/Sqlite.js"
-import BetterSqlite from "better-sqlite3"
+import * as SqlClient from "effect/sql/SqlClient"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
+import { DatabaseSync } from "node:sqlite"
+import * as Sqlite from "../src/internal/Sqlite.js"
 
 const setup = Effect.flatMap(SqlClient.SqlClient, (sql) => sql`CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)`)
 const readAll = Effect.flatMap(SqlClient.SqlClient, (sql) => Sqlite.read<object>(sql, "SELECT * FROM t ORDER BY id", []))
 
 describe("the synchronous read path", () => {
-  it.scoped("reads what the SqlClient wrote, and waits for an open transaction instead of seeing its rows", () =>
+  it.effect("reads what the SqlClient wrote, and waits for an open transaction instead of seeing its rows", () =>
     Effect.gen(function*() {
       const sql = yield* SqlClient.SqlClient
       yield* setup
@@ -23,23 +22,23 @@ describe("the synchronous read path", () => {
 
       const inserted = yield* Deferred.make<void>()
       const release = yield* Deferred.make<void>()
-      const writer = yield* Effect.fork(sql.withTransaction(Effect.gen(function*() {
+      const writer = yield* Effect.forkChild(sql.withTransaction(Effect.gen(function*() {
         yield* sql`INSERT INTO t (id, v) VALUES (2, 'b')`
         yield* Deferred.succeed(inserted, undefined)
         yield* Deferred.await(release)
         return yield* Effect.fail("rolled back")
       })))
       yield* Deferred.await(inserted)
-      const reader = yield* Effect.fork(readAll)
-      yield* Effect.yieldNow()
-      assert.isTrue(Option.isNone(yield* Fiber.poll(reader)), "the read waits for the transaction")
+      const reader = yield* Effect.forkChild(readAll)
+      yield* Effect.yieldNow
+      assert.isUndefined(reader.pollUnsafe(), "the read waits for the transaction")
       yield* Deferred.succeed(release, undefined)
       yield* Fiber.await(writer)
       // the rolled-back row was never seen
       assert.deepStrictEqual(yield* Fiber.join(reader), [{ id: 1, v: "a" }])
     }).pipe(Effect.provide(Sqlite.layer({ filename: ":memory:", disableWAL: true }))))
 
-  it.scoped("a statement that writes is not run by the read path (the SqlClient runs it)", () =>
+  it.effect("a statement that writes is not run by the read path (the SqlClient runs it)", () =>
     Effect.gen(function*() {
       const sql = yield* SqlClient.SqlClient
       yield* setup
@@ -50,7 +49,7 @@ describe("the synchronous read path", () => {
       assert.deepStrictEqual(yield* Sqlite.read(sql, "INSERT INTO t (id, v) VALUES (5, 'e') RETURNING id", []), [{ id: 5 }])
     }).pipe(Effect.provide(Sqlite.layer({ filename: ":memory:", disableWAL: true }))))
 
-  it.scoped("rows keep their column names when the schema changes under a cached statement", () =>
+  it.effect("rows keep their column names when the schema changes under a cached statement", () =>
     Effect.gen(function*() {
       const sql = yield* SqlClient.SqlClient
       yield* setup
@@ -60,7 +59,7 @@ describe("the synchronous read path", () => {
       assert.deepStrictEqual(yield* readAll, [{ id: 1, v: "a", w: 7 }])
     }).pipe(Effect.provide(Sqlite.layer({ filename: ":memory:", disableWAL: true }))))
 
-  it.scoped("reads of one tick share a read transaction; a write in between ends it and is committed at once", () =>
+  it.effect("reads of one tick share a read transaction; a write in between ends it and is committed at once", () =>
     Effect.gen(function*() {
       const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "emulator-sqlite-"))
       yield* Effect.addFinalizer(() => Effect.sync(() => Fs.rmSync(dir, { recursive: true, force: true })))
@@ -69,7 +68,7 @@ describe("the synchronous read path", () => {
         const sql = yield* SqlClient.SqlClient
         yield* setup
         yield* sql`INSERT INTO t (id, v) VALUES (1, 'a')`
-        const other = new BetterSqlite(file)
+        const other = new DatabaseSync(file)
         yield* Effect.addFinalizer(() => Effect.sync(() => other.close()))
         // all synchronous, as in one request: read, write, read, and another connection looks meanwhile
         return yield* Effect.suspend(() => {
@@ -77,7 +76,7 @@ describe("the synchronous read path", () => {
           return Effect.flatMap(sql`INSERT INTO t (id, v) VALUES (2, 'b')`, () =>
             Effect.sync(() => ({
               first,
-              committed: other.prepare("SELECT COUNT(*) AS n FROM t").all()[0],
+              committed: { ...other.prepare("SELECT COUNT(*) AS n FROM t").get() },
               second: Sqlite.unsafeRead<object>(sql, "SELECT * FROM t ORDER BY id", [])
             })))
         })

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Emulator } from "@connectycube-effect/emulator"
-import * as SqlClient from "@effect/sql/SqlClient"
+import * as SqlClient from "effect/sql/SqlClient"
 import { Effect } from "effect"
 import { type Answer, fetchAnswer } from "./helpers.js"
 

@@ -7,7 +7,7 @@
  */
 import * as CubeConfig from "@connectycube-effect/core/CubeConfig"
 import type * as Errors from "@connectycube-effect/core/Errors"
-import type * as HttpClient from "@effect/platform/HttpClient"
+import type * as HttpClient from "effect/http/HttpClient"
 import * as Layer from "effect/Layer"
 import * as CubeHttpClient from "./CubeHttpClient.js"
 import * as Session from "./Session.js"
@@ -27,7 +27,7 @@ const split = (options: Options) => {
  * @example
  * ```ts
  * import { Cube, Session } from "@connectycube-effect/http"
- * import { FetchHttpClient } from "@effect/platform"
+ * import { FetchHttpClient } from "effect/http"
  * import { Effect, Layer } from "effect"
  *
  * const CubeLive = Cube.layer({ appId: 1, authKey: "key", apiUrl: "http://127.0.0.1:8090" }).pipe(

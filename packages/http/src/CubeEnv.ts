@@ -7,9 +7,8 @@
  */
 import * as CubeConfig from "@connectycube-effect/core/CubeConfig"
 import type * as Errors from "@connectycube-effect/core/Errors"
-import type * as HttpClient from "@effect/platform/HttpClient"
 import type * as Config from "effect/Config"
-import type * as ConfigError from "effect/ConfigError"
+import type * as HttpClient from "effect/http/HttpClient"
 import * as Layer from "effect/Layer"
 import * as CubeHttpClient from "./CubeHttpClient.js"
 import * as Session from "./Session.js"
@@ -23,7 +22,7 @@ import * as Session from "./Session.js"
  * ```ts
  * import { CubeEnv } from "@connectycube-effect/http"
  * import { Users } from "@connectycube-effect/users"
- * import { FetchHttpClient } from "@effect/platform"
+ * import { FetchHttpClient } from "effect/http"
  * import { Layer } from "effect"
  *
  * // CONNECTYCUBE_APP_ID and CONNECTYCUBE_AUTH_KEY; CONNECTYCUBE_API_URL=http://127.0.0.1:8090 for the emulator
@@ -41,7 +40,7 @@ export const layer = (
   options: Session.Options & CubeHttpClient.Options = {}
 ): Layer.Layer<
   CubeConfig.CubeConfig | CubeHttpClient.CubeHttpClient | Session.Session,
-  Errors.InvalidInput | ConfigError.ConfigError,
+  Errors.InvalidInput | Config.ConfigError,
   HttpClient.HttpClient
 > => {
   const { retry, ...session } = options

@@ -10,24 +10,24 @@
  *
  * @since 0.1.0
  */
-import * as HttpClient from "@effect/platform/HttpClient"
-import type * as HttpClientError from "@effect/platform/HttpClientError"
-import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import * as Headers from "@effect/platform/Headers"
 import { CubeConfig } from "@connectycube-effect/core/CubeConfig"
 import * as Errors from "@connectycube-effect/core/Errors"
 import * as Span from "@connectycube-effect/core/Span"
-import type * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
-import * as FiberRef from "effect/FiberRef"
+import * as Headers from "effect/http/Headers"
+import * as HttpClient from "effect/http/HttpClient"
+import type * as HttpClientError from "effect/http/HttpClientError"
+import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import * as Layer from "effect/Layer"
-import * as ParseResult from "effect/ParseResult"
 import * as Random from "effect/Random"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
+import * as SchemaIssue from "effect/SchemaIssue"
+import type * as Clock from "effect/Clock"
+import * as Tracer from "effect/Tracer"
 import { type Deadline, executeWithDeadline, skipsSpanWithoutTracer } from "./internal/untraced.js"
 import * as QueryString from "./QueryString.js"
 
@@ -71,7 +71,7 @@ export interface Request {
   /** Retry transient failures (408, 429, 5xx, network). Defaults to true for every method but POST. */
   readonly retry?: boolean | undefined
   /** Overrides the configured timeout for this call. */
-  readonly timeout?: Duration.DurationInput | undefined
+  readonly timeout?: Duration.Input | undefined
 }
 
 /**
@@ -101,11 +101,11 @@ export interface RetryPolicy {
   /** Retries after the first attempt (default 2). */
   readonly times: number
   /** First backoff delay (default 300 ms), doubled each retry, with ±25 % jitter. */
-  readonly baseDelay: Duration.DurationInput
+  readonly baseDelay: Duration.Input
   /** Longest backoff delay (default 5 seconds). */
-  readonly maxDelay: Duration.DurationInput
+  readonly maxDelay: Duration.Input
   /** A `Retry-After` longer than this is not waited for: the call fails with `RateLimited` (default 30 seconds). */
-  readonly maxRetryAfter: Duration.DurationInput
+  readonly maxRetryAfter: Duration.Input
 }
 
 /**
@@ -123,7 +123,7 @@ export const defaultRetryPolicy: RetryPolicy = {
  * @example
  * ```ts
  * import { Cube, CubeHttpClient } from "@connectycube-effect/http"
- * import { FetchHttpClient } from "@effect/platform"
+ * import { FetchHttpClient } from "effect/http"
  * import { Effect, Layer } from "effect"
  *
  * const program = Effect.gen(function*() {
@@ -140,10 +140,9 @@ export const defaultRetryPolicy: RetryPolicy = {
  * @since 0.1.0
  * @category tags
  */
-export class CubeHttpClient extends Context.Tag("@connectycube-effect/http/CubeHttpClient")<
-  CubeHttpClient,
-  CubeHttpClient.Service
->() {}
+export class CubeHttpClient extends Context.Service<CubeHttpClient, CubeHttpClient.Service>()(
+  "@connectycube-effect/http/CubeHttpClient"
+) {}
 
 /**
  * @since 0.1.0
@@ -214,12 +213,17 @@ const parseBody = (text: string): unknown => {
 let defaultClock: Clock.Clock | undefined
 
 /** Effect's own clock (real time), not a `TestClock`: the only one a plain timer can stand in for. */
-const isLiveClock = (clock: Clock.Clock): boolean => clock === (defaultClock ??= Effect.runSync(Effect.clock))
+const isLiveClock = (clock: Clock.Clock): boolean =>
+  clock === (defaultClock ??= Effect.runSync(Effect.clockWith(Effect.succeed)))
+
+/** The current tracer, read from the fiber (v4 has no `Effect.tracerWith`). */
+const tracerWith = <A, E, R>(f: (tracer: Tracer.Tracer) => Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.withFiber((fiber) => f(fiber.getRef(Tracer.Tracer)))
 
 /**
- * `Effect.timeoutFail`, cheaper. `timeoutFail` forks two fibers and races them (about 90 µs a call in
- * test/bench); with effect's own clock one child fiber and a timer do the same (about 25 µs). Any other clock
- * (`TestClock`) keeps `timeoutFail`, so virtual time still drives the deadline.
+ * `Effect.timeoutOrElse`, cheaper. `timeoutOrElse` races the call against a sleep, each in a fiber of its own (in v3
+ * about 90 µs a call in test/bench); with effect's own clock one child fiber and a timer do the same (about 25 µs).
+ * Any other clock (`TestClock`) keeps `timeoutOrElse`, so virtual time still drives the deadline.
  */
 const withDeadline = <A, E, E2>(
   self: Effect.Effect<A, E>,
@@ -230,15 +234,15 @@ const withDeadline = <A, E, E2>(
     const ms = Duration.toMillis(timeout)
     if (!Number.isFinite(ms)) return self
     if (!isLiveClock(clock) || ms > 2 ** 31 - 1) {
-      return Effect.timeoutFail(self, { duration: timeout, onTimeout })
+      return Effect.timeoutOrElse(self, { duration: timeout, orElse: () => Effect.fail(onTimeout()) })
     }
-    return Effect.flatMap(Effect.fork(self), (child) =>
-      Effect.async<A, E | E2>((resume) => {
+    return Effect.flatMap(Effect.forkChild(self), (child) =>
+      Effect.callback<A, E | E2>((resume) => {
         let settled = false
         const timer = setTimeout(() => {
           if (settled) return
           settled = true
-          child.unsafeInterruptAsFork(child.id())
+          child.interruptUnsafe()
           resume(Effect.fail(onTimeout()))
         }, ms)
         child.addObserver((exit) => {
@@ -248,22 +252,26 @@ const withDeadline = <A, E, E2>(
           resume(exit)
         })
         // The caller was interrupted: so is the call (which aborts the request), now rather than when the caller ends.
-        return Effect.zipRight(Effect.sync(() => clearTimeout(timer)), Fiber.interrupt(child))
+        return Effect.andThen(Effect.sync(() => clearTimeout(timer)), Fiber.interrupt(child))
       }))
   })
 
 /**
  * A transport failure as the SDK's `TransportError`: the platform error's reason, and its cause's message with
  * that cause's own cause (fetch says only "fetch failed" and keeps "connect ECONNREFUSED …" one level down).
+ * The reason keeps the names the SDK has always sent: `Transport`, `Encode`, `InvalidUrl`, and for a failure
+ * after the answer `ResponseStatusCode`, `ResponseDecode`, `ResponseEmptyBody`.
  *
  * @example
  * ```ts
  * import { CubeHttpClient } from "@connectycube-effect/http"
- * import { HttpClientError, HttpClientRequest } from "@effect/platform"
+ * import { HttpClientError, HttpClientRequest } from "effect/http"
  *
  * const cause = new TypeError("fetch failed", { cause: new Error("connect ECONNREFUSED 127.0.0.1:1") })
  * const error = CubeHttpClient.transportError(
- *   new HttpClientError.RequestError({ request: HttpClientRequest.get("http://127.0.0.1:1"), reason: "Transport", cause }),
+ *   new HttpClientError.HttpClientError({
+ *     reason: new HttpClientError.TransportError({ request: HttpClientRequest.get("http://127.0.0.1:1"), cause })
+ *   }),
  *   { method: "GET", path: "/session.json" }
  * )
  * // error.description: "fetch failed: connect ECONNREFUSED 127.0.0.1:1"
@@ -274,14 +282,20 @@ const withDeadline = <A, E, E2>(
  */
 export const transportError = (error: HttpClientError.HttpClientError, info: Errors.RequestInfo): Errors.TransportError =>
   new Errors.TransportError({
-    reason: error._tag === "RequestError" ? error.reason : `Response${error.reason}`,
+    reason: reasonName(error.reason),
     description: describe(error),
     request: info
   })
 
+/** v4's reason tags (`TransportError`, `StatusCodeError`, …) as the names v3 gave them. */
+const reasonName = (reason: HttpClientError.HttpClientErrorReason): string => {
+  const name = reason._tag.replace(/Error$/, "")
+  return "response" in reason ? `Response${name}` : name
+}
+
 const describe = (error: HttpClientError.HttpClientError): string => {
-  const cause = error.cause
-  if (!(cause instanceof Error)) return error.description ?? error.message
+  const cause = error.reason.cause
+  if (!(cause instanceof Error)) return error.reason.description ?? error.message
   const inner = (cause as { readonly cause?: unknown }).cause
   return inner instanceof Error && inner.message !== "" && !cause.message.includes(inner.message)
     ? `${cause.message}: ${inner.message}`
@@ -295,7 +309,7 @@ const describe = (error: HttpClientError.HttpClientError): string => {
  * ```ts
  * import { CubeConfig } from "@connectycube-effect/core"
  * import { CubeHttpClient } from "@connectycube-effect/http"
- * import { FetchHttpClient } from "@effect/platform"
+ * import { FetchHttpClient } from "effect/http"
  * import { Effect, Layer } from "effect"
  *
  * // a client that never retries, as the official SDK
@@ -320,21 +334,24 @@ export const make = (options: Options = {}): Effect.Effect<CubeHttpClient.Servic
     const baseDelay = Duration.toMillis(policy.baseDelay)
     const maxDelay = Duration.toMillis(policy.maxDelay)
     const maxRetryAfter = Duration.toMillis(policy.maxRetryAfter)
-    const redactedNames = [...(yield* FiberRef.get(Headers.currentRedactedNames)), ...REDACTED_HEADERS]
+    const redactedNames: ReadonlyArray<string | RegExp> = [...(yield* Headers.CurrentRedactedNames), ...REDACTED_HEADERS]
     const base = yield* HttpClient.HttpClient
-    const traced = base.pipe(
-      HttpClient.withTracerPropagation(false),
-      // The platform puts the full URL in span attributes; a private blob URL carries the token in its query.
-      HttpClient.withTracerDisabledWhen((request) => /[?&]token=/.test(request.url)),
-      HttpClient.transform((effect) => Effect.locally(effect, Headers.currentRedactedNames, redactedNames))
-    )
+    // Context references (v4), read by the platform's client when it makes its span.
+    const traced = HttpClient.transform(base, (effect) =>
+      effect.pipe(
+        // Trace headers would trigger CORS preflights against the API.
+        Effect.provideService(HttpClient.TracerPropagationEnabled, false),
+        // The platform puts the full URL in span attributes; a private blob URL carries the token in its query.
+        Effect.provideService(HttpClient.TracerDisabledWhen, (request) => /[?&]token=/.test(request.url)),
+        Effect.provideService(Headers.CurrentRedactedNames, redactedNames)
+      ))
     // The platform's client span (a dozen attributes, two header redactions) was the largest single cost of a
     // call in test/bench. With no tracer installed nobody can see it, so it is only made when one is. A client
-    // that skips it by itself (UndiciClient) is called as it is, without the FiberRef swap.
+    // that skips it by itself (UndiciClient) is called as it is, without the context swap.
     const quietByItself = skipsSpanWithoutTracer(base)
     const direct = executeWithDeadline(base)
     const execute = (request: HttpClientRequest.HttpClientRequest) =>
-      Effect.tracerWith((tracer) =>
+      tracerWith((tracer) =>
         !Span.isNativeTracer(tracer)
           ? traced.execute(request)
           : quietByItself
@@ -372,7 +389,7 @@ export const make = (options: Options = {}): Effect.Effect<CubeHttpClient.Servic
       let req = HttpClientRequest.make(request.method)(url(request.path, request.query, request.queryOptions), {
         headers
       })
-      if (request.body !== undefined) req = HttpClientRequest.bodyUnsafeJson(req, request.body)
+      if (request.body !== undefined) req = HttpClientRequest.bodyJsonUnsafe(req, request.body)
       const received = Effect.mapError(
         Effect.flatMap(
           deadline === undefined ? execute(req) : direct!(req, deadline),
@@ -382,7 +399,7 @@ export const make = (options: Options = {}): Effect.Effect<CubeHttpClient.Servic
       )
       return Effect.flatMap(received, ({ response, text }) =>
         Effect.clockWith((clock): Effect.Effect<Response, Errors.CubeError> => {
-          const now = clock.unsafeCurrentTimeMillis()
+          const now = clock.currentTimeMillisUnsafe()
           const body = parseBody(text)
           // one copy: every read of `response.headers` copies them
           const headers = response.headers
@@ -407,7 +424,7 @@ export const make = (options: Options = {}): Effect.Effect<CubeHttpClient.Servic
     }
 
     const backoff = (error: Errors.CubeError, retry: number) =>
-      Effect.map(Random.nextRange(0.75, 1.25), (jitter) => {
+      Effect.map(Random.nextBetween(0.75, 1.25), (jitter) => {
         const exp = Math.min(maxDelay, baseDelay * 2 ** retry) * jitter
         return error._tag === "RateLimited" && error.retryAfterMs !== undefined ? Math.max(exp, error.retryAfterMs) : exp
       })
@@ -415,7 +432,7 @@ export const make = (options: Options = {}): Effect.Effect<CubeHttpClient.Servic
     const send = (request: Request, token: Redacted.Redacted<string> | undefined) => {
       const info: Errors.RequestInfo = { method: request.method, path: `/${request.path}.json` }
       const retryable = request.retry ?? request.method !== "POST"
-      const timeout = request.timeout !== undefined ? Duration.decode(request.timeout) : config.timeout
+      const timeout = request.timeout !== undefined ? Duration.fromInputUnsafe(request.timeout) : config.timeout
       const ms = Duration.toMillis(timeout)
       const timedOut = () => new Errors.Timeout({ timeoutMs: ms, request: info })
       const loop = (retry: number, deadline: Deadline | undefined): Effect.Effect<Response, Errors.CubeError> =>
@@ -426,12 +443,12 @@ export const make = (options: Options = {}): Effect.Effect<CubeHttpClient.Servic
               !(error._tag === "RateLimited" && (error.retryAfterMs ?? 0) > maxRetryAfter),
             (error) =>
               Effect.flatMap(backoff(error, retry), (delay) => {
-                if (deadline === undefined) return Effect.zipRight(Effect.sleep(delay), loop(retry + 1, deadline))
+                if (deadline === undefined) return Effect.andThen(Effect.sleep(delay), loop(retry + 1, deadline))
                 // the deadline falls within the pause: no other attempt, the call times out when it passes
                 const left = deadline.at - performance.now()
                 return delay < left
-                  ? Effect.zipRight(Effect.sleep(delay), loop(retry + 1, deadline))
-                  : Effect.zipRight(Effect.sleep(Math.max(0, left)), Effect.fail(timedOut()))
+                  ? Effect.andThen(Effect.sleep(delay), loop(retry + 1, deadline))
+                  : Effect.andThen(Effect.sleep(Math.max(0, left)), Effect.fail(timedOut()))
               })
           )
         )
@@ -440,7 +457,7 @@ export const make = (options: Options = {}): Effect.Effect<CubeHttpClient.Servic
       }
       // A client that enforces the deadline itself (UndiciClient) needs no child fiber for it, as long as nothing
       // else decides: effect's own clock (real time) and no tracer (the traced path is the platform's client).
-      return Effect.tracerWith((tracer) =>
+      return tracerWith((tracer) =>
         Effect.clockWith((clock) =>
           Span.isNativeTracer(tracer) && isLiveClock(clock)
             ? loop(0, { at: performance.now() + ms, expired: false })
@@ -459,8 +476,8 @@ export const make = (options: Options = {}): Effect.Effect<CubeHttpClient.Servic
  * @since 0.1.0
  * @category decoding
  */
-export const decode = <A, I, R>(schema: Schema.Schema<A, I, R>) => {
-  const decodeUnknown = Schema.decodeUnknown(schema, { onExcessProperty: "preserve" })
+export const decode = <A, I, R>(schema: Schema.Codec<A, I, R>) => {
+  const decodeUnknown = Schema.decodeUnknownEffect(schema)
   return (response: Response, request?: Errors.RequestInfo): Effect.Effect<A, Errors.DecodeError, R> =>
     decodeUnknown(response.body).pipe(
       Effect.mapError((error) =>
@@ -470,12 +487,22 @@ export const decode = <A, I, R>(schema: Schema.Schema<A, I, R>) => {
             ? "empty body where JSON was expected"
             : typeof response.body === "string"
             ? "the body is not JSON"
-            : ParseResult.ArrayFormatter.formatErrorSync(error).map((i) => `${i.path.join(".") || "body"}: ${i.message.replace(/actual .*/s, "").trim()}`).join("; "),
+            : formatIssues(error.issue),
           ...(request !== undefined ? { request } : {})
         })
       )
     )
 }
+
+const formatter = /* @__PURE__ */ SchemaIssue.makeFormatterStandardSchemaV1()
+
+/** `path: message` per issue, without the input (a session body holds a token). */
+const formatIssues = (issue: SchemaIssue.Issue): string =>
+  formatter(issue).issues.map((i) =>
+    `${(i.path ?? []).map((key) => typeof key === "object" ? String(key.key) : String(key)).join(".") || "body"}: ${
+      i.message.replace(/, got .*/s, "").trim()
+    }`
+  ).join("; ")
 
 /**
  * The layer: needs `CubeConfig` and an `HttpClient`.
@@ -484,7 +511,7 @@ export const decode = <A, I, R>(schema: Schema.Schema<A, I, R>) => {
  * ```ts
  * import { CubeConfig } from "@connectycube-effect/core"
  * import { CubeHttpClient } from "@connectycube-effect/http"
- * import { FetchHttpClient } from "@effect/platform"
+ * import { FetchHttpClient } from "effect/http"
  * import { Layer } from "effect"
  *
  * const HttpLive = CubeHttpClient.layer().pipe(

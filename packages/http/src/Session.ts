@@ -100,9 +100,9 @@ export interface Options {
   /** Create an application session on demand when a call needs one and none is held (default true). */
   readonly autoCreate?: boolean | undefined
   /** Token lifetime assumed when the server sends no `CB-Token-ExpirationDate` (default 2 hours). */
-  readonly ttl?: Duration.DurationInput | undefined
+  readonly ttl?: Duration.Input | undefined
   /** Renew this long before the tracked expiry (default 1 minute). */
-  readonly renewBefore?: Duration.DurationInput | undefined
+  readonly renewBefore?: Duration.Input | undefined
   /** The compatibility hook; see `SessionExpiredHook`. */
   readonly onSessionExpired?: SessionExpiredHook | undefined
 }
@@ -111,7 +111,7 @@ export interface Options {
  * @example
  * ```ts
  * import { Cube, Session } from "@connectycube-effect/http"
- * import { FetchHttpClient } from "@effect/platform"
+ * import { FetchHttpClient } from "effect/http"
  * import { Console, Effect, Layer, Stream } from "effect"
  *
  * const program = Effect.gen(function*() {
@@ -133,7 +133,7 @@ export interface Options {
  * @since 0.1.0
  * @category tags
  */
-export class Session extends Context.Tag("@connectycube-effect/http/Session")<Session, Session.Service>() {}
+export class Session extends Context.Service<Session, Session.Service>()("@connectycube-effect/http/Session") {}
 
 /**
  * @since 0.1.0
@@ -187,7 +187,7 @@ export declare namespace Session {
     /** `execute`, then decode the body with a Schema. */
     readonly request: <A, I, R>(
       request: CubeHttpClient.Request,
-      schema: Schema.Schema<A, I, R>
+      schema: Schema.Codec<A, I, R>
     ) => Effect.Effect<A, Errors.CubeError, R>
   }
 }
@@ -229,7 +229,7 @@ const infoOf = (state: State): Info => ({
   recreateWith: describe(state.recreate)
 })
 
-const decodeCredentials = Schema.decodeUnknown(CoreSession.Credentials, { errors: "first" })
+const decodeCredentials = Schema.decodeUnknownEffect(CoreSession.Credentials, { errors: "first" })
 
 /**
  * Validates credential input (the typed union, or the seed's flat Firebase keys) before anything is sent.
@@ -291,7 +291,7 @@ const decodeUser = CubeHttpClient.decode(UserEnvelope)
  * import { Layer } from "effect"
  *
  * // what Session.layer does, with the official SDK's sessionExpired hook: give up instead of re-creating
- * const SessionLive = Layer.scoped(
+ * const SessionLive = Layer.effect(
  *   Session.Session,
  *   Session.make({ onSessionExpired: (handleResponse) => handleResponse() })
  * )
@@ -390,7 +390,7 @@ export const make = (
       })
 
     const install = (state: State) =>
-      Effect.zipRight(
+      Effect.andThen(
         Ref.update(cell, (c) => ({ ...c, state: Option.some(state) })),
         persist(state)
       )
@@ -426,11 +426,11 @@ export const make = (
               : [Effect.succeed(c.state), c]
           }
           if (Option.isSome(c.inflight)) return [Deferred.await(c.inflight.value), c]
-          const deferred = Deferred.unsafeMake<Option.Option<State>, Errors.CubeError>(Effect.runSync(Effect.fiberId))
+          const deferred = Deferred.makeUnsafe<Option.Option<State>, Errors.CubeError>()
           const run = recreate(current).pipe(
             Effect.tap((next) =>
               Option.isSome(next)
-                ? Effect.zipRight(
+                ? Effect.andThen(
                   persist(next.value),
                   publish(
                     current === undefined
@@ -441,7 +441,7 @@ export const make = (
                 : Effect.void
             ),
             Effect.onExit((exit) =>
-              Effect.zipRight(
+              Effect.andThen(
                 Ref.update(cell, (c2) => ({
                   state: Exit.isSuccess(exit) && Option.isSome(exit.value) ? exit.value : c2.state,
                   inflight: Option.none()
@@ -452,7 +452,7 @@ export const make = (
           )
           // The re-creation runs in the layer's scope: a caller that is interrupted does not cancel it for the others.
           return [
-            Effect.zipRight(Effect.forkIn(run, scope), Deferred.await(deferred)),
+            Effect.andThen(Effect.forkIn(run, scope), Deferred.await(deferred)),
             { ...c, inflight: Option.some(deferred) }
           ]
         })))
@@ -471,7 +471,7 @@ export const make = (
       })
 
     const viaHook = (request: CubeHttpClient.Request, error: Errors.SessionExpired, f: SessionExpiredHook) =>
-      Effect.async<Option.Option<{ readonly token: string; readonly user_id?: number | null | undefined; readonly id?: number }>>(
+      Effect.callback<Option.Option<{ readonly token: string; readonly user_id?: number | null | undefined; readonly id?: number }>>(
         (resume) => {
           let done = false
           f(
@@ -492,7 +492,7 @@ export const make = (
           Option.match(session, {
             onNone: () => Effect.fail(error),
             onSome: (s) =>
-              Effect.zipRight(
+              Effect.andThen(
                 setSession(s),
                 Effect.flatMap(Ref.get(cell), (c) =>
                   client.send(request, Option.getOrUndefined(Option.map(c.state, (st) => st.token))))
@@ -598,7 +598,7 @@ export const make = (
       (response) => Effect.map(decodeSession(response, { method: "GET", path: "/session.json" }), (e) => e.session)
     ).pipe(Effect.withSpan("Session.get"))
 
-    const request = <A, I, R>(req: CubeHttpClient.Request, schema: Schema.Schema<A, I, R>) => {
+    const request = <A, I, R>(req: CubeHttpClient.Request, schema: Schema.Codec<A, I, R>) => {
       const decode = CubeHttpClient.decode(schema)
       return Effect.flatMap(execute(req), (response) => decode(response, { method: req.method, path: `/${req.path}.json` }))
     }
@@ -653,4 +653,4 @@ export const make = (
  * @category layers
  */
 export const layer = (options: Options = {}): Layer.Layer<Session, never, CubeHttpClient.CubeHttpClient> =>
-  Layer.scoped(Session, make(options))
+  Layer.effect(Session, make(options))

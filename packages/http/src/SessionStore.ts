@@ -1,17 +1,17 @@
 /**
  * Where the session token is kept between process runs. In memory by default; `layerKeyValueStore`
- * keeps it in any @effect/platform `KeyValueStore` (a file system directory in Node, `localStorage`
+ * keeps it in any `effect/persistence` `KeyValueStore` (a file system directory in Node, `localStorage`
  * in a browser), so a restart resumes the session instead of signing the user in again.
  *
  * Only the token and what is needed to use it are stored, never the password it was created with.
  *
  * @since 0.1.0
  */
-import * as KeyValueStore from "@effect/platform/KeyValueStore"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as KeyValueStore from "effect/persistence/KeyValueStore"
 import * as Ref from "effect/Ref"
 import * as Schema from "effect/Schema"
 
@@ -25,7 +25,7 @@ export const StoredSession = /* @__PURE__ */ (() =>
     token: Schema.String,
     sessionId: Schema.Number,
     userId: Schema.NullOr(Schema.Number),
-    kind: Schema.Literal("application", "user"),
+    kind: Schema.Literals(["application", "user"]),
     /** Epoch millis on the client's clock. */
     expiresAt: Schema.Number
   }))()
@@ -56,10 +56,9 @@ export type StoredSession = typeof StoredSession.Type
  * @since 0.1.0
  * @category tags
  */
-export class SessionStore extends Context.Tag("@connectycube-effect/http/SessionStore")<
-  SessionStore,
-  SessionStore.Service
->() {}
+export class SessionStore extends Context.Service<SessionStore, SessionStore.Service>()(
+  "@connectycube-effect/http/SessionStore"
+) {}
 
 /**
  * @since 0.1.0
@@ -111,7 +110,7 @@ export const makeMemory: Effect.Effect<SessionStore.Service> = Effect.map(
  * @example
  * ```ts
  * import { Cube, SessionStore } from "@connectycube-effect/http"
- * import { FetchHttpClient } from "@effect/platform"
+ * import { FetchHttpClient } from "effect/http"
  * import { Layer } from "effect"
  *
  * const CubeLive = Cube.layer({ appId: 1, authKey: "key" }).pipe(
@@ -131,10 +130,14 @@ export const layerMemory: Layer.Layer<SessionStore> = Layer.effect(SessionStore,
  * @example
  * ```ts
  * import { SessionStore } from "@connectycube-effect/http"
- * import { NodeKeyValueStore } from "@effect/platform-node"
+ * import { NodeServices } from "@effect/platform-node"
  * import { Layer } from "effect"
+ * import { KeyValueStore } from "effect/persistence"
  *
- * const Store = SessionStore.layerKeyValueStore().pipe(Layer.provide(NodeKeyValueStore.layerFileSystem(".cube-session")))
+ * const Store = SessionStore.layerKeyValueStore().pipe(
+ *   Layer.provide(KeyValueStore.layerFileSystem(".cube-session")),
+ *   Layer.provide(NodeServices.layer)
+ * )
  * ```
  *
  * @since 0.1.0
@@ -147,17 +150,23 @@ export const layerKeyValueStore = (
     SessionStore,
     Effect.gen(function*() {
       const key = options.key ?? "connectycube-session"
-      const store = (yield* KeyValueStore.KeyValueStore).forSchema(Schema.parseJson(StoredSession))
+      const store = KeyValueStore.toSchemaStore(yield* KeyValueStore.KeyValueStore, StoredSession)
       const quiet = <A>(effect: Effect.Effect<A, unknown>, fallback: A) =>
         // Only the failure's tag is logged: a parse error would echo the stored token.
-        Effect.catchAllCause(effect, (cause) =>
-          Effect.as(
+        Effect.catchCause(effect, (cause) => {
+          const reason = cause.reasons[0]
+          return Effect.as(
             Effect.logWarning(
               "SessionStore: persistence failed",
-              cause._tag === "Fail" ? String((cause.error as { _tag?: unknown })?._tag ?? "error") : cause._tag
+              reason === undefined
+                ? "empty"
+                : reason._tag === "Fail"
+                ? String((reason.error as { _tag?: unknown })?._tag ?? "error")
+                : reason._tag
             ),
             fallback
-          ))
+          )
+        })
       return SessionStore.of({
         load: quiet(store.get(key), Option.none()),
         save: (session) => quiet(store.set(key, session), undefined),

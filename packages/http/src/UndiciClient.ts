@@ -6,7 +6,7 @@
  * are lighter than the platform's: its undici response copies the headers on every read and memoises each body
  * read through `Effect.cached` plus a `runSync`. In test/bench the platform layer was about half of an SDK
  * call's own CPU time. Here the headers are copied once and a body read is one promise; interrupting a call
- * aborts its request, and `NodeHttpClient.UndiciRequestOptions` in context reach undici, as with the platform's
+ * aborts its request, and `NodeHttpClient.UndiciOptions` in context reach undici, as with the platform's
  * client.
  *
  * Node only (it imports `@effect/platform-node`, an optional peer dependency): import it from its own path,
@@ -14,41 +14,61 @@
  *
  * @since 0.1.0
  */
-import * as Cookies from "@effect/platform/Cookies"
-import * as Headers from "@effect/platform/Headers"
-import type * as HttpBody from "@effect/platform/HttpBody"
-import * as HttpClient from "@effect/platform/HttpClient"
-import * as HttpClientError from "@effect/platform/HttpClientError"
-import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
-import * as HttpIncomingMessage from "@effect/platform/HttpIncomingMessage"
-import * as UrlParams from "@effect/platform/UrlParams"
+import * as Span from "@connectycube-effect/core/Span"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as NodeStream from "@effect/platform-node/NodeStream"
 import type * as Undici from "@effect/platform-node/Undici"
-import * as Span from "@connectycube-effect/core/Span"
-import { type Deadline, ExecuteWithDeadline, SkipsSpanWithoutTracer } from "./internal/untraced.js"
 import * as Effect from "effect/Effect"
 import type * as Fiber from "effect/Fiber"
-import * as FiberRef from "effect/FiberRef"
+import * as Cookies from "effect/http/Cookies"
+import * as Headers from "effect/http/Headers"
+import type * as HttpBody from "effect/http/HttpBody"
+import * as HttpClient from "effect/http/HttpClient"
+import * as HttpClientError from "effect/http/HttpClientError"
+import type * as HttpClientRequest from "effect/http/HttpClientRequest"
+import * as HttpClientResponse from "effect/http/HttpClientResponse"
+import * as HttpIncomingMessage from "effect/http/HttpIncomingMessage"
+import * as Url from "effect/http/Url"
+import * as UrlParams from "effect/http/UrlParams"
 import * as Inspectable from "effect/Inspectable"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import { pipeArguments } from "effect/Pipeable"
+import * as References from "effect/References"
+import * as Result from "effect/Result"
+import type * as Schema from "effect/Schema"
+import type * as Socket from "effect/socket/Socket"
 import * as Stream from "effect/Stream"
+import * as Tracer from "effect/Tracer"
+import { type Deadline, ExecuteWithDeadline, SkipsSpanWithoutTracer } from "./internal/untraced.js"
 
 type UndiciBody = Exclude<Undici.Dispatcher.DispatchOptions["body"], undefined>
 
-const convertBody = (body: HttpBody.HttpBody): Effect.Effect<UndiciBody> => {
+interface Converted {
+  readonly body: UndiciBody
+  readonly headers: Headers.Headers
+}
+
+// Loaded only for a FormData body: undici 8 takes no FormData but its own (not Node's built-in one).
+const loadUndici = Effect.promise(() => import("@effect/platform-node/Undici"))
+
+const convertBody = (request: HttpClientRequest.HttpClientRequest): Effect.Effect<Converted> => {
+  const body: HttpBody.HttpBody = request.body
   switch (body._tag) {
     case "Empty":
-      return Effect.succeed(null)
+      return Effect.succeed({ body: null, headers: request.headers })
     case "Uint8Array":
     case "Raw":
-      return Effect.succeed(body.body as Uint8Array)
+      return Effect.succeed({ body: body.body as Uint8Array, headers: request.headers })
     case "FormData":
-      return Effect.succeed(body.formData as Undici.FormData)
+      return Effect.map(loadUndici, (undici) => {
+        const form = new undici.FormData()
+        for (const [key, value] of body.formData) form.append(key, value)
+        // undici writes the multipart content type with its boundary
+        return { body: form, headers: Headers.remove(request.headers, "content-type") }
+      })
     case "Stream":
-      return NodeStream.toReadable(body.stream)
+      return Effect.map(NodeStream.toReadable(body.stream), (readable) => ({ body: readable, headers: request.headers }))
   }
 }
 
@@ -56,10 +76,11 @@ const ignore = (_: unknown) => {}
 
 /**
  * The smallest `signal` undici accepts ("an EventEmitter or EventTarget"): it registers one `abort` listener with
- * `once` and removes it with `removeListener` when the request settles.
+ * `once` and removes it with `removeListener` when the request settles. It has no `aborted` property on purpose:
+ * undici 8 takes an object with one for an `AbortSignal` and hands it to Node's `addAbortListener`, which throws.
  */
 class Abort {
-  aborted = false
+  private done = false
   private listener: (() => void) | undefined
   on(_event: "abort", listener: () => void): this {
     this.listener = listener
@@ -73,8 +94,8 @@ class Abort {
     return this
   }
   abort(): void {
-    if (this.aborted) return
-    this.aborted = true
+    if (this.done) return
+    this.done = true
     const listener = this.listener
     this.listener = undefined
     listener?.()
@@ -82,14 +103,15 @@ class Abort {
 }
 
 class Response extends Inspectable.Class implements HttpClientResponse.HttpClientResponse {
-  readonly [HttpIncomingMessage.TypeId]: HttpIncomingMessage.TypeId = HttpIncomingMessage.TypeId
-  readonly [HttpClientResponse.TypeId]: HttpClientResponse.TypeId = HttpClientResponse.TypeId
+  readonly [HttpIncomingMessage.TypeId]: typeof HttpIncomingMessage.TypeId = HttpIncomingMessage.TypeId
+  readonly [HttpClientResponse.TypeId]: typeof HttpClientResponse.TypeId = HttpClientResponse.TypeId
   readonly headers: Headers.Headers
   private body: Promise<unknown> | undefined
 
   constructor(
     readonly request: HttpClientRequest.HttpClientRequest,
     readonly source: Undici.Dispatcher.ResponseData,
+    readonly url: string,
     /** Clears the deadline's timer, if the request has one: once a body read settles or is interrupted. */
     private readonly release: (() => void) | undefined = undefined
   ) {
@@ -111,16 +133,20 @@ class Response extends Inspectable.Class implements HttpClientResponse.HttpClien
     return Option.none()
   }
 
-  private decodeError(cause: unknown) {
-    return new HttpClientError.ResponseError({ request: this.request, response: this, reason: "Decode", cause })
+  private decodeError(cause: unknown): HttpClientError.HttpClientError {
+    return new HttpClientError.HttpClientError({
+      reason: new HttpClientError.DecodeError({ request: this.request, response: this, cause })
+    })
   }
 
   /**
    * A body can be read once: the first read's promise answers every later one (as the platform's cache does).
    * Interrupting a read destroys the body, which releases the connection.
    */
-  private read<A>(f: (body: Undici.Dispatcher.ResponseData["body"]) => Promise<A>): Effect.Effect<A, HttpClientError.ResponseError> {
-    return Effect.async<A, HttpClientError.ResponseError>((resume) => {
+  private read<A>(
+    f: (body: Undici.Dispatcher.ResponseData["body"]) => Promise<A>
+  ): Effect.Effect<A, HttpClientError.HttpClientError> {
+    return Effect.callback<A, HttpClientError.HttpClientError>((resume) => {
       ;(this.body ??= f(this.source.body)).then(
         (value) => {
           this.release?.()
@@ -138,24 +164,27 @@ class Response extends Inspectable.Class implements HttpClientResponse.HttpClien
     })
   }
 
-  get text(): Effect.Effect<string, HttpClientError.ResponseError> {
+  get text(): Effect.Effect<string, HttpClientError.HttpClientError> {
     return this.read((body) => body.text())
   }
 
-  get json(): Effect.Effect<unknown, HttpClientError.ResponseError> {
+  get json(): Effect.Effect<Schema.Json, HttpClientError.HttpClientError> {
     return Effect.flatMap(this.text, (text) =>
-      Effect.try({ try: () => text === "" ? null : JSON.parse(text) as unknown, catch: (cause) => this.decodeError(cause) }))
+      Effect.try({
+        try: () => text === "" ? null : JSON.parse(text) as Schema.Json,
+        catch: (cause) => this.decodeError(cause)
+      }))
   }
 
-  get arrayBuffer(): Effect.Effect<ArrayBuffer, HttpClientError.ResponseError> {
+  get arrayBuffer(): Effect.Effect<ArrayBuffer, HttpClientError.HttpClientError> {
     return this.read((body) => body.arrayBuffer())
   }
 
-  get formData(): Effect.Effect<FormData, HttpClientError.ResponseError> {
+  get formData(): Effect.Effect<FormData, HttpClientError.HttpClientError> {
     return this.read((body) => body.formData() as Promise<FormData>)
   }
 
-  get urlParamsBody(): Effect.Effect<UrlParams.UrlParams, HttpClientError.ResponseError> {
+  get urlParamsBody(): Effect.Effect<UrlParams.UrlParams, HttpClientError.HttpClientError> {
     return Effect.flatMap(this.text, (text) =>
       Effect.try({
         try: () => UrlParams.fromInput(new URLSearchParams(text)),
@@ -163,27 +192,44 @@ class Response extends Inspectable.Class implements HttpClientResponse.HttpClien
       }))
   }
 
-  get stream(): Stream.Stream<Uint8Array, HttpClientError.ResponseError> {
+  get stream(): Stream.Stream<Uint8Array, HttpClientError.HttpClientError> {
     // the deadline's timer goes when the stream ends, fails or is interrupted, as after any other read
-    return NodeStream.fromReadable(() => this.source.body, (cause) => this.decodeError(cause)).pipe(
-      Stream.ensuring(Effect.sync(() => this.release?.()))
+    return NodeStream.fromReadable({
+      evaluate: () => this.source.body,
+      onError: (cause) => this.decodeError(cause)
+    }).pipe(Stream.ensuring(Effect.sync(() => this.release?.())))
+  }
+
+  get upgrade(): Effect.Effect<Socket.Socket, HttpClientError.HttpClientError> {
+    return Effect.fail(
+      new HttpClientError.HttpClientError({
+        reason: new HttpClientError.StatusCodeError({
+          request: this.request,
+          response: this,
+          description: "UndiciClient does not hand over the connection of an HTTP upgrade"
+        })
+      })
     )
   }
 
   toJSON(): unknown {
     return HttpIncomingMessage.inspect(this, {
-      _id: "@effect/platform/HttpClientResponse",
+      _id: "effect/http/HttpClientResponse",
       request: this.request.toJSON(),
       status: this.status
     })
   }
+
+  pipe() {
+    // as effect's own responses do: pipeArguments takes the `arguments` object
+    // eslint-disable-next-line prefer-rest-params
+    return pipeArguments(this, arguments)
+  }
 }
 
-/** The `NodeHttpClient.UndiciRequestOptions` in the calling fiber's context, if any. */
-const requestOptions = (fiber: Fiber.RuntimeFiber<unknown, unknown>) =>
-  fiber.getFiberRef(FiberRef.currentContext).unsafeMap.get(NodeHttpClient.UndiciRequestOptions.key) as
-    | Partial<Undici.Dispatcher.RequestOptions>
-    | undefined
+/** The `NodeHttpClient.UndiciOptions` in the calling fiber's context (empty by default). */
+const requestOptions = (fiber: Fiber.Fiber<unknown, unknown>): Partial<Undici.Dispatcher.RequestOptions> =>
+  fiber.getRef(NodeHttpClient.UndiciOptions)
 
 /**
  * The client over a dispatcher (an undici `Agent`, `Pool` or `MockAgent`).
@@ -191,7 +237,6 @@ const requestOptions = (fiber: Fiber.RuntimeFiber<unknown, unknown>) =>
  * @example
  * ```ts
  * import * as UndiciClient from "@connectycube-effect/http/UndiciClient"
- * import { HttpClient } from "@effect/platform"
  * import { Agent } from "@effect/platform-node/Undici"
  * import { Effect } from "effect"
  *
@@ -206,32 +251,32 @@ export const make = (dispatcher: Undici.Dispatcher): HttpClient.HttpClient => {
   const options = (
     request: HttpClientRequest.HttpClientRequest,
     url: URL,
-    signal: AbortSignal,
-    body: UndiciBody,
-    extra: Partial<Undici.Dispatcher.RequestOptions> | undefined
-  ) => ({
-    // the caller's `NodeHttpClient.UndiciRequestOptions`, as NodeHttpClient.layerUndici takes them
+    signal: unknown,
+    converted: Converted,
+    extra: Partial<Undici.Dispatcher.RequestOptions>
+  ): Undici.Dispatcher.RequestOptions => ({
+    // the caller's `NodeHttpClient.UndiciOptions`, as NodeHttpClient.layerUndici takes them
     ...extra,
-    signal,
+    signal: signal as Exclude<Undici.Dispatcher.RequestOptions["signal"], undefined>,
     method: request.method,
-    headers: request.headers,
+    headers: converted.headers,
     origin: url.origin,
     path: url.pathname + url.search + url.hash,
-    body,
+    body: converted.body,
     // the call's deadline is Effect's (CubeHttpClient), not undici's
     headersTimeout: 60 * 60 * 1000,
     bodyTimeout: 0
   })
   const transportError = (request: HttpClientRequest.HttpClientRequest, cause: unknown) =>
-    new HttpClientError.RequestError({ request, reason: "Transport", cause })
+    new HttpClientError.HttpClientError({ reason: new HttpClientError.TransportError({ request, cause }) })
 
   // With a tracer installed: the platform's `HttpClient.make` (the client span, trace headers, abort on interrupt).
   const traced = HttpClient.make((request, url, signal, fiber) =>
-    Effect.flatMap(convertBody(request.body), (body) =>
+    Effect.flatMap(convertBody(request), (converted) =>
       Effect.tryPromise({
-        try: () => dispatcher.request(options(request, url, signal, body, requestOptions(fiber))),
+        try: () => dispatcher.request(options(request, url, signal, converted, requestOptions(fiber))),
         catch: (cause) => transportError(request, cause)
-      })).pipe(Effect.map((source) => new Response(request, source)))
+      })).pipe(Effect.map((source) => new Response(request, source, url.href.split("#")[0]!)))
   )
 
   // Without one, the same call without what only a span needs. Interruption aborts the request through an
@@ -242,63 +287,73 @@ export const make = (dispatcher: Undici.Dispatcher): HttpClient.HttpClient => {
     request: HttpClientRequest.HttpClientRequest,
     deadline?: Deadline
   ): Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError> => {
-    const url = UrlParams.makeUrl(request.url, request.urlParams, request.hash)
-    if (url._tag === "Left") return Effect.fail(new HttpClientError.RequestError({ request, reason: "InvalidUrl", cause: url.left }))
-    return Effect.withFiberRuntime((fiber) => Effect.flatMap(convertBody(request.body), (body) =>
-      Effect.async<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>((resume) => {
-        const abort = new Abort()
-        let settled = false
-        let timer: ReturnType<typeof setTimeout> | undefined
-        const release = () => {
-          if (timer !== undefined) clearTimeout(timer)
-          timer = undefined
-        }
-        const fail = (cause: unknown) => {
-          if (settled) return
-          settled = true
-          resume(Effect.fail(transportError(request, cause)))
-        }
-        if (deadline !== undefined) {
-          timer = setTimeout(() => {
-            timer = undefined
-            deadline.expired = true
-            abort.abort()
-            // undici aborts a request still queued or connecting only once it reaches a socket: answer now
-            fail(new Error("the call's deadline passed"))
-          }, Math.max(0, deadline.at - performance.now()))
-          // a timer left armed (a response never read) must not keep the process alive
-          timer.unref()
-        }
-        try {
-          dispatcher.request(options(request, url.right, abort as unknown as AbortSignal, body, requestOptions(fiber))).then(
-            (source) => {
-              if (settled) return source.body.destroy()
-              settled = true
-              resume(Effect.succeed(new Response(request, source, deadline && release)))
-            },
-            (cause) => {
-              release()
-              fail(cause)
-            }
-          )
-        } catch (cause) {
-          release()
-          fail(cause)
-        }
-        return Effect.sync(() => {
-          release()
-          abort.abort()
+    const url = Url.make(request.url, request.urlParams, Option.getOrUndefined(request.hash))
+    if (Result.isFailure(url)) {
+      return Effect.fail(
+        new HttpClientError.HttpClientError({
+          reason: new HttpClientError.InvalidUrlError({ request, cause: url.failure })
         })
-      })))
+      )
+    }
+    const target = url.success
+    return Effect.withFiber((fiber) =>
+      Effect.flatMap(convertBody(request), (converted) =>
+        Effect.callback<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>((resume) => {
+          const abort = new Abort()
+          let settled = false
+          let timer: ReturnType<typeof setTimeout> | undefined
+          const release = () => {
+            if (timer !== undefined) clearTimeout(timer)
+            timer = undefined
+          }
+          const fail = (cause: unknown) => {
+            if (settled) return
+            settled = true
+            resume(Effect.fail(transportError(request, cause)))
+          }
+          if (deadline !== undefined) {
+            timer = setTimeout(() => {
+              timer = undefined
+              deadline.expired = true
+              abort.abort()
+              // undici aborts a request still queued or connecting only once it reaches a socket: answer now
+              fail(new Error("the call's deadline passed"))
+            }, Math.max(0, deadline.at - performance.now()))
+            // a timer left armed (a response never read) must not keep the process alive
+            timer.unref()
+          }
+          try {
+            dispatcher.request(options(request, target, abort, converted, requestOptions(fiber))).then(
+              (source) => {
+                if (settled) return source.body.destroy()
+                settled = true
+                resume(Effect.succeed(new Response(request, source, target.href.split("#")[0]!, deadline && release)))
+              },
+              (cause) => {
+                release()
+                fail(cause)
+              }
+            )
+          } catch (cause) {
+            release()
+            fail(cause)
+          }
+          return Effect.sync(() => {
+            release()
+            abort.abort()
+          })
+        })
+      )
+    )
   }
 
   const client = HttpClient.makeWith(
     (effect: Effect.Effect<HttpClientRequest.HttpClientRequest>) =>
       Effect.flatMap(effect, (request) =>
-        Effect.tracerWith((tracer) =>
-          Span.isNativeTracer(tracer)
+        Effect.withFiber((fiber) =>
+          Span.isNativeTracer(fiber.getRef(Tracer.Tracer)) || !fiber.getRef(References.TracerEnabled)
             ? quiet(request)
-            : FiberRef.getWith(FiberRef.currentTracerEnabled, (enabled) => enabled ? traced.execute(request) : quiet(request))
+            : traced.execute(request)
         )),
     Effect.succeed as HttpClient.HttpClient.Preprocess<never, never>
   )
@@ -323,7 +378,7 @@ export const make = (dispatcher: Undici.Dispatcher): HttpClient.HttpClient => {
  * @category layers
  */
 export const layerWithoutDispatcher: Layer.Layer<HttpClient.HttpClient, never, NodeHttpClient.Dispatcher> = Layer
-  .effect(HttpClient.HttpClient, Effect.map(NodeHttpClient.Dispatcher, make))
+  .effect(HttpClient.HttpClient, Effect.map(Effect.service(NodeHttpClient.Dispatcher), make))
 
 /**
  * The client on its own undici `Agent` (closed with the layer): a drop-in for `NodeHttpClient.layerUndici`.
@@ -344,4 +399,4 @@ export const layerWithoutDispatcher: Layer.Layer<HttpClient.HttpClient, never, N
  * @since 0.1.0
  * @category layers
  */
-export const layer: Layer.Layer<HttpClient.HttpClient> = Layer.provide(layerWithoutDispatcher, NodeHttpClient.dispatcherLayer)
+export const layer: Layer.Layer<HttpClient.HttpClient> = Layer.provide(layerWithoutDispatcher, NodeHttpClient.layerDispatcher)

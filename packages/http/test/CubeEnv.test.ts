@@ -4,7 +4,7 @@ import { CubeEnv, Session } from "@connectycube-effect/http"
 import { ConfigProvider, Duration, Effect, Layer } from "effect"
 import { appSessionBody, fakeHttp } from "./fake.js"
 
-const env = (entries: Array<[string, string]>) => Layer.setConfigProvider(ConfigProvider.fromMap(new Map(entries)))
+const env = (entries: Array<[string, string]>) => ConfigProvider.layer(ConfigProvider.fromEnvRecord(Object.fromEntries(entries)))
 
 describe("CubeEnv", () => {
   it.effect("layer reads CONNECTYCUBE_* and builds the session on it, with the retry option", () => {

@@ -1,8 +1,9 @@
 import { assert, describe, it } from "@effect/vitest"
 import { CubeHttpClient, Session } from "@connectycube-effect/http"
 import { Errors } from "@connectycube-effect/core"
-import { HttpClientError, HttpClientRequest } from "@effect/platform"
-import { Deferred, Effect, Exit, Fiber, Redacted, TestClock } from "effect"
+import { Deferred, Effect, Exit, Fiber, Redacted } from "effect"
+import { HttpClientError, HttpClientRequest } from "effect/http"
+import { TestClock } from "effect/testing"
 import { appSessionBody, cubeLayer, fakeHttp } from "./fake.js"
 
 const send = (request: CubeHttpClient.Request, token?: string) =>
@@ -141,7 +142,7 @@ describe("CubeHttpClient", () => {
     it.effect("a GET is retried on 503 with backoff and succeeds", () => {
       const http = fakeHttp((_, n) => n < 3 ? { status: 503 } : { status: 200, body: { ok: 1 } })
       return Effect.gen(function*() {
-        const fiber = yield* Effect.fork(send({ method: "GET", path: "users/v2" }, "T"))
+        const fiber = yield* Effect.forkChild(send({ method: "GET", path: "users/v2" }, "T"))
         yield* TestClock.adjust("10 seconds")
         const response = yield* Fiber.join(fiber)
         assert.deepStrictEqual(response.body, { ok: 1 })
@@ -152,7 +153,7 @@ describe("CubeHttpClient", () => {
     it.effect("the backoff doubles up to maxDelay and stays there", () => {
       const http = fakeHttp((_, n) => n < 5 ? { status: 503 } : { status: 200, body: { ok: 1 } })
       return Effect.gen(function*() {
-        const fiber = yield* Effect.fork(send({ method: "GET", path: "users/v2" }, "T"))
+        const fiber = yield* Effect.forkChild(send({ method: "GET", path: "users/v2" }, "T"))
         // 4 pauses of 1, 2, 2, 2 s (±25 %) end by 8.75 s; doubling without the cap (1, 2, 4, 8 s) would take 11.25 s at least
         yield* TestClock.adjust("9 seconds")
         assert.strictEqual(http.requests.length, 5)
@@ -163,7 +164,7 @@ describe("CubeHttpClient", () => {
     it.effect("a POST is never retried on 5xx or network errors", () => {
       const http = fakeHttp(() => ({ status: 503 }))
       return Effect.gen(function*() {
-        const fiber = yield* Effect.fork(Effect.flip(send({ method: "POST", path: "users", body: {} }, "T")))
+        const fiber = yield* Effect.forkChild(Effect.flip(send({ method: "POST", path: "users", body: {} }, "T")))
         yield* TestClock.adjust("1 minute")
         const error = yield* Fiber.join(fiber)
         assert.strictEqual(error._tag, "ServerError")
@@ -176,7 +177,7 @@ describe("CubeHttpClient", () => {
         n === 1 ? { status: 429, headers: { "retry-after": "7" } } : { status: 200, body: { ok: 1 } }
       )
       return Effect.gen(function*() {
-        const fiber = yield* Effect.fork(send({ method: "GET", path: "users/v2" }, "T"))
+        const fiber = yield* Effect.forkChild(send({ method: "GET", path: "users/v2" }, "T"))
         yield* TestClock.adjust("6 seconds")
         assert.strictEqual(http.requests.length, 1)
         yield* TestClock.adjust("2 seconds")
@@ -198,7 +199,7 @@ describe("CubeHttpClient", () => {
     it.effect("attempts are bounded and 4xx are not retried", () => {
       const http = fakeHttp((req) => req.url.includes("a") ? { status: 500 } : { status: 404 })
       return Effect.gen(function*() {
-        const fiber = yield* Effect.fork(Effect.flip(send({ method: "GET", path: "a" }, "T")))
+        const fiber = yield* Effect.forkChild(Effect.flip(send({ method: "GET", path: "a" }, "T")))
         yield* TestClock.adjust("1 minute")
         assert.strictEqual((yield* Fiber.join(fiber))._tag, "ServerError")
         assert.strictEqual(http.requests.length, 3)
@@ -210,7 +211,7 @@ describe("CubeHttpClient", () => {
     it.effect("no retry after the call's timeout: the call fails with Timeout", () => {
       const http = fakeHttp(() => ({ status: 503 }))
       return Effect.gen(function*() {
-        const fiber = yield* Effect.fork(Effect.flip(send({ method: "GET", path: "users/v2", timeout: "500 millis" }, "T")))
+        const fiber = yield* Effect.forkChild(Effect.flip(send({ method: "GET", path: "users/v2", timeout: "500 millis" }, "T")))
         yield* TestClock.adjust("1 minute")
         const error = yield* Fiber.join(fiber)
         assert.strictEqual(error._tag, "Timeout")
@@ -256,10 +257,11 @@ describe("CubeHttpClient", () => {
     it.live("interrupting the caller aborts the request at once", () => {
       const { http, state } = hanging()
       return Effect.gen(function*() {
-        const fiber = yield* Effect.fork(send({ method: "GET", path: "users/v2", timeout: "10 seconds" }, "T"))
+        const fiber = yield* Effect.forkChild(send({ method: "GET", path: "users/v2", timeout: "10 seconds" }, "T"))
         yield* Effect.sleep("10 millis")
-        const exit = yield* Fiber.interrupt(fiber)
-        assert.isTrue(Exit.isInterrupted(exit))
+        yield* Fiber.interrupt(fiber)
+        const exit = yield* Fiber.await(fiber)
+        assert.isTrue(Exit.hasInterrupts(exit))
         assert.isTrue(state.aborted)
       }).pipe(Effect.provide(cubeLayer(http.layer)))
     })
@@ -270,15 +272,16 @@ describe("CubeHttpClient", () => {
     return Effect.gen(function*() {
       const started = yield* Deferred.make<void>()
       const http = fakeHttp(() =>
-        Effect.zipRight(
+        Effect.andThen(
           Deferred.succeed(started, undefined),
           Effect.never.pipe(Effect.onInterrupt(() => Effect.sync(() => (aborted = true))))
         )
       )
-      const fiber = yield* Effect.fork(send({ method: "GET", path: "users/v2" }, "T").pipe(Effect.provide(cubeLayer(http.layer))))
+      const fiber = yield* Effect.forkChild(send({ method: "GET", path: "users/v2" }, "T").pipe(Effect.provide(cubeLayer(http.layer))))
       yield* Deferred.await(started)
-      const exit = yield* Fiber.interrupt(fiber)
-      assert.isTrue(Exit.isInterrupted(exit))
+      yield* Fiber.interrupt(fiber)
+      const exit = yield* Fiber.await(fiber)
+      assert.isTrue(Exit.hasInterrupts(exit))
       assert.isTrue(aborted)
     })
   })
@@ -290,7 +293,10 @@ describe("CubeHttpClient.transportError", () => {
 
   it("adds the cause's own cause, where fetch keeps the errno", () => {
     const cause = new TypeError("fetch failed", { cause: new Error("connect ECONNREFUSED 127.0.0.1:1") })
-    const error = CubeHttpClient.transportError(new HttpClientError.RequestError({ request, reason: "Transport", cause }), info)
+    const error = CubeHttpClient.transportError(
+      new HttpClientError.HttpClientError({ reason: new HttpClientError.TransportError({ request, cause }) }),
+      info
+    )
     assert.strictEqual(error.description, "fetch failed: connect ECONNREFUSED 127.0.0.1:1")
     assert.strictEqual(error.reason, "Transport")
     assert.deepStrictEqual(error.request, info)
@@ -299,11 +305,14 @@ describe("CubeHttpClient.transportError", () => {
   it("keeps a message that already says it, and a cause without one", () => {
     const said = new Error("connect ECONNREFUSED 127.0.0.1:1", { cause: new Error("ECONNREFUSED") })
     assert.strictEqual(
-      CubeHttpClient.transportError(new HttpClientError.RequestError({ request, reason: "Transport", cause: said }), info).description,
+      CubeHttpClient.transportError(
+        new HttpClientError.HttpClientError({ reason: new HttpClientError.TransportError({ request, cause: said }) }),
+        info
+      ).description,
       "connect ECONNREFUSED 127.0.0.1:1"
     )
     const plain = CubeHttpClient.transportError(
-      new HttpClientError.RequestError({ request, reason: "InvalidUrl", description: "bad url" }),
+      new HttpClientError.HttpClientError({ reason: new HttpClientError.InvalidUrlError({ request, description: "bad url" }) }),
       info
     )
     assert.strictEqual(plain.description, "bad url")

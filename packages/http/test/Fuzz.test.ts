@@ -1,7 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Session as CoreSession } from "@connectycube-effect/core"
 import { Session } from "@connectycube-effect/http"
-import { Arbitrary, Effect, Either, FastCheck as fc } from "effect"
+import { Arbitrary, Effect, Result } from "effect"
+import * as fc from "fast-check"
 import { appSessionBody, cubeLayer, fakeHttp } from "./fake.js"
 
 const runs = Number(process.env.FUZZ_RUNS ?? 1000)
@@ -33,12 +34,12 @@ describe("fuzz: session credentials", () => {
     const http = fakeHttp(() => ({ status: 201, body: appSessionBody("T") }))
     return Effect.gen(function*() {
       const session = yield* Session.Session
-      const samples = fc.sample(Arbitrary.make(CoreSession.Credentials), runs)
+      const samples = yield* Arbitrary.sampleEffect(Arbitrary.schema(CoreSession.Credentials), { count: runs })
       for (const credentials of samples) {
         assert.isTrue(isCredentialForm(credentials), `not a credential form: ${JSON.stringify(credentials)}`)
         const before = http.requests.length
-        const result = yield* Effect.either(session.create(credentials))
-        assert.isTrue(Either.isRight(result), JSON.stringify(credentials))
+        const result = yield* Effect.result(session.create(credentials))
+        assert.isTrue(Result.isSuccess(result), JSON.stringify(credentials))
         assert.strictEqual(http.requests.length, before + 1)
       }
     }).pipe(Effect.provide(cubeLayer(http.layer)))
@@ -63,13 +64,13 @@ describe("fuzz: session credentials", () => {
       for (const input of fc.sample(junk, runs)) {
         if (typeof input === "object" && input !== null && Object.keys(input).length === 0) continue
         const before = http.requests.length
-        const result = yield* Effect.either(session.create(input as any))
+        const result = yield* Effect.result(session.create(input as any))
         if (isCredentialForm(input)) {
           accepted++
-          assert.isTrue(Either.isRight(result), JSON.stringify(input))
+          assert.isTrue(Result.isSuccess(result), JSON.stringify(input))
         } else {
           rejected++
-          assert.isTrue(Either.isLeft(result) && result.left._tag === "InvalidInput", JSON.stringify(input))
+          assert.isTrue(Result.isFailure(result) && result.failure._tag === "InvalidInput", JSON.stringify(input))
           assert.strictEqual(http.requests.length, before, `sent for ${JSON.stringify(input)}`)
         }
       }

@@ -1,7 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Session, SessionStore } from "@connectycube-effect/http"
-import * as KeyValueStore from "@effect/platform/KeyValueStore"
-import { Chunk, Deferred, Effect, Fiber, Layer, Option, Stream, TestClock } from "effect"
+import { Deferred, Effect, Fiber, Layer, Option, Result, Stream } from "effect"
+import { KeyValueStore } from "effect/persistence"
+import { TestClock } from "effect/testing"
 import { appSessionBody, cubeLayer, expiredBody, fakeHttp } from "./fake.js"
 
 const userSession = (token: string, userId = 81) => ({
@@ -66,11 +67,11 @@ describe("Session", () => {
       const session = yield* Session.Session
       yield* session.create()
       s.expire()
-      const results = yield* Effect.all(Array.from({ length: 50 }, () => Effect.either(call)), {
+      const results = yield* Effect.all(Array.from({ length: 50 }, () => Effect.result(call)), {
         concurrency: "unbounded"
       })
       assert.strictEqual(s.creates(), 2)
-      assert.isTrue(results.every((r) => r._tag === "Left" && r.left._tag === "ServerError"))
+      assert.isTrue(results.every((r) => Result.isFailure(r) && r.failure._tag === "ServerError"))
       const ok = yield* call
       assert.strictEqual((ok.body as any).ok, "T2")
       assert.strictEqual(s.creates(), 3)
@@ -87,15 +88,15 @@ describe("Session", () => {
       yield* call
       assert.strictEqual(s.creates(), 1)
       yield* TestClock.adjust("2 hours")
-      const events = yield* Effect.fork(
+      const events = yield* Effect.forkChild(
         Effect.flatMap(Session.Session, (session) => Stream.runCollect(Stream.take(session.events, 1)))
       )
-      yield* Effect.yieldNow()
+      yield* Effect.yieldNow
       yield* call
       assert.strictEqual(s.creates(), 2)
       // the request went out with the new token: no 401 round trip
       assert.isFalse(s.http.requests.some((r) => r.headers["cb-token"] === "T1" && r.url.includes("users") && r === s.http.requests.at(-2)))
-      const [event] = Chunk.toArray(yield* Fiber.join(events))
+      const [event] = yield* Fiber.join(events)
       assert.strictEqual(event._tag, "Renewed")
     }).pipe(Effect.provide(cubeLayer(s.http.layer)))
   })
@@ -123,13 +124,13 @@ describe("Session", () => {
     return Effect.gen(function*() {
       const session = yield* Session.Session
       const events: Array<string> = []
-      const listener = yield* Effect.fork(Stream.runForEach(session.events, (e) => Effect.sync(() => events.push(e._tag))))
-      yield* Effect.yieldNow()
+      const listener = yield* Effect.forkChild(Stream.runForEach(session.events, (e) => Effect.sync(() => events.push(e._tag))))
+      yield* Effect.yieldNow
       yield* session.setSession({ token: "FOREIGN", user_id: 5 })
       const error = yield* Effect.flip(call)
       assert.strictEqual(error._tag, "SessionExpired")
       assert.strictEqual(s.creates(), 0)
-      yield* Effect.yieldNow()
+      yield* Effect.yieldNow
       yield* Fiber.interrupt(listener)
       assert.include(events, "Expired")
       assert.notInclude(events, "Renewed")
@@ -208,8 +209,8 @@ describe("Session", () => {
     })
     return Effect.gen(function*() {
       const session = yield* Session.Session
-      const collected = yield* Effect.fork(Stream.runCollect(Stream.take(session.events, 4)))
-      yield* Effect.yieldNow()
+      const collected = yield* Effect.forkChild(Stream.runCollect(Stream.take(session.events, 4)))
+      yield* Effect.yieldNow
       yield* session.create()
       const user = yield* session.login({ login: "johnsmith", password: "awesomepwd" })
       assert.strictEqual(user.id, 47592)
@@ -218,7 +219,7 @@ describe("Session", () => {
       assert.strictEqual(Option.getOrThrow(yield* session.current).kind, "application")
       yield* session.destroy
       assert.isTrue(Option.isNone(yield* session.current))
-      const tags = Chunk.toArray(yield* Fiber.join(collected)).map((e) => e._tag)
+      const tags = (yield* Fiber.join(collected)).map((e) => e._tag)
       assert.deepStrictEqual(tags, ["Created", "Upgraded", "Downgraded", "Destroyed"])
       assert.deepStrictEqual(JSON.parse(http.requests[1].body!), { login: "johnsmith", password: "awesomepwd" })
       assert.strictEqual(http.requests[1].headers["cb-token"], "A")
@@ -243,8 +244,8 @@ describe("Session", () => {
         Effect.provide(first)
       )
       const raw = yield* store.get("connectycube-session")
-      assert.isTrue(Option.isSome(raw))
-      assert.notInclude(Option.getOrThrow(raw), "pw")
+      assert.isDefined(raw)
+      assert.notInclude(raw!, "pw")
       // a "restart": a new layer, same store
       const second = cubeLayer(s.http.layer).pipe(Layer.provide(storeLayer))
       const result = yield* call.pipe(Effect.provide(second))
@@ -283,15 +284,15 @@ describe("Session", () => {
     return Effect.gen(function*() {
       const session = yield* Session.Session
       const events: Array<string> = []
-      const listener = yield* Effect.fork(Stream.runForEach(session.events, (e) =>
+      const listener = yield* Effect.forkChild(Stream.runForEach(session.events, (e) =>
         Effect.sync(() => events.push(e._tag === "Renewed" ? `Renewed:${e.reason}` : e._tag))))
-      yield* Effect.yieldNow()
+      yield* Effect.yieldNow
       yield* call
       yield* TestClock.adjust("2 hours")
       yield* call
       s.expire()
       yield* call
-      yield* Effect.yieldNow()
+      yield* Effect.yieldNow
       yield* Fiber.interrupt(listener)
       assert.deepStrictEqual(events, ["Created", "Renewed:lapsed", "Renewed:expired"])
       assert.strictEqual(s.creates(), 3)
@@ -308,9 +309,9 @@ describe("Session", () => {
       return { status: 200, body: { ok: req.headers["cb-token"] } }
     })
     return Effect.gen(function*() {
-      const first = yield* Effect.fork(call)
+      const first = yield* Effect.forkChild(call)
       yield* TestClock.adjust("100 millis") // the first caller started POST /session
-      const second = yield* Effect.fork(call)
+      const second = yield* Effect.forkChild(call)
       yield* TestClock.adjust("100 millis")
       yield* Fiber.interrupt(first)
       yield* TestClock.adjust("1 second")
@@ -405,10 +406,10 @@ describe("Session", () => {
       const s = server()
       return Effect.gen(function*() {
         const store = yield* KeyValueStore.KeyValueStore
-        yield* Effect.flatMap(Session.Session, (session) => Effect.zipRight(session.create(), session.destroy)).pipe(
+        yield* Effect.flatMap(Session.Session, (session) => Effect.andThen(session.create(), session.destroy)).pipe(
           Effect.provide(cubeLayer(s.http.layer).pipe(Layer.provide(storeLayer(store))))
         )
-        assert.isTrue(Option.isNone(yield* store.get("connectycube-session")))
+        assert.isUndefined(yield* store.get("connectycube-session"))
         const restarted = yield* Effect.flatMap(Session.Session, (session) => session.current).pipe(
           Effect.provide(cubeLayer(s.http.layer).pipe(Layer.provide(storeLayer(store))))
         )
@@ -421,8 +422,8 @@ describe("Session", () => {
       return Effect.gen(function*() {
         const store = yield* KeyValueStore.KeyValueStore
         yield* Effect.flatMap(Session.Session, (session) => session.create({ login: "cubeuser", password: "pw" })).pipe(
-          Effect.zipRight(Effect.sync(() => s.expire())),
-          Effect.zipRight(call),
+          Effect.andThen(Effect.sync(() => s.expire())),
+          Effect.andThen(call),
           Effect.provide(cubeLayer(s.http.layer).pipe(Layer.provide(storeLayer(store))))
         )
         assert.strictEqual(s.creates(), 2)
@@ -489,7 +490,7 @@ describe("Session", () => {
           }
           // the slow call was accepted with T1; its answer comes after the renewal
           if (req.url.includes("/slow")) {
-            return Effect.zipRight(Deferred.succeed(sent, undefined), Effect.as(Deferred.await(release), { status: 200, body: {} }))
+            return Effect.andThen(Deferred.succeed(sent, undefined), Effect.as(Deferred.await(release), { status: 200, body: {} }))
           }
           return req.headers["cb-token"] === valid ? { status: 200, body: {} } : { status: 401, body: expiredBody }
         })
@@ -502,7 +503,7 @@ describe("Session", () => {
           const session = yield* Session.Session
           yield* session.create()
           yield* TestClock.adjust("5 minutes")
-          const slow = yield* Effect.fork(session.execute({ method: "GET", path: "users/slow" }))
+          const slow = yield* Effect.forkChild(session.execute({ method: "GET", path: "users/slow" }))
           yield* Deferred.await(sent)
           valid = "none" // T1 expires on the server: the next call renews
           yield* call
@@ -533,8 +534,8 @@ describe("Session", () => {
         yield* Effect.flatMap(Session.Session, (session) => session.create()).pipe(
           Effect.provide(cubeLayer(s.http.layer).pipe(Layer.provide(layer)))
         )
-        assert.isTrue(Option.isSome(yield* store.get("my-app")))
-        assert.isTrue(Option.isNone(yield* store.get("connectycube-session")))
+        assert.isDefined(yield* store.get("my-app"))
+        assert.isUndefined(yield* store.get("connectycube-session"))
       }).pipe(Effect.provide(KeyValueStore.layerMemory))
     })
   })

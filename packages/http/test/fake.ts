@@ -1,8 +1,6 @@
-import * as HttpClient from "@effect/platform/HttpClient"
-import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import { Cube } from "@connectycube-effect/http"
 import { Effect, Layer } from "effect"
+import { HttpClient, HttpClientError, type HttpClientRequest, HttpClientResponse } from "effect/http"
 
 export interface Captured {
   readonly method: string
@@ -28,10 +26,8 @@ export const fakeHttp = (reply: (req: Captured, n: number) => Reply | Effect.Eff
         if (signal.aborted) return yield* Effect.interrupt
         if (answer === "network-error") {
           return yield* Effect.fail(
-            new (yield* Effect.promise(() => import("@effect/platform/HttpClientError"))).RequestError({
-              request,
-              reason: "Transport",
-              cause: new Error("ECONNREFUSED")
+            new HttpClientError.HttpClientError({
+              reason: new HttpClientError.TransportError({ request, cause: new Error("ECONNREFUSED") })
             })
           )
         }

@@ -6,7 +6,7 @@
  * @since 0.1.0
  */
 import type * as CubeHttpClient from "@connectycube-effect/http/CubeHttpClient"
-import type * as HttpClient from "@effect/platform/HttpClient"
+import type * as HttpClient from "effect/http/HttpClient"
 import type * as Layer from "effect/Layer"
 import { layer as defaultTransport } from "#transport"
 import * as internal from "./internal/client.js"

@@ -8,12 +8,13 @@ import ConnectyCube, {
   ValidationError
 } from "@connectycube-effect/promise"
 import * as Errors from "@connectycube-effect/core/Errors"
-import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
-import * as HttpClient from "@effect/platform/HttpClient"
-import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as FetchHttpClient from "effect/http/FetchHttpClient"
+import * as HttpClient from "effect/http/HttpClient"
+import * as HttpClientResponse from "effect/http/HttpClientResponse"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { getEventListeners } from "node:events"
+import * as Http from "node:http"
 import * as Net from "node:net"
 import { afterEach, describe, expect, it } from "vitest"
 import { config, creds, expired, fakeFetch, hang, sessionBody, userJson } from "./fake.js"
@@ -442,6 +443,28 @@ describe("default transport", () => {
   it("is undici in Node, selected by the #transport import's node condition", async () => {
     const transport = await import("#transport")
     expect(transport.name).toBe("undici")
+  })
+
+  it("answers through undici, not the global fetch (which adds sec-fetch-mode)", async () => {
+    const seen: Array<string | undefined> = []
+    const server = Http.createServer((req, res) => {
+      seen.push(req.headers["sec-fetch-mode"])
+      req.resume()
+      req.on("end", () => {
+        res.writeHead(201, { "content-type": "application/json" })
+        res.end(JSON.stringify(sessionBody("T1")))
+      })
+    })
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+    try {
+      const { port } = server.address() as Net.AddressInfo
+      await using cube = createClient({ credentials: creds, config: { endpoints: { api_url: `http://127.0.0.1:${port}` } } })
+      expect((await cube.createSession()).token).toBe("T1")
+      expect(seen).toEqual([undefined])
+    } finally {
+      server.closeAllConnections()
+      await new Promise((resolve) => server.close(resolve))
+    }
   })
 })
 

@@ -30,7 +30,7 @@ const install = (): string => {
     fs.cpSync(path.join(source, "dist"), path.join(target, "dist"), { recursive: true })
   }
   const from = path.join(root, "packages", "promise", "node_modules")
-  for (const peer of ["effect", "@effect/platform", "@effect/platform-node"]) {
+  for (const peer of ["effect", "@effect/platform-node"]) {
     fs.mkdirSync(path.dirname(path.join(modules, peer)), { recursive: true })
     fs.symlinkSync(fs.realpathSync(path.join(from, peer)), path.join(modules, peer), "dir")
   }

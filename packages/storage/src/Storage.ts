@@ -6,8 +6,8 @@
  * emulator locally), then `PUT /blobs/{id}/complete`. The file is streamed: the SDK never holds a 100 MB
  * upload in memory, and progress is reported as the bytes go out.
  *
- * Which `HttpClient` to upload with, on Node: `NodeHttpClient.layerUndici` or `NodeHttpClient.layer` keep a
- * 50 MB upload to a few MB in flight. Node 20's built-in `fetch` (so `FetchHttpClient`) does not wait for
+ * Which `HttpClient` to upload with, on Node: `NodeHttpClient.layerUndici` or `NodeHttpClient.layerNodeHttp` keep
+ * a 50 MB upload to a few MB in flight. Node 20's built-in `fetch` (so `FetchHttpClient`) does not wait for
  * the socket while it sends a request body, and held the whole 50 MB (measured in `test/bench/upload.bench.ts`).
  *
  * @example
@@ -35,21 +35,19 @@ import * as PushStream from "@connectycube-effect/core/PushStream"
 import * as Span from "@connectycube-effect/core/Span"
 import * as CubeHttpClient from "@connectycube-effect/http/CubeHttpClient"
 import * as Session from "@connectycube-effect/http/Session"
-import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
-import * as HttpBody from "@effect/platform/HttpBody"
-import type * as HttpClientError from "@effect/platform/HttpClientError"
-import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
-import * as Chunk from "effect/Chunk"
 import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
+import * as FetchHttpClient from "effect/http/FetchHttpClient"
+import * as HttpBody from "effect/http/HttpBody"
+import type * as HttpClientError from "effect/http/HttpClientError"
+import * as HttpClientRequest from "effect/http/HttpClientRequest"
+import type * as HttpClientResponse from "effect/http/HttpClientResponse"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import * as Predicate from "effect/Predicate"
 import * as Random from "effect/Random"
 import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
@@ -111,7 +109,7 @@ export interface CreateAndUploadParams<E = never> {
    */
   readonly uploadBody?: "stream" | "blob" | undefined
   /** A limit for the upload step alone. None by default: a large file on a slow link may take minutes; interrupt to cancel. */
-  readonly uploadTimeout?: Duration.DurationInput | undefined
+  readonly uploadTimeout?: Duration.Input | undefined
 }
 
 /**
@@ -161,7 +159,7 @@ export type BlobPage = Paging.PageV1<"blob", CoreBlob.Blob>
  * ```ts
  * import { Cube } from "@connectycube-effect/http"
  * import { Storage } from "@connectycube-effect/storage"
- * import { FetchHttpClient } from "@effect/platform"
+ * import { FetchHttpClient } from "effect/http"
  * import { Effect, Layer } from "effect"
  *
  * const program = Effect.gen(function*() {
@@ -184,7 +182,7 @@ export type BlobPage = Paging.PageV1<"blob", CoreBlob.Blob>
  * @since 0.1.0
  * @category tags
  */
-export class Storage extends Context.Tag("@connectycube-effect/storage/Storage")<Storage, Storage.Service>() {}
+export class Storage extends Context.Service<Storage, Storage.Service>()("@connectycube-effect/storage/Storage") {}
 
 /**
  * @since 0.1.0
@@ -253,7 +251,6 @@ interface Validated<E> {
 
 const invalid = (field: string, reason: string) => Effect.fail(new Errors.InvalidInput({ field, reason }))
 
-const isStream = (u: unknown): u is Stream.Stream<Uint8Array, unknown> => Predicate.hasProperty(u, Stream.StreamTypeId)
 const isWebBlob = (u: unknown): u is globalThis.Blob =>
   typeof globalThis.Blob === "function" && u instanceof globalThis.Blob
 
@@ -294,7 +291,7 @@ const validate = <E>(params: CreateAndUploadParams<E>): Effect.Effect<Validated<
       actual = bytes.byteLength
       source = chunked(bytes, CHUNK_SIZE)
       inMemory = bytes
-    } else if (isStream(file)) {
+    } else if (Stream.isStream(file)) {
       if (size === undefined) return invalid("size", "is required when the file is a stream")
       actual = size
       source = file as Stream.Stream<Uint8Array, E>
@@ -331,9 +328,8 @@ const parseBody = (text: string): unknown => {
 /** A non-2xx answer from outside the API client (upload target, download) to the error union. */
 const failResponse = (response: HttpClientResponse.HttpClientResponse, request: Errors.RequestInfo) =>
   response.text.pipe(
-    // catchAll (and `Effect.ignore` below) rather than orElseSucceed, whose orElse brings its own cause
-    // handling into the bundle (~0.15 KB gz); an unreadable body is read as "" either way.
-    Effect.catchAll(() => Effect.succeed("")),
+    // an unreadable body is read as ""
+    Effect.catch(() => Effect.succeed("")),
     Effect.flatMap((text) =>
       Effect.fail(Errors.fromResponse({
         status: response.status,
@@ -345,7 +341,7 @@ const failResponse = (response: HttpClientResponse.HttpClientResponse, request: 
   )
 
 const makeBoundary = Effect.map(
-  Effect.all(Array.from({ length: 4 }, () => Random.nextIntBetween(0, 0x10000))),
+  Effect.all(Array.from({ length: 4 }, () => Random.nextIntBetween(0, 0x10000, { halfOpen: true }))),
   (parts) => `----CubeEffectBoundary${parts.map((n) => n.toString(16).padStart(4, "0")).join("")}`
 )
 
@@ -371,7 +367,8 @@ export const make: Effect.Effect<Storage.Service, never, Session.Session | CubeH
     const cube = yield* CubeHttpClient.CubeHttpClient
     const apiUrl = cube.config.apiUrl
     const http = cube.httpClient
-    const layerFetch = yield* Effect.serviceOption(FetchHttpClient.Fetch)
+    // `Fetch` is a Reference (it always has a value): read what is actually stored, not its default
+    const layerFetch = Context.getOrUndefined(yield* Effect.context(), FetchHttpClient.Fetch)
 
     const deleteBlob = (id: number) => Effect.asVoid(session.execute({ method: "DELETE", path: `blobs/${id}` }))
 
@@ -380,7 +377,7 @@ export const make: Effect.Effect<Storage.Service, never, Session.Session | CubeH
       target: { readonly url: string; readonly fields: ReadonlyArray<readonly [string, string]> },
       input: Validated<E>,
       onProgress: ((progress: Progress) => void) | undefined,
-      timeout: Duration.DurationInput | undefined,
+      timeout: Duration.Input | undefined,
       mode: "stream" | "blob"
     ): Effect.Effect<void, Errors.CubeError | E> =>
       Effect.gen(function*() {
@@ -407,7 +404,7 @@ export const make: Effect.Effect<Storage.Service, never, Session.Session | CubeH
         }
         /** The source, counted against the declared size; reports progress when `progress`. */
         const counted = (progress: boolean) =>
-          Stream.mapChunksEffect(
+          Stream.mapArrayEffect(
             Stream.mapError(input.source, (error) => {
               sourceFailure = Option.some(error)
               return error
@@ -436,24 +433,13 @@ export const make: Effect.Effect<Storage.Service, never, Session.Session | CubeH
             request,
             HttpBody.raw(whole, { contentType: body.contentType, contentLength: body.contentLength })
           )
-          execute = Effect.zipRight(report(0), http.execute(request))
+          execute = Effect.andThen(report(0), http.execute(request))
         } else {
           const stream = Stream.suspend(() => {
             sent = 0
             return Stream.fromEffect(Effect.as(report(0), body.preamble)).pipe(
               Stream.concat(counted(true)),
-              Stream.concat(Stream.fromEffect(Effect.as(complete, body.epilogue))),
-              // Two pieces per chunk: NodeHttpClient (node:http) waits for "drain" only between the elements of one
-              // chunk, so with one element per chunk it never waits and buffers the whole body in the socket.
-              Stream.mapChunks((chunk) => {
-                const pieces: Array<Uint8Array> = []
-                for (const bytes of chunk) {
-                  const half = bytes.byteLength >> 1
-                  if (half === 0) pieces.push(bytes)
-                  else pieces.push(bytes.subarray(0, half), bytes.subarray(half))
-                }
-                return Chunk.unsafeFromArray(pieces)
-              })
+              Stream.concat(Stream.fromEffect(Effect.as(complete, body.epilogue)))
             )
           })
           request = HttpClientRequest.bodyStream(request, stream, {
@@ -463,10 +449,8 @@ export const make: Effect.Effect<Storage.Service, never, Session.Session | CubeH
           // FetchHttpClient drops Content-Length, so fetch sends the stream chunked, which S3 refuses (411 for a
           // POST without a length). Put the header back for this request by wrapping the fetch it will use (the
           // caller's, else the one seen when the layer was built, else the global); other clients ignore this.
-          const fetch = Option.getOrElse(
-            Option.orElse(yield* Effect.serviceOption(FetchHttpClient.Fetch), () => layerFetch),
-            () => globalThis.fetch
-          )
+          const fetch = Context.getOrUndefined(yield* Effect.context(), FetchHttpClient.Fetch) ?? layerFetch ??
+            globalThis.fetch
           const withLength: typeof globalThis.fetch = (url, init) =>
             fetch(url, {
               ...init,
@@ -475,7 +459,7 @@ export const make: Effect.Effect<Storage.Service, never, Session.Session | CubeH
           execute = Effect.provideService(http.execute(request), FetchHttpClient.Fetch, withLength)
         }
         const send = execute.pipe(
-          Effect.catchAll((error) =>
+          Effect.catch((error) =>
             Effect.fail<E | Errors.CubeError>(Option.getOrElse(sourceFailure, () => transportError(error, info)))
           ),
           Effect.flatMap((response) =>
@@ -483,13 +467,12 @@ export const make: Effect.Effect<Storage.Service, never, Session.Session | CubeH
               ? Effect.ignore(response.text)
               : failResponse(response, info)
           ),
-          Effect.zipLeft(mode === "blob" ? report(total) : Effect.void)
+          Effect.tap(mode === "blob" ? report(total) : Effect.void)
         )
         if (timeout === undefined) return yield* send
-        const duration = Duration.decode(timeout)
-        return yield* Effect.timeoutFail(send, {
-          duration,
-          onTimeout: () => new Errors.Timeout({ timeoutMs: Duration.toMillis(duration), request: info })
+        return yield* Effect.timeoutOrElse(send, {
+          duration: timeout,
+          orElse: () => Effect.fail(new Errors.Timeout({ timeoutMs: Duration.toMillis(timeout), request: info }))
         })
       })
 
@@ -525,12 +508,12 @@ export const make: Effect.Effect<Storage.Service, never, Session.Session | CubeH
     }) as Storage.Service["createAndUpload"]
 
     const createAndUploadWithProgress = <E>(params: CreateAndUploadParams<E>) =>
-      // PushStream rather than Stream.asyncScoped/asyncPush: the same behaviour for a fraction of the bundle.
+      // PushStream rather than Stream.callback: the same behaviour for a fraction of the bundle.
       PushStream.make<UploadEvent, Errors.CubeError | E>((emit) =>
         Effect.map(
-          // interruptible: registration runs uninterruptibly and a fork inherits that, so stopping the stream
-          // would otherwise wait for the whole upload instead of aborting it
-          Effect.forkDaemon(Effect.interruptible(Effect.onExit(
+          // interruptible: registration runs uninterruptibly, so stopping the stream must not wait for the whole
+          // upload instead of aborting it (a v4 fork is interruptible by default; this says so where it matters)
+          Effect.forkDetach(Effect.interruptible(Effect.onExit(
             createAndUpload({
               ...params,
               onProgress: (progress) => {
@@ -648,7 +631,7 @@ export const make: Effect.Effect<Storage.Service, never, Session.Session | CubeH
  * ```ts
  * import { Cube } from "@connectycube-effect/http"
  * import { Storage } from "@connectycube-effect/storage"
- * import { FetchHttpClient } from "@effect/platform"
+ * import { FetchHttpClient } from "effect/http"
  * import { Layer } from "effect"
  *
  * const StorageLive = Storage.layer.pipe(

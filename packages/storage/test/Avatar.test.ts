@@ -6,6 +6,17 @@ import { API, fakeHttp, happy, storageLayer } from "./fake.js"
 
 const picture = new Uint8Array([137, 80, 78, 71, 13, 10, 26, 10])
 
+/**
+ * An exit with each reason of its cause as an exit of its own, without the annotations v4 puts on causes (the
+ * stack trace of the `Avatar.setAvatar` span), so that it compares to `Exit.fail(e)` / `Exit.die(d)`.
+ */
+const plain = <A, E>(exit: Exit.Exit<A, E>): Exit.Exit<A, E> | ReadonlyArray<Exit.Exit<never, E>> =>
+  Exit.isSuccess(exit)
+    ? exit
+    : exit.cause.reasons.map((r) =>
+      r._tag === "Fail" ? Exit.fail(r.error) : r._tag === "Die" ? Exit.die(r.defect) : Exit.interrupt(r.fiberId)
+    )
+
 describe("Avatar.setAvatar", () => {
   it.effect("uploads privately, then updates the user with the blob uid (the seed's flow in one call)", () =>
     Effect.gen(function*() {
@@ -28,7 +39,7 @@ describe("Avatar.setAvatar", () => {
         { name: "me.png", file: picture, type: "image/png" },
         () => Effect.fail(new Errors.Forbidden({ status: 403 }))
       ).pipe(Effect.provide(storageLayer(http.layer)), Effect.exit)
-      expect(exit).toStrictEqual(Exit.fail(new Errors.Forbidden({ status: 403 })))
+      expect(plain(exit)).toStrictEqual([Exit.fail(new Errors.Forbidden({ status: 403 }))])
       expect(http.requests.map((r) => `${r.method} ${r.url}`).at(-1)).toBe(`DELETE ${API}/blobs/9001.json`)
     }))
 
@@ -54,7 +65,7 @@ describe("Avatar.setAvatar: no orphaned picture", () => {
         Effect.provide(storageLayer(http.layer)),
         Effect.exit
       )
-      expect(exit).toStrictEqual(Exit.die("boom"))
+      expect(plain(exit)).toStrictEqual([Exit.die("boom")])
       expect(http.requests.map((r) => `${r.method} ${r.url}`).at(-1)).toBe(`DELETE ${API}/blobs/9001.json`)
     }))
 
@@ -65,7 +76,7 @@ describe("Avatar.setAvatar: no orphaned picture", () => {
         Effect.provide(storageLayer(http.layer)),
         Effect.exit
       )
-      expect(Exit.isInterrupted(exit)).toBe(true)
+      expect(Exit.hasInterrupts(exit)).toBe(true)
       expect(http.requests.map((r) => `${r.method} ${r.url}`).at(-1)).toBe(`DELETE ${API}/blobs/9001.json`)
     }))
 })
@@ -77,8 +88,8 @@ describe("Avatar.setAvatar: a caller that gives up", () => {
       const updating = yield* Deferred.make<void>()
       const fiber = yield* Avatar.setAvatar(
         { name: "me.png", file: picture, type: "image/png" },
-        () => Effect.zipRight(Deferred.succeed(updating, undefined), Effect.never)
-      ).pipe(Effect.provide(storageLayer(http.layer)), Effect.fork)
+        () => Effect.andThen(Deferred.succeed(updating, undefined), Effect.never)
+      ).pipe(Effect.provide(storageLayer(http.layer)), Effect.forkChild)
       yield* Deferred.await(updating)
       yield* Fiber.interrupt(fiber)
       expect(http.requests.map((r) => `${r.method} ${r.url}`).at(-1)).toBe(`DELETE ${API}/blobs/9001.json`)

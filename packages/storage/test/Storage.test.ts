@@ -2,8 +2,9 @@ import { describe, expect, it } from "@effect/vitest"
 import { Errors } from "@connectycube-effect/core"
 import { Storage } from "@connectycube-effect/storage"
 import { Cube, Session } from "@connectycube-effect/http"
-import { FetchHttpClient } from "@effect/platform"
-import { Cause, Chunk, Deferred, Effect, Exit, Fiber, Layer, Option, Stream, TestClock } from "effect"
+import { Cause, Deferred, Effect, Exit, Fiber, Layer, Option, Stream } from "effect"
+import { FetchHttpClient } from "effect/http"
+import { TestClock } from "effect/testing"
 import { API, type Captured, createdBlob, fakeHttp, happy, PARAMS, type Reply, S3_OK, storageLayer } from "./fake.js"
 
 const hello = new TextEncoder().encode("hello world")
@@ -29,7 +30,7 @@ const expectedMultipart = (boundary: string, fileName: string, type: string, con
 
 /** The typed failure of an exit, if it failed with one. */
 const failure = <A, E>(exit: Exit.Exit<A, E>): E | undefined =>
-  Exit.isFailure(exit) ? Option.getOrUndefined(Cause.failureOption(exit.cause)) : undefined
+  Exit.isFailure(exit) ? Option.getOrUndefined(Cause.findErrorOption(exit.cause)) : undefined
 
 const boundaryOf = (req: Captured) => /boundary=(.+)$/.exec(req.headers["content-type"] ?? "")?.[1] ?? "?"
 
@@ -243,7 +244,7 @@ describe("Storage.createAndUpload", () => {
         Stream.runCollect(s.createAndUploadWithProgress({ name: "p.bin", file, type: "application/octet-stream" })))
       expect(Exit.isSuccess(exit)).toBe(true)
       if (Exit.isFailure(exit)) return
-      const events = Chunk.toReadonlyArray(exit.value)
+      const events = exit.value
       const last = events.at(-1)!
       expect(last._tag).toBe("Done")
       if (last._tag === "Done") expect(last.blob.size).toBe(file.byteLength)
@@ -278,7 +279,7 @@ describe("Storage.createAndUpload", () => {
           type: "application/octet-stream"
         }))
       yield* Effect.gen(function*() {
-        const fiber = yield* Effect.fork(program)
+        const fiber = yield* Effect.forkChild(program)
         const upload = yield* Deferred.await(started)
         yield* Fiber.interrupt(fiber)
         expect(upload.signal.aborted).toBe(true)
@@ -407,7 +408,7 @@ describe("Storage reads", () => {
         },
         (s) => Stream.runCollect(s.listAll(2))
       )
-      expect(Exit.map(exit, (c) => Chunk.toReadonlyArray(c).map((b) => b.id))).toStrictEqual(Exit.succeed([10, 11, 20, 21, 30]))
+      expect(Exit.map(exit, (c) => c.map((b) => b.id))).toStrictEqual(Exit.succeed([10, 11, 20, 21, 30]))
       expect(requests.length).toBe(3)
     }))
 
@@ -444,7 +445,7 @@ describe("Storage reads", () => {
     Effect.gen(function*() {
       const { exit } = yield* run(() => ({ status: 200, body: "hello world" }), (s) =>
         Stream.runCollect(Stream.decodeText(s.downloadStream("ABC"))))
-      expect(Exit.map(exit, (c) => Chunk.join(c, ""))).toStrictEqual(Exit.succeed("hello world"))
+      expect(Exit.map(exit, (c) => c.join(""))).toStrictEqual(Exit.succeed("hello world"))
     }))
 })
 
@@ -497,7 +498,7 @@ describe("Storage: beyond the happy path", () => {
         (req) => req.url.startsWith("http://s3.test/") ? Effect.never : happy(req),
         (s) =>
           s.createAndUpload({ name: "a.txt", file: hello, type: "text/plain", uploadTimeout: "50 millis" }).pipe(
-            Effect.timeoutFail({ duration: "5 seconds", onTimeout: () => "uploadTimeout was ignored" as const })
+            Effect.timeoutOrElse({ duration: "5 seconds", orElse: () => Effect.fail("uploadTimeout was ignored" as const) })
           )
       )
       const error = failure(exit)
@@ -588,7 +589,7 @@ describe("Storage: beyond the happy path", () => {
   it.effect("a token is escaped in the query of privateUrl and download", () =>
     Effect.gen(function*() {
       const http = fakeHttp(() => ({ status: 200, body: "bytes" }))
-      const url = yield* Effect.flatMap(Storage.Storage, (s) => Effect.zipLeft(s.privateUrl("ABC"), s.download("ABC"))).pipe(
+      const url = yield* Effect.flatMap(Storage.Storage, (s) => Effect.tap(s.privateUrl("ABC"), s.download("ABC"))).pipe(
         Effect.provide(withSession(http, "T+/=&x#"))
       )
       expect(url).toBe(`${API}/blobs/ABC?token=T%2B%2F%3D%26x%23`)
@@ -625,14 +626,14 @@ describe("Storage.listAll: paging", () => {
   it.effect("asks 100 per page by default and stops after an exact last page", () =>
     Effect.gen(function*() {
       const { exit, requests } = yield* run(pages(200, 5), (s) => Stream.runCollect(s.listAll()))
-      expect(Exit.map(exit, Chunk.size)).toStrictEqual(Exit.succeed(200))
+      expect(Exit.map(exit, (c) => c.length)).toStrictEqual(Exit.succeed(200))
       expect(requests.map((r) => r.url)).toEqual([`${API}/blobs.json?page=1&per_page=100`, `${API}/blobs.json?page=2&per_page=100`])
     }))
 
   it.effect("stops on an empty page even when total_entries promises more", () =>
     Effect.gen(function*() {
       const { exit, requests } = yield* run(pages(2, 5, true), (s) => Stream.runCollect(s.listAll(2)))
-      expect(Exit.map(exit, (c) => Chunk.toReadonlyArray(c).map((b) => b.id))).toStrictEqual(Exit.succeed([1, 2]))
+      expect(Exit.map(exit, (c) => c.map((b) => b.id))).toStrictEqual(Exit.succeed([1, 2]))
       expect(requests).toHaveLength(2)
     }))
 })
@@ -648,7 +649,7 @@ describe("Storage.createAndUploadWithProgress", () => {
           type: "application/octet-stream",
           onProgress: (p) => own.push(p)
         })))
-      const streamed = Exit.map(exit, (c) => Chunk.toReadonlyArray(c).filter((e) => e._tag === "Progress").map((e) => e.sent))
+      const streamed = Exit.map(exit, (c) => c.filter((e) => e._tag === "Progress").map((e) => e.sent))
       expect(streamed).toStrictEqual(Exit.succeed([0, 65536, 102400]))
       expect(own.map((p) => p.sent)).toEqual([0, 65536, 102400])
     }))
@@ -717,8 +718,10 @@ describe("Storage: stopping and cleaning up", () => {
       const first = yield* Effect.flatMap(Storage.Storage, (s) =>
         Stream.runHead(s.createAndUploadWithProgress({ name: "big.bin", file: new Uint8Array(10 * 1024 * 1024), type: "application/octet-stream" }))).pipe(
           Effect.provide(storageLayer(http.layer)),
-          // disconnect: were the upload not interruptible, the stop itself would hang; fail instead of hanging the suite
-          Effect.disconnect,
+          // joined from a detached fiber (v3's Effect.disconnect): were the upload not interruptible, the stop itself
+          // would hang; the timeout then stops waiting and fails instead of hanging the suite
+          Effect.forkDetach,
+          Effect.flatMap(Fiber.join),
           Effect.timeout("3 seconds"),
           Effect.option
         )
@@ -733,18 +736,18 @@ describe("Storage: stopping and cleaning up", () => {
       const release = yield* Deferred.make<void>()
       const http = fakeHttp((req) =>
         req.method === "DELETE"
-          ? Effect.zipRight(Deferred.succeed(deleting, undefined), Effect.as(Deferred.await(release), { status: 200 }))
+          ? Effect.andThen(Deferred.succeed(deleting, undefined), Effect.as(Deferred.await(release), { status: 200 }))
           : req.url.startsWith("http://s3.test/")
           ? { status: 403, body: "<Error><Code>AccessDenied</Code></Error>" }
           : happy(req)
       )
       yield* Effect.gen(function*() {
         const storage = yield* Storage.Storage
-        const fiber = yield* Effect.fork(storage.createAndUpload({ name: "a.txt", file: hello, type: "text/plain" }))
+        const fiber = yield* Effect.forkChild(storage.createAndUpload({ name: "a.txt", file: hello, type: "text/plain" }))
         yield* Deferred.await(deleting)
         yield* TestClock.adjust("10 seconds")
-        for (let i = 0; i < 20; i++) yield* Effect.yieldNow()
-        const exit = yield* Fiber.poll(fiber)
+        for (let i = 0; i < 20; i++) yield* Effect.yieldNow
+        const exit = Option.fromUndefinedOr(fiber.pollUnsafe())
         expect(Option.map(exit, (e) => failure(e)?._tag)).toStrictEqual(Option.some("Forbidden"))
       }).pipe(Effect.ensuring(Deferred.succeed(release, undefined)), Effect.provide(storageLayer(http.layer)))
     }))

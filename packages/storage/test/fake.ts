@@ -1,10 +1,7 @@
-import * as HttpClient from "@effect/platform/HttpClient"
-import * as HttpClientError from "@effect/platform/HttpClientError"
-import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import { Cube, Session } from "@connectycube-effect/http"
 import { Storage } from "@connectycube-effect/storage"
-import { Chunk, Effect, Layer, Stream } from "effect"
+import { Effect, Layer, Stream } from "effect"
+import { HttpClient, HttpClientError, type HttpClientRequest, HttpClientResponse } from "effect/http"
 
 export interface Captured {
   readonly method: string
@@ -28,8 +25,7 @@ const readBody = (request: HttpClientRequest.HttpClientRequest) => {
       return Effect.succeed(body.body)
     case "Stream":
       return Stream.runCollect(body.stream).pipe(
-        Effect.map((chunks) => {
-          const all = Chunk.toReadonlyArray(chunks)
+        Effect.map((all) => {
           const out = new Uint8Array(all.reduce((n, c) => n + c.byteLength, 0))
           let at = 0
           for (const c of all) {
@@ -76,7 +72,9 @@ export const fakeHttp = (
         const answer = Effect.isEffect(r) ? yield* r : r
         if (answer === "network-error") {
           return yield* Effect.fail(
-            new HttpClientError.RequestError({ request, reason: "Transport", cause: new Error("ECONNREFUSED") })
+            new HttpClientError.HttpClientError({
+              reason: new HttpClientError.TransportError({ request, cause: new Error("ECONNREFUSED") })
+            })
           )
         }
         const text = answer.body === undefined

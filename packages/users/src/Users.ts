@@ -30,9 +30,9 @@ import type * as QueryString from "@connectycube-effect/http/QueryString"
 import * as Session from "@connectycube-effect/http/Session"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 
@@ -150,7 +150,7 @@ export type GetResult<P extends GetParams> = P extends number ? User : P extends
  * ```ts
  * import { Cube } from "@connectycube-effect/http"
  * import { Users } from "@connectycube-effect/users"
- * import { FetchHttpClient } from "@effect/platform"
+ * import { FetchHttpClient } from "effect/http"
  * import { Effect, Layer } from "effect"
  *
  * const program = Effect.gen(function*() {
@@ -169,7 +169,7 @@ export type GetResult<P extends GetParams> = P extends number ? User : P extends
  * @since 0.1.0
  * @category tags
  */
-export class Users extends Context.Tag("@connectycube-effect/users/Users")<Users, Users.Service>() {}
+export class Users extends Context.Service<Users, Users.Service>()("@connectycube-effect/users/Users") {}
 
 /**
  * @since 0.1.0
@@ -228,9 +228,8 @@ export declare namespace Users {
 // ---------------------------------------------------------------------------
 
 const NonBlank = UserInput.NonBlank
-const Id = Schema.Union(UserInput.PositiveId, NonBlank).annotations({
-  message: () => "must be a positive integer or a non-empty string"
-})
+/** A positive integer or a non-empty string. */
+const Id = UserInput.ExternalId
 
 /** Each V1 lookup: its path and the Schema of its one value (checked as `{ [key]: value }`, nothing else). */
 const LOOKUPS = {
@@ -246,24 +245,24 @@ const LOOKUPS = {
 const FullNameParams = Schema.Struct({ ...UsersQuery.PagingV1.fields, full_name: NonBlank })
 const TagsParams = Schema.Struct({
   ...UsersQuery.PagingV1.fields,
-  tags: Schema.Union(
-    Schema.Array(UserInput.Tag).pipe(Schema.filter((a) => a.length > 0 || "must list at least one tag")),
+  tags: Schema.Union([
+    Schema.Array(UserInput.Tag).check(Schema.makeFilter((a) => a.length > 0 || "must list at least one tag")),
     NonBlank
-  )
+  ])
 })
 const FilterParams = Schema.Struct({
   ...UsersQuery.PagingV1.fields,
-  filter: Schema.optional(Schema.Union(UsersQuery.FilterV1, Schema.Array(UsersQuery.FilterV1))),
+  filter: Schema.optional(Schema.Union([UsersQuery.FilterV1, Schema.Array(UsersQuery.FilterV1)])),
   order: Schema.optional(UsersQuery.OrderV1)
 })
 
 const strict = { errors: "all", onExcessProperty: "error" } as const
 
 /** Validates with a Schema; the first issue becomes `InvalidInput`. */
-const check = <A, I>(schema: Schema.Schema<A, I>, prefix?: string) => {
-  const decode = Schema.decodeUnknownEither(schema, strict)
-  return (input: unknown): Either.Either<A, Errors.InvalidInput> =>
-    Either.mapLeft(decode(input), (error) => UserInput.toInvalidInput(error, prefix))
+const check = <S extends Schema.Decoder<unknown>>(schema: S, prefix?: string) => {
+  const decode = Schema.decodeUnknownResult(schema, strict)
+  return (input: unknown): Effect.Effect<S["Type"], Errors.InvalidInput> =>
+    Effect.fromResult(Result.mapError(decode(input), (error) => UserInput.toInvalidInput(error, prefix)))
 }
 
 const checkSignup = check(UserInput.Signup)
@@ -275,20 +274,20 @@ const checkFullName = check(FullNameParams)
 const checkTags = check(TagsParams)
 const checkFilter = check(FilterParams)
 const lookupChecks = Object.fromEntries(
-  Object.entries(LOOKUPS).map(([key, [, schema]]) => [key, check(Schema.Struct({ [key]: schema as Schema.Schema<any, any> }))])
-) as Record<keyof typeof LOOKUPS, (input: unknown) => Either.Either<Record<string, string | number>, Errors.InvalidInput>>
+  Object.entries(LOOKUPS).map(([key, [, schema]]) => [key, check(Schema.Struct({ [key]: schema }))])
+) as Record<keyof typeof LOOKUPS, (input: unknown) => Effect.Effect<Record<string, string | number>, Errors.InvalidInput>>
 
-const encodeQuery = Schema.encodeUnknownEither(UsersQuery.UsersQuery, strict)
+const encodeQuery = Schema.encodeUnknownResult(UsersQuery.UsersQuery, strict)
 
 /**
  * Validates a V2 query (dates as `Date` or ISO strings) into its wire form: one encode does both, as a query is
  * checked on every call.
  */
-const checkQuery = (query: Query): Either.Either<QueryString.Input, Errors.InvalidInput> =>
-  Either.mapLeft(
+const checkQuery = (query: Query): Effect.Effect<QueryString.Input, Errors.InvalidInput> =>
+  Effect.fromResult(Result.mapError(
     encodeQuery(UsersQuery.fromInput(query)),
     (error) => UserInput.toInvalidInput(error)
-  ) as Either.Either<QueryString.Input, Errors.InvalidInput>
+  )) as Effect.Effect<QueryString.Input, Errors.InvalidInput>
 
 /** The JSON body as given (key order preserved, like the official SDK), without `undefined` entries. */
 const defined = (input: object): Record<string, unknown> =>
@@ -302,14 +301,12 @@ const needUser = (method: "PUT" | "DELETE", path: string) =>
   })
 
 /**
- * A page struct that keeps unknown keys through an index signature, decoded under "ignore": the HTTP client
- * decodes with "preserve", which checks each key against the known names one by one. Only for pages of
- * `UserFromWire`, which keeps its own unknown keys (a Schema.Class item would lose them under "ignore").
+ * A page struct that keeps unknown keys through a rest record (v4's Schema drops undeclared keys otherwise).
+ * Every key but `"__proto__"`, which `JSON.parse` makes an own key: like core's structs, never copy it.
+ * `UserFromWire` items keep their own unknown keys.
  */
-const open = <F extends Schema.Struct.Fields>(fields: F) =>
-  Schema.Struct(fields, Schema.Record({ key: Schema.String, value: Schema.Unknown })).annotations({
-    parseOptions: { onExcessProperty: "ignore" }
-  })
+const Rest = Schema.Record(Schema.String.check(Schema.makeFilter((key: string) => key !== "__proto__")), Schema.Unknown)
+const open = <F extends Schema.Struct.Fields>(fields: F) => Schema.StructWithRest(Schema.Struct(fields), [Rest])
 const PageV1Schema = open({
   ...Paging.PageV1("user", UserFromWire).fields,
   items: Schema.Array(open({ user: UserFromWire }))
@@ -336,9 +333,9 @@ const PageV2Schema = open(Paging.PageV2(UserFromWire).fields)
  * @since 0.1.0
  * @category custom data
  */
-export const customData = <A, I>(schema: Schema.Schema<A, I>, value: A): Effect.Effect<string, Errors.InvalidInput> =>
-  // JSON.stringify over the encoded value rather than Schema.parseJson, which costs bundles ~0.2 KB gz.
-  Schema.encode(schema)(value).pipe(
+export const customData = <A, I>(schema: Schema.Codec<A, I>, value: A): Effect.Effect<string, Errors.InvalidInput> =>
+  // JSON.stringify over the encoded value rather than Schema.fromJsonString, which costs bundles more.
+  Schema.encodeEffect(schema)(value).pipe(
     Effect.mapError((error) => UserInput.toInvalidInput(error, "custom_data")),
     Effect.flatMap((encoded) =>
       Effect.try({
@@ -439,15 +436,15 @@ export const make: Effect.Effect<Users.Service, never, Session.Session> = Effect
     session.request({ method: "GET", path, query }, PageV1Schema)
 
   /** The V1 list request for validated params: its path and query. */
-  const listRequest = (params: ListParams): Either.Either<readonly [string, QueryString.Input], Errors.InvalidInput> => {
+  const listRequest = (params: ListParams): Effect.Effect<readonly [string, QueryString.Input], Errors.InvalidInput> => {
     const paging = (p: PageParams) => ({ page: p.page, per_page: p.per_page })
     if ("full_name" in params) {
-      return Either.map(checkFullName(params), (p) => ["users/by_full_name", { full_name: p.full_name, ...paging(p) }] as const)
+      return Effect.map(checkFullName(params), (p) => ["users/by_full_name", { full_name: p.full_name, ...paging(p) }] as const)
     }
     if ("tags" in params) {
-      return Either.map(checkTags(params), (p) => ["users/by_tags", { tags: p.tags, ...paging(p) }] as const)
+      return Effect.map(checkTags(params), (p) => ["users/by_tags", { tags: p.tags, ...paging(p) }] as const)
     }
-    return Either.map(checkFilter(params), (p) => {
+    return Effect.map(checkFilter(params), (p) => {
       const filters = p.filter === undefined ? undefined : Array.isArray(p.filter) ? p.filter : [p.filter]
       return ["users", {
         filter: filters?.map((f: UsersQuery.FilterV1) => UsersQuery.formatFilterV1(f)),
@@ -523,7 +520,7 @@ export const make: Effect.Effect<Users.Service, never, Session.Session> = Effect
  * ```ts
  * import { Cube } from "@connectycube-effect/http"
  * import { Users } from "@connectycube-effect/users"
- * import { FetchHttpClient } from "@effect/platform"
+ * import { FetchHttpClient } from "effect/http"
  * import { Effect, Layer } from "effect"
  *
  * const UsersLive = Users.layer.pipe(

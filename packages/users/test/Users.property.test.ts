@@ -2,7 +2,8 @@ import { describe, expect, it } from "@effect/vitest"
 import { Errors, UserInput, UsersQuery } from "@connectycube-effect/core"
 import { QueryString } from "@connectycube-effect/http"
 import { Users } from "@connectycube-effect/users"
-import { Arbitrary, Effect, FastCheck as fc, Schema } from "effect"
+import { Effect, Schema } from "effect"
+import * as fc from "fast-check"
 import { fakeCube, runs, userJson } from "./fake.js"
 
 // 10k runs (FUZZ_RUNS=10000) take tens of seconds per property.
@@ -26,7 +27,81 @@ const breakers: Record<string, ReadonlyArray<unknown>> = {
   twitter_id: [1.5, "", []]
 }
 
-const ValidSignup = Arbitrary.make(UserInput.Signup)
+// Valid inputs, drawn with fast-check. effect 4 derives arbitraries with its own generator (effect/Arbitrary),
+// which cannot draw values that pass predicate checks such as Email or Website; these are written per field
+// and every value is checked against the Schema it stands for, so the rules stay the Schemas'.
+const text = fc.string({ unit: "grapheme", maxLength: 20 })
+const nonBlank = fc.string({ unit: "grapheme", minLength: 1, maxLength: 20 })
+const positiveId = fc.integer({ min: 1, max: 0x7fffffff })
+const externalId = fc.oneof(positiveId, nonBlank)
+const tag = nonBlank.filter(Schema.is(UserInput.Tag))
+const profileFields = {
+  login: fc.string({ unit: "grapheme", minLength: 3, maxLength: 70 }).filter(Schema.is(UserInput.Login)),
+  email: fc.emailAddress().filter(Schema.is(UserInput.Email)),
+  full_name: text,
+  phone: text,
+  website: fc.webUrl().filter(Schema.is(UserInput.Website)),
+  tag_list: fc.oneof(fc.array(tag, { maxLength: 4 }), text),
+  custom_data: text,
+  external_user_id: fc.oneof(positiveId, fc.integer({ min: 1, max: 0x7fffffff }).map(String)),
+  external_id: externalId,
+  facebook_id: externalId,
+  twitter_id: externalId,
+  timezone: fc.integer({ min: -720, max: 840 }),
+  avatar: text,
+  blob_id: positiveId
+}
+
+const ValidSignup: fc.Arbitrary<UserInput.Signup> = fc.oneof(
+  fc.record({ ...profileFields, password: nonBlank }, { requiredKeys: ["password", "login"] }),
+  fc.record({ ...profileFields, password: nonBlank }, { requiredKeys: ["password", "email"] })
+).filter(Schema.is(UserInput.Signup))
+
+const ValidUpdate: fc.Arbitrary<UserInput.Update> = fc.record({
+  ...Object.fromEntries(
+    Object.entries(profileFields).map(([key, arb]) => [key, key === "login" ? arb : fc.option(arb as fc.Arbitrary<unknown>, { nil: null })])
+  ),
+  password: nonBlank,
+  old_password: nonBlank
+}, { requiredKeys: [] }).filter(Schema.is(UserInput.Update))
+
+const date = fc.date({ min: new Date(0), max: new Date("2100-01-01T00:00:00Z"), noInvalidDate: true })
+const list = <A>(item: fc.Arbitrary<A>) => fc.array(item, { minLength: 1, maxLength: 3 })
+/** An operator object with at least one operator set. */
+const operators = <R extends Record<string, fc.Arbitrary<unknown>>>(ops: R) =>
+  fc.record(ops, { requiredKeys: [] }).filter((o) => Object.keys(o).length > 0)
+const idField = fc.oneof(positiveId, operators({ eq: positiveId, in: list(positiveId), nin: list(positiveId) }))
+const stringField = fc.oneof(
+  nonBlank,
+  operators({
+    eq: nonBlank,
+    in: list(nonBlank),
+    nin: list(nonBlank),
+    start_with: fc.string({ unit: "grapheme", minLength: 4, maxLength: 20 })
+  })
+)
+const tagsField = fc.oneof(nonBlank, operators({ eq: nonBlank, in: list(nonBlank), nin: list(nonBlank) }))
+const dateField = fc.oneof(date, operators({ eq: date, gt: date, lt: date, gte: date, lte: date }))
+const sortField = fc.constantFrom(...UsersQuery.SORT_FIELDS)
+
+const ValidQuery: fc.Arbitrary<UsersQuery.UsersQuery> = fc.record({
+  id: idField,
+  login: stringField,
+  email: stringField,
+  full_name: stringField,
+  phone: stringField,
+  external_id: stringField,
+  facebook_id: stringField,
+  twitter_id: stringField,
+  user_tags: tagsField,
+  last_request_at: dateField,
+  created_at: dateField,
+  updated_at: dateField,
+  limit: fc.integer({ min: 1, max: 100 }),
+  offset: fc.integer({ min: 0, max: 1_000_000_000 }),
+  sort_asc: sortField,
+  sort_desc: sortField
+}, { requiredKeys: [] }).filter(Schema.is(UsersQuery.UsersQuery))
 
 /** A valid profile with exactly one rule broken (or login and email both removed). */
 const InvalidSignup = fc.oneof(
@@ -34,20 +109,18 @@ const InvalidSignup = fc.oneof(
     fc.constantFrom(...breakers[field]!).map((value) => ({ ...profile, [field]: value }))
   ),
   ValidSignup.map(({ email: _e, login: _l, ...rest }) => rest),
-  fc.tuple(ValidSignup, fc.string({ minLength: 1 }).filter((k) => !(k in UserInput.Signup.from.fields))).map(
+  fc.tuple(ValidSignup, fc.string({ minLength: 1 }).filter((k) => !(k in UserInput.Signup.fields))).map(
     ([profile, key]) => ({ ...profile, [key]: "typo" })
   )
 )
 
 const InvalidUpdate = fc.oneof(
-  fc.tuple(Arbitrary.make(UserInput.Update), fc.constantFrom(...Object.keys(breakers).filter((k) => k !== "password")))
+  fc.tuple(ValidUpdate, fc.constantFrom(...Object.keys(breakers).filter((k) => k !== "password")))
     .chain(([changes, field]) =>
       fc.constantFrom(...breakers[field]!.filter((v) => v !== null && v !== undefined)).map((value) => ({ ...changes, [field]: value }))
     ),
-  Arbitrary.make(UserInput.Password).map((password) => ({ password }))
+  nonBlank.map((password) => ({ password }))
 )
-
-const ValidQuery = Arbitrary.make(UsersQuery.UsersQuery)
 
 describe("property: invalid input never reaches the network", () => {
   it.effect(`signup: ${runs} invalid profiles, zero requests, InvalidInput naming a field`, () => {

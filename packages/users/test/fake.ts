@@ -1,9 +1,7 @@
-import * as HttpClient from "@effect/platform/HttpClient"
-import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import { Cube } from "@connectycube-effect/http"
 import { Users } from "@connectycube-effect/users"
 import { Effect, Layer } from "effect"
+import { HttpClient, type HttpClientRequest, HttpClientResponse } from "effect/http"
 
 /** One request as the fake server saw it. `target` is the path and raw query, as a server log shows them. */
 export interface Captured {

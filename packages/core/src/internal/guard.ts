@@ -1,34 +1,47 @@
 /**
  * A plain predicate compiled from a Schema AST, for answers decoded on every call: it says whether the Schema
- * would accept the input unchanged (a struct with a `[key: string]: unknown` index signature, of keywords,
- * literals, unions and arrays). Schema's own parser does the same work through several closures and allocations
- * per field; this is a few comparisons. Anything else compiles to `undefined` (no fast path).
+ * would accept the input unchanged (a struct with a `[key: string]: unknown` rest record, of keywords,
+ * literals, unions and arrays, none with a check or an encoding). Schema's own parser does the same work through
+ * several closures and allocations per field; this is a few comparisons. Anything else compiles to `undefined`
+ * (no fast path).
  */
 import type * as AST from "effect/SchemaAST"
+import * as Open from "./open.js"
 
 /** @internal */
 export type Guard = (u: unknown) => boolean
 
 const everything: Guard = () => true
 
+/** The keys of a rest record whose output is the input: any string (`"__proto__"` is refused below). */
+const isOpenKey = (parameter: AST.AST): boolean =>
+  parameter._tag === "String" && (parameter.checks === undefined || parameter === Open.Key.ast) &&
+  parameter.encoding === undefined
+
 /** @internal */
 export const compile = (ast: AST.AST): Guard | undefined => {
+  // A check may refuse a value of the right type; an encoding changes it.
+  if (ast.checks !== undefined || ast.encoding !== undefined) return undefined
   switch (ast._tag) {
-    case "StringKeyword":
+    case "String":
       return (u) => typeof u === "string"
-    case "NumberKeyword":
+    case "Number":
       return (u) => typeof u === "number"
-    case "BooleanKeyword":
+    case "Boolean":
       return (u) => typeof u === "boolean"
-    case "UndefinedKeyword":
+    case "Undefined":
       return (u) => u === undefined
-    case "UnknownKeyword":
+    case "Null":
+      return (u) => u === null
+    case "Unknown":
       return everything
     case "Literal": {
       const literal = ast.literal
       return (u) => u === literal
     }
     case "Union": {
+      // "oneOf" refuses a value two members accept
+      if (ast.options?.mode === "oneOf") return undefined
       const guards = ast.types.map(compile)
       if (!guards.every((g) => g !== undefined)) return undefined
       return (u) => {
@@ -36,9 +49,9 @@ export const compile = (ast: AST.AST): Guard | undefined => {
         return false
       }
     }
-    case "TupleType": {
+    case "Arrays": {
       if (ast.elements.length > 0 || ast.rest.length !== 1) return undefined
-      const item = compile(ast.rest[0]!.type)
+      const item = compile(ast.rest[0]!)
       return item && ((u) => {
         if (!Array.isArray(u)) return false
         // by index, not `every`: a hole is `undefined` to the Schema too
@@ -46,18 +59,17 @@ export const compile = (ast: AST.AST): Guard | undefined => {
         return true
       })
     }
-    case "TypeLiteral": {
+    case "Objects": {
       // Only the form whose output is the input itself: every key kept, known keys checked.
       const [index, ...more] = ast.indexSignatures
-      if (
-        index === undefined || more.length > 0 || index.parameter._tag !== "StringKeyword" ||
-        index.type._tag !== "UnknownKeyword"
-      ) return undefined
+      if (index === undefined || more.length > 0 || !isOpenKey(index.parameter) || index.type._tag !== "Unknown") {
+        return undefined
+      }
       const props: Array<readonly [string, boolean, Guard]> = []
       for (const ps of ast.propertySignatures) {
         const guard = compile(ps.type)
         if (guard === undefined || typeof ps.name !== "string") return undefined
-        props.push([ps.name, ps.isOptional, guard])
+        props.push([ps.name, ps.type.context?.isOptional === true, guard])
       }
       return (u) => {
         if (typeof u !== "object" || u === null || Array.isArray(u)) return false

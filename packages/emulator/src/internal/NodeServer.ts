@@ -7,107 +7,102 @@
  * response (`Server.makeApp`), so here a finished fiber's response is written straight from its
  * observer. `NodeHttpServer.make` still listens and closes the server.
  */
-import * as Cookies from "@effect/platform/Cookies"
-import type * as Headers from "@effect/platform/Headers"
-import * as HttpIncomingMessage from "@effect/platform/HttpIncomingMessage"
-import * as HttpServerError from "@effect/platform/HttpServerError"
-import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
-import type * as HttpServerResponse from "@effect/platform/HttpServerResponse"
-import * as UrlParams from "@effect/platform/UrlParams"
+import { NodeHttpIncomingMessage } from "@effect/platform-node/NodeHttpIncomingMessage"
 import * as NodeMultipart from "@effect/platform-node/NodeMultipart"
 import * as NodeStream from "@effect/platform-node/NodeStream"
 import * as Cause from "effect/Cause"
 import type * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import * as Inspectable from "effect/Inspectable"
-import * as Option from "effect/Option"
-import * as Runtime from "effect/Runtime"
+import type * as FileSystem from "effect/FileSystem"
+import * as Cookies from "effect/http/Cookies"
+import type * as Headers from "effect/http/Headers"
+import * as HttpIncomingMessage from "effect/http/HttpIncomingMessage"
+import { ClientAbort, HttpServerError, RequestParseError } from "effect/http/HttpServerError"
+import * as HttpServerRequest from "effect/http/HttpServerRequest"
+import type * as HttpServerResponse from "effect/http/HttpServerResponse"
+import type * as Multipart from "effect/http/Multipart"
+import type * as Option from "effect/Option"
+import type * as Path from "effect/Path"
 import type * as Scope from "effect/Scope"
+import type * as Socket from "effect/socket/Socket"
 import * as Stream from "effect/Stream"
 import type * as Http from "node:http"
 import { Readable } from "node:stream"
 import { pipeline } from "node:stream/promises"
 
 /** A request over node's IncomingMessage, with the ServerResponse for `NodeHttpServerRequest.toServerResponse`. */
-class NodeRequest extends Inspectable.Class implements HttpServerRequest.HttpServerRequest {
-  readonly [HttpServerRequest.TypeId]: HttpServerRequest.TypeId = HttpServerRequest.TypeId
-  readonly [HttpIncomingMessage.TypeId]: HttpIncomingMessage.TypeId = HttpIncomingMessage.TypeId
+class NodeRequest extends NodeHttpIncomingMessage<HttpServerError> implements HttpServerRequest.HttpServerRequest {
+  readonly [HttpServerRequest.TypeId]: typeof HttpServerRequest.TypeId = HttpServerRequest.TypeId
   constructor(
-    readonly source: Http.IncomingMessage,
+    source: Http.IncomingMessage,
     readonly response: Http.ServerResponse,
     readonly url: string,
     private readonly headersOverride?: Headers.Headers | undefined,
-    private readonly remoteAddressOverride?: string | undefined
+    remoteAddressOverride?: Option.Option<string> | undefined,
+    private readonly peerAddressOverride?: Option.Option<string> | undefined,
+    readonly protocol: "http" | "https" | undefined = undefined
   ) {
-    super()
-  }
-  private get onError(): (cause: unknown) => HttpServerError.RequestError {
-    return (cause) => new HttpServerError.RequestError({ request: this, reason: "Decode", cause })
+    super(source, (cause) =>
+      new HttpServerError({
+        reason: new RequestParseError({
+          request: this,
+          reason: cause instanceof NodeStream.MaxBytesError ? "BodyTooLarge" : "Parse",
+          cause
+        })
+      }), remoteAddressOverride)
   }
   get originalUrl() {
     return this.source.url!
   }
   get method() {
-    return this.source.method!.toUpperCase() as HttpServerRequest.HttpServerRequest["method"]
+    return this.source.method!.toUpperCase()
   }
-  get headers(): Headers.Headers {
-    return this.headersOverride ?? (this.source.headers as Headers.Headers)
+  // node's header record as is (lower-case names): the base class copies it on every read.
+  override get headers(): Headers.Headers {
+    return this.headersOverride ?? (this.source.headers as unknown as Headers.Headers)
   }
-  get remoteAddress() {
-    return Option.fromNullable(this.remoteAddressOverride ?? this.source.socket.remoteAddress)
+  get peerAddress(): Option.Option<string> {
+    return this.peerAddressOverride ?? this.remoteAddress
   }
   get cookies() {
     return Cookies.parseHeader(this.headers.cookie ?? "")
   }
-  private textCached: Effect.Effect<string, HttpServerError.RequestError> | undefined
-  get text(): Effect.Effect<string, HttpServerError.RequestError> {
-    return this.textCached ??= Effect.runSync(Effect.cached(Effect.flatMap(
-      HttpIncomingMessage.MaxBodySize,
-      (max) => NodeStream.toString(() => this.source, { onFailure: this.onError, maxBytes: Option.getOrUndefined(max) })
-    )))
-  }
-  get json(): Effect.Effect<unknown, HttpServerError.RequestError> {
-    return Effect.tryMap(this.text, { try: (text) => text === "" ? null : JSON.parse(text) as unknown, catch: this.onError })
-  }
-  get urlParamsBody(): Effect.Effect<UrlParams.UrlParams, HttpServerError.RequestError> {
-    return Effect.flatMap(this.text, (text) =>
-      Effect.try({ try: () => UrlParams.fromInput(new URLSearchParams(text)), catch: this.onError }))
-  }
-  get arrayBuffer(): Effect.Effect<ArrayBuffer, HttpServerError.RequestError> {
-    return Effect.flatMap(HttpIncomingMessage.MaxBodySize, (max) =>
-      Effect.map(
-        NodeStream.toUint8Array(() => this.source, { onFailure: this.onError, maxBytes: Option.getOrUndefined(max) }),
-        (bytes) => bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer
-      ))
-  }
-  get stream() {
-    return NodeStream.fromReadable<HttpServerError.RequestError>(() => this.source, this.onError)
-  }
-  get multipart() {
+  get multipart(): Effect.Effect<Multipart.Persisted, Multipart.MultipartError, Scope.Scope | FileSystem.FileSystem | Path.Path> {
     return NodeMultipart.persisted(this.source, this.source.headers)
   }
-  get multipartStream() {
+  get multipartStream(): Stream.Stream<Multipart.Part, Multipart.MultipartError> {
     return NodeMultipart.stream(this.source, this.source.headers)
   }
-  get upgrade(): HttpServerRequest.HttpServerRequest["upgrade"] {
+  get upgrade(): Effect.Effect<Socket.Socket, HttpServerError> {
+    return this.upgradeWith({})
+  }
+  upgradeWith(_options: { readonly headers?: Headers.Input | undefined }): Effect.Effect<Socket.Socket, HttpServerError> {
     return Effect.fail(
-      new HttpServerError.RequestError({ request: this, reason: "Decode", description: "not an upgradeable ServerRequest" })
+      new HttpServerError({ reason: new RequestParseError({ request: this, description: "not an upgradeable ServerRequest" }) })
     )
   }
   modify(
-    options: { readonly url?: string; readonly headers?: Headers.Headers; readonly remoteAddress?: string }
+    options: {
+      readonly url?: string
+      readonly headers?: Headers.Headers
+      readonly remoteAddress?: Option.Option<string>
+      readonly peerAddress?: Option.Option<string>
+      readonly protocol?: "http" | "https"
+    }
   ): HttpServerRequest.HttpServerRequest {
     return new NodeRequest(
       this.source,
       this.response,
       options.url ?? this.url,
       options.headers ?? this.headersOverride,
-      options.remoteAddress ?? this.remoteAddressOverride
+      options.remoteAddress ?? this.remoteAddressOverride,
+      options.peerAddress ?? this.peerAddressOverride,
+      options.protocol ?? this.protocol
     )
   }
   toJSON(): unknown {
-    return HttpIncomingMessage.inspect(this, { _id: "@effect/platform/HttpServerRequest", method: this.method, url: this.originalUrl })
+    return HttpIncomingMessage.inspect(this, { _id: "HttpServerRequest", method: this.method, url: this.originalUrl })
   }
 }
 
@@ -139,12 +134,13 @@ const write = (
   }
   switch (body._tag) {
     case "Uint8Array":
-      out.end(body.body)
+      // text as is: node writes the headers and a string body in one go
+      out.end(body.text ?? body.body)
       return undefined
     case "Raw": {
-      const raw = body.body as unknown
+      const raw = body.body
       if (raw instanceof Readable) {
-        return Effect.catchAllCause(
+        return Effect.catchCause(
           Effect.tryPromise((signal) => pipeline(raw, out, { signal, end: true })),
           () => Effect.sync(() => out.destroy())
         )
@@ -155,7 +151,7 @@ const write = (
     case "Stream":
       return body.stream.pipe(
         Stream.runForEach((chunk) =>
-          out.write(chunk) ? Effect.void : Effect.async<void>((resume) => {
+          out.write(chunk) ? Effect.void : Effect.callback<void>((resume) => {
             out.once("drain", () => resume(Effect.void))
           })
         ),
@@ -173,8 +169,8 @@ const write = (
 
 /**
  * Serves `handle` on `server` until the scope closes. Each request's fiber starts with the context
- * `handle` built for it (no `Effect.provideService`/`locally` around it); the effect must not fail
- * (the app answers its own errors). A fiber interrupted because the client went away writes nothing; `aborted`
+ * `handle` built for it (no `Effect.provideService` around it); the effect must not fail (the app
+ * answers its own errors). A fiber interrupted because the client went away writes nothing; `aborted`
  * is told first.
  */
 export const serve = <R>(
@@ -189,25 +185,22 @@ export const serve = <R>(
   }
 ): Effect.Effect<void, never, Scope.Scope | R> =>
   Effect.gen(function*() {
-    const runtime = yield* Effect.runtime<R>()
+    const context = yield* Effect.context<R>()
     const handler = (source: Http.IncomingMessage, out: Http.ServerResponse) => {
       let prepared: ReturnType<typeof handle>
       try {
-        prepared = handle(new NodeRequest(source, out, source.url!), runtime.context)
+        prepared = handle(new NodeRequest(source, out, source.url!), context)
       } catch {
         // the per-request preparation runs outside any fiber: a throw there is a 500, not a crashed process
         out.writeHead(500)
         return out.end()
       }
-      const fiber = Runtime.runFork(
-        Runtime.make({ context: prepared.context, fiberRefs: runtime.fiberRefs, runtimeFlags: runtime.runtimeFlags }),
-        prepared.effect
-      )
+      const fiber = Effect.runForkWith(prepared.context)(prepared.effect)
       const respond = (exit: Exit.Exit<HttpServerResponse.HttpServerResponse>) => {
         if (Exit.isSuccess(exit)) {
           const streaming = write(source, out, exit.value)
-          if (streaming !== undefined) Runtime.runFork(runtime, streaming)
-        } else if (!Cause.isInterruptedOnly(exit.cause) && !out.headersSent) {
+          if (streaming !== undefined) Effect.runForkWith(context)(streaming)
+        } else if (!Cause.hasInterruptsOnly(exit.cause) && !out.headersSent) {
           out.writeHead(500)
           out.end()
         } else {
@@ -215,13 +208,13 @@ export const serve = <R>(
         }
       }
       // Most answers are ready before runFork returns: then there is no fiber left to interrupt.
-      const done = fiber.unsafePoll()
-      if (done !== null) return respond(done)
+      const done = fiber.pollUnsafe()
+      if (done !== undefined) return respond(done)
       fiber.addObserver(respond)
       out.on("close", () => {
         if (out.writableEnded) return
         prepared.aborted?.()
-        fiber.unsafeInterruptAsFork(HttpServerError.clientAbortFiberId)
+        fiber.interruptUnsafe(undefined, ClientAbort.annotation)
       })
     }
     server.on("request", handler)

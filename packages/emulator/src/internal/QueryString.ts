@@ -1,10 +1,9 @@
 /**
- * `HttpServerRequest.ParsedSearchParams` exactly as the platform's router builds it, for the routes the
- * server finds without the router (`Server.makeHandle`): the router splits the URL with find-my-way-ts
- * and parses the query with its `QueryString.parse` (from fast-querystring, MIT), which is not a module
- * the emulator can import. Same rules: `+` is a space, a value that does not decode stays as sent,
- * a repeated key becomes a list, and `//` in the URL is one `/` (the router collapses them before
- * splitting).
+ * `HttpServerRequest.ParsedSearchParams` exactly as the router builds it, for the routes the server
+ * finds without the router (`Server.makeHandle`): the router (`effect/http/FindMyWay`) parses the query
+ * with its internal `QueryString.parse` (from fast-querystring, MIT), which is not a module the emulator
+ * can import. Same rules: `+` is a space, a value that does not decode stays as sent, a repeated key
+ * becomes a list, and the query is taken as sent (duplicate slashes are collapsed in the path only).
  */
 
 // A null-prototype record, as the router's (`__proto__` is an ordinary key).
@@ -24,11 +23,10 @@ const decode = (s: string, hasPlus: boolean, hasPercent: boolean): string => {
 }
 
 /**
- * The search params of the query string `search` (the part after `?`).
+ * The search params of the query string `input` (the part after `?`).
  */
-export const parse = (search: string): Record<string, string | Array<string>> => {
+export const parse = (input: string): Record<string, string | Array<string>> => {
   const result = new Empty()
-  const input = search.includes("//") ? search.replace(/\/\/+/g, "/") : search
   const length = input.length
   let start = -1
   let equals = -1

@@ -1,23 +1,24 @@
 /**
- * The emulator's SQLite client: the `SqlClient` of `@effect/sql-sqlite-node` (same connection rules,
- * same semaphore for transactions), built here so the connection can also be read synchronously.
+ * The emulator's SQLite client: a `SqlClient` over one `node:sqlite` connection (the connection rules of
+ * `@effect/sql-sqlite-node`: one semaphore, a transaction holds it until it ends, `BEGIN IMMEDIATE`),
+ * built here so the connection can also be read synchronously.
  *
- * Why: an `@effect/sql` statement costs ~20 µs of effects around a read that SQLite answers in a few
+ * Why: an `effect/sql` statement costs several µs of effects around a read that SQLite answers in a few
  * µs, and the hot reads (the token of every request, the users search) run on every request.
  * `read` runs a SELECT straight on the connection and falls back to the `SqlClient` when it cannot:
  * while a `SqlClient` transaction is open (it would see uncommitted rows, and the `SqlClient` waits for
  * the transaction), for a statement that writes, or for a client that is not this one.
  */
-import * as Reactivity from "@effect/experimental/Reactivity"
-import * as SqlClient from "@effect/sql/SqlClient"
-import type * as SqlConnection from "@effect/sql/SqlConnection"
-import { SqlError } from "@effect/sql/SqlError"
-import * as Statement from "@effect/sql/Statement"
-import Sqlite from "better-sqlite3"
-import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as Scope from "effect/Scope"
+import * as Reactivity from "effect/reactivity/Reactivity"
+import * as Semaphore from "effect/Semaphore"
+import * as SqlClient from "effect/sql/SqlClient"
+import type * as SqlConnection from "effect/sql/SqlConnection"
+import { classifySqliteError, SqlError } from "effect/sql/SqlError"
+import * as Statement from "effect/sql/Statement"
+import * as Stream from "effect/Stream"
+import { constants, DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite"
 
 const NativeId: unique symbol = Symbol.for("@connectycube-effect/emulator/internal/Sqlite/Native")
 
@@ -26,21 +27,60 @@ interface Native {
   readonly read: (sql: string, params: ReadonlyArray<unknown>) => ReadonlyArray<any> | undefined
 }
 
-/** Prepared statements by SQL text, least recently used dropped first. */
-const makePrepareCache = (db: Sqlite, capacity: number) => {
-  const cache = new Map<string, Sqlite.Statement>()
-  return (sql: string): Sqlite.Statement => {
+/** What a prepared statement is, found out once when it is prepared. */
+interface Info {
+  /** Returns rows (a SELECT, or a write with RETURNING). */
+  readonly reader: boolean
+  /** Reads only (node:sqlite has no `sqlite3_stmt_readonly`: the authorizer saw no other action). */
+  readonly readonly: boolean
+  /** Column names for rows read as arrays; read again when a schema change altered them. */
+  names: ReadonlyArray<string> | undefined
+}
+
+// The authorizer actions of a statement that only reads.
+const READ_ACTIONS = new Set([constants.SQLITE_SELECT, constants.SQLITE_READ, constants.SQLITE_FUNCTION, 33 /* SQLITE_RECURSIVE */])
+
+/** Prepared statements by SQL text, least recently used dropped first, each with its `Info`. */
+const makePrepareCache = (db: DatabaseSync, capacity: number) => {
+  const cache = new Map<string, StatementSync>()
+  const infos = new WeakMap<StatementSync, Info>()
+  let readsOnly = true
+  const authorizer = (action: number) => {
+    if (!READ_ACTIONS.has(action)) readsOnly = false
+    return constants.SQLITE_OK
+  }
+  const prepare = (sql: string): StatementSync => {
     let statement = cache.get(sql)
     if (statement !== undefined) {
       cache.delete(sql)
     } else {
-      statement = db.prepare(sql)
+      // The authorizer runs only while this statement is compiled (prepare is synchronous).
+      readsOnly = true
+      db.setAuthorizer(authorizer)
+      try {
+        statement = db.prepare(sql)
+      } finally {
+        db.setAuthorizer(null)
+      }
+      const reader = statement.columns().length > 0
+      infos.set(statement, { reader, readonly: reader && readsOnly, names: undefined })
       if (cache.size >= capacity) cache.delete(cache.keys().next().value!)
     }
     cache.set(sql, statement)
     return statement
   }
+  return { prepare, info: (statement: StatementSync): Info => infos.get(statement)! }
 }
+
+// node:sqlite reports the SQLite result code as `errcode`; the classifier reads `errno`.
+const classify = (cause: unknown, message: string, operation: string) => {
+  if (typeof cause === "object" && cause !== null && "errcode" in cause && !("errno" in cause)) {
+    Object.assign(cause, { errno: (cause as { readonly errcode: unknown }).errcode })
+  }
+  return new SqlError({ reason: classifySqliteError(cause, { message, operation }) })
+}
+
+const bind = (params: ReadonlyArray<unknown>) => params as Array<SQLInputValue>
 
 /**
  * @param options.filename a file or `":memory:"`
@@ -49,9 +89,21 @@ const makePrepareCache = (db: Sqlite, capacity: number) => {
 export const make = (options: { readonly filename: string; readonly disableWAL?: boolean | undefined }) =>
   Effect.gen(function*() {
     const compiler = Statement.makeCompilerSqlite()
-    const db = new Sqlite(options.filename)
-    if (options.disableWAL !== true) db.pragma("journal_mode = WAL")
-    const prepare = makePrepareCache(db, 200)
+    const db = yield* Effect.try({
+      try: () => new DatabaseSync(options.filename),
+      catch: (cause) => classify(cause, "Failed to open database", "connect")
+    })
+    yield* Effect.try({
+      try: () => {
+        db.exec("PRAGMA busy_timeout = 5000")
+        if (options.disableWAL !== true) db.exec("PRAGMA journal_mode = WAL")
+      },
+      catch: (cause) => {
+        db.close()
+        return classify(cause, "Failed to configure database", "connect")
+      }
+    })
+    const { info, prepare } = makePrepareCache(db, 200)
 
     // The reads of one tick share one read transaction, ended in a microtask: outside a transaction
     // every statement takes and drops SQLite's file and WAL locks (system calls, about as much as a
@@ -64,13 +116,13 @@ export const make = (options: { readonly filename: string; readonly disableWAL?:
     const endShared = () => {
       if (!shared) return
       shared = false
-      if (!db.open || !db.inTransaction) return
+      if (!db.isOpen || !db.isTransaction) return
       try {
         commit.run()
       } catch {
         // A read transaction has nothing to keep; it must not stay open. This runs in a microtask: never throw.
         try {
-          if (db.inTransaction) rollback.run()
+          if (db.isTransaction) rollback.run()
         } catch {
           // the connection is unusable; the next statement reports it
         }
@@ -83,107 +135,113 @@ export const make = (options: { readonly filename: string; readonly disableWAL?:
       })
     )
 
-    const fail = (cause: unknown, message: string) => new SqlError({ cause, message })
     const runStatement = (sql: string, params: ReadonlyArray<unknown>, raw: boolean) =>
-      Effect.withFiberRuntime<ReadonlyArray<any>, SqlError>((fiber) => {
-        let statement: Sqlite.Statement
+      Effect.withFiber<ReadonlyArray<any>, SqlError>((fiber) => {
+        let statement: StatementSync
         try {
           endShared()
           statement = prepare(sql)
         } catch (cause) {
-          return Effect.fail(fail(cause, "Failed to prepare statement "))
+          return Effect.fail(classify(cause, "Failed to prepare statement", "prepare"))
         }
-        if (Context.get(fiber.currentContext, SqlClient.SafeIntegers)) statement.safeIntegers(true)
         try {
-          if (statement.reader) return Effect.succeed(statement.all(...params))
-          const result = statement.run(...params)
-          return Effect.succeed(raw ? result as any : [])
+          statement.setReadBigInts(fiber.getRef(SqlClient.SafeIntegers))
+          if (!raw || info(statement).reader) return Effect.succeed(statement.all(...bind(params)))
+          const result = statement.run(...bind(params))
+          return Effect.succeed({ changes: result.changes, lastInsertRowid: result.lastInsertRowid } as any)
         } catch (cause) {
-          return Effect.fail(fail(cause, "Failed to execute statement"))
+          return Effect.fail(classify(cause, "Failed to execute statement", "execute"))
         }
       })
+
+    const runValues = (statement: () => StatementSync, params: ReadonlyArray<unknown>) =>
+      Effect.withFiber<ReadonlyArray<ReadonlyArray<unknown>>, SqlError>((fiber) =>
+        Effect.try({
+          try: () => {
+            endShared()
+            const prepared = statement()
+            prepared.setReadBigInts(fiber.getRef(SqlClient.SafeIntegers))
+            prepared.setReturnArrays(true)
+            try {
+              return prepared.all(...bind(params)) as unknown as ReadonlyArray<ReadonlyArray<unknown>>
+            } finally {
+              prepared.setReturnArrays(false)
+            }
+          },
+          catch: (cause) => classify(cause, "Failed to execute statement", "execute")
+        })
+      )
 
     const connection: SqlConnection.Connection = {
       execute: (sql, params, transformRows) =>
         transformRows ? Effect.map(runStatement(sql, params, false), transformRows) : runStatement(sql, params, false),
       executeRaw: (sql, params) => runStatement(sql, params, true),
-      executeValues: (sql, params) =>
-        Effect.try({
-          try: () => {
-            endShared()
-            const statement = prepare(sql)
-            if (!statement.reader) {
-              statement.run(...params)
-              return []
-            }
-            statement.raw(true)
-            try {
-              return statement.all(...params)
-            } finally {
-              statement.raw(false)
-            }
-          },
-          catch: (cause) => fail(cause, "Failed to execute statement")
-        }),
+      executeValues: (sql, params) => runValues(() => prepare(sql), params),
+      executeValuesUnprepared: (sql, params) => runValues(() => db.prepare(sql), params),
       executeUnprepared: (sql, params, transformRows) => {
-        const rows = Effect.try({
-          try: () => {
-            endShared()
-            const statement = db.prepare(sql)
-            return statement.reader ? statement.all(...params) : (statement.run(...params), [])
-          },
-          catch: (cause) => fail(cause, "Failed to execute statement")
-        })
+        const rows = Effect.withFiber<ReadonlyArray<any>, SqlError>((fiber) =>
+          Effect.try({
+            try: () => {
+              endShared()
+              const statement = db.prepare(sql)
+              statement.setReadBigInts(fiber.getRef(SqlClient.SafeIntegers))
+              return statement.all(...bind(params ?? []))
+            },
+            catch: (cause) => classify(cause, "Failed to execute statement", "execute")
+          })
+        )
         return transformRows ? Effect.map(rows, transformRows) : rows
       },
-      executeStream: () => Effect.dieMessage("executeStream not implemented")
+      executeStream: () => Stream.die("executeStream not implemented")
     }
 
     // As in @effect/sql-sqlite-node: one connection; a transaction holds the semaphore until it ends.
-    const semaphore = yield* Effect.makeSemaphore(1)
-    const acquirer = semaphore.withPermits(1)(Effect.succeed(connection))
-    const transactionAcquirer = Effect.uninterruptibleMask((restore) =>
-      Effect.as(
-        Effect.zipRight(
-          restore(semaphore.take(1)),
-          Effect.tap(Effect.scope, (scope) => Scope.addFinalizer(scope, semaphore.release(1)))
-        ),
-        connection
-      )
-    )
+    const { acquirer, borrower, isTransaction, onCommitFailure, transactionAcquirer } = SqlClient.makeSqliteAcquirers({
+      connection: Effect.succeed(connection),
+      semaphore: yield* Semaphore.make(1),
+      // the shared read transaction is not the SqlClient's
+      isTransaction: () => db.isTransaction && !shared
+    })
     const client = yield* SqlClient.make({
+      driver: "sqlite-node",
       acquirer,
+      borrower,
       compiler,
       transactionAcquirer,
+      onCommitFailure,
+      isTransaction,
+      releaseSavepoint: (name) => `RELEASE SAVEPOINT ${name}`,
+      beginTransaction: "BEGIN IMMEDIATE",
       spanAttributes: [["db.system.name", "sqlite"]]
     })
-    // Rows are read as arrays and built here: better-sqlite3 builds each row object through the V8 API
-    // (a property name lookup per column per row), a plain object literal loop is several times cheaper.
-    const columnNames = new WeakMap<Sqlite.Statement, ReadonlyArray<string>>()
+    // Rows are read as arrays and built here (a plain object literal loop), as with better-sqlite3 before:
+    // node:sqlite builds null-prototype row objects through the V8 API.
     const native: Native = {
       read: (sql, params) => {
-        if (db.inTransaction && !shared) return undefined
+        if (db.isTransaction && !shared) return undefined
         try {
           const statement = prepare(sql)
+          const about = info(statement)
           // `readonly`, not just `reader`: an INSERT … RETURNING returns rows too, and must commit on its own
-          if (!statement.reader || !statement.readonly) return undefined
+          if (!about.readonly) return undefined
           if (!shared) {
             begin.run()
             shared = true
             queueMicrotask(endShared)
           }
-          statement.raw(true)
+          statement.setReadBigInts(false)
+          statement.setReturnArrays(true)
           let values: Array<Array<unknown>>
           try {
-            values = statement.all(...params)
+            values = statement.all(...bind(params)) as unknown as Array<Array<unknown>>
           } finally {
-            statement.raw(false)
+            statement.setReturnArrays(false)
           }
-          let names = columnNames.get(statement)
+          let names = about.names
           // A schema change re-prepares `SELECT *` with other columns: read the names again then.
           if (names === undefined || (values.length > 0 && values[0]!.length !== names.length)) {
             names = statement.columns().map((column) => column.name)
-            columnNames.set(statement, names)
+            about.names = names
           }
           const rows = new Array<Record<string, unknown>>(values.length)
           for (let r = 0; r < values.length; r++) {
@@ -206,8 +264,9 @@ export const make = (options: { readonly filename: string; readonly disableWAL?:
  * The client as a layer (closed with the layer's scope).
  */
 export const layer = (options: { readonly filename: string; readonly disableWAL?: boolean | undefined }): Layer.Layer<
-  SqlClient.SqlClient
-> => Layer.scoped(SqlClient.SqlClient, make(options)).pipe(Layer.provide(Reactivity.layer))
+  SqlClient.SqlClient,
+  SqlError
+> => Layer.effect(SqlClient.SqlClient, make(options)).pipe(Layer.provide(Reactivity.layer))
 
 /**
  * Runs a SELECT synchronously when the client allows it (see the module comment), else through the

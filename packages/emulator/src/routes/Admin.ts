@@ -5,7 +5,7 @@
  * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
+import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
 import { EmulatorClock } from "../Clock.js"
 import * as Faults from "../Faults.js"
@@ -25,8 +25,8 @@ import * as Emails from "../store/Emails.js"
  * @category schemas
  */
 export const ClockInput = Schema.Struct({
-  advanceMs: Schema.optional(Schema.Number.pipe(Schema.finite())),
-  now: Schema.optional(Schema.Union(Schema.String, Schema.Number)),
+  advanceMs: Schema.optional(Schema.Finite),
+  now: Schema.optional(Schema.Union([Schema.String, Schema.Number])),
   freeze: Schema.optional(Schema.Boolean)
 })
 
@@ -182,7 +182,7 @@ export const routes: ReadonlyArray<Route.Route> = [
     tag,
     summary: "Replace the whole state (atomically) with an export, or add users from a simple seed",
     auth: "none",
-    request: { body: Schema.Union(State.Snapshot, State.SimpleSeed) },
+    request: { body: Schema.Union([State.Snapshot, State.SimpleSeed]) },
     errors: [400, 413, 422],
     handler: Effect.gen(function*() {
       const request = yield* Http.rawBody(IMPORT_LIMIT)
@@ -193,10 +193,10 @@ export const routes: ReadonlyArray<Route.Route> = [
         return yield* Effect.fail(Http.Errors.malformedJson())
       }
       const decoded = State.decodeSeed(parsed)
-      if (Either.isLeft(decoded)) return yield* Effect.fail(Http.fromParseError(decoded.left))
+      if (Result.isFailure(decoded)) return yield* Effect.fail(Http.fromParseError(decoded.failure))
       const settings = yield* Settings
       const now = yield* Http.now
-      const seed = decoded.right
+      const seed = decoded.success
       const counts = "tables" in seed ?
         yield* State.importState(seed, settings.apps) :
         yield* State.importSimple(seed, settings.apps[0]?.id ?? 1, now)

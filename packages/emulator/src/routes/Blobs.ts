@@ -25,16 +25,18 @@
  * @since 0.1.0
  */
 import { Blob, Paging } from "@connectycube-effect/core"
-import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
-import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
-import * as FileSystem from "@effect/platform/FileSystem"
-import * as HttpIncomingMessage from "@effect/platform/HttpIncomingMessage"
-import * as Multipart from "@effect/platform/Multipart"
-import * as SqlClient from "@effect/sql/SqlClient"
-import type * as SqlError from "@effect/sql/SqlError"
+import * as ByteSize from "effect/ByteSize"
 import * as Effect from "effect/Effect"
+import type * as FileSystem from "effect/FileSystem"
+import * as HttpIncomingMessage from "effect/http/HttpIncomingMessage"
+import * as HttpServerRequest from "effect/http/HttpServerRequest"
+import * as HttpServerResponse from "effect/http/HttpServerResponse"
+import * as Multipart from "effect/http/Multipart"
 import * as Option from "effect/Option"
+import * as Pull from "effect/Pull"
 import * as Schema from "effect/Schema"
+import * as SqlClient from "effect/sql/SqlClient"
+import type * as SqlError from "effect/sql/SqlError"
 import * as Stream from "effect/Stream"
 import * as Crypto from "node:crypto"
 import * as Auth from "../Auth.js"
@@ -61,7 +63,7 @@ export const CreateBlobBody = Schema.Struct({
   blob: Schema.Struct({
     name: Schema.String,
     content_type: Schema.String,
-    public: Schema.optional(Schema.Union(Schema.Boolean, Schema.String))
+    public: Schema.optional(Schema.Union([Schema.Boolean, Schema.String]))
   })
 })
 
@@ -72,8 +74,8 @@ export const CreateBlobBody = Schema.Struct({
  * @category schemas
  */
 export const CompleteBody = Schema.Struct({
-  size: Schema.optional(Schema.Union(Schema.Number, Schema.String)),
-  blob: Schema.optional(Schema.Struct({ size: Schema.Union(Schema.Number, Schema.String) }))
+  size: Schema.optional(Schema.Union([Schema.Number, Schema.String])),
+  blob: Schema.optional(Schema.Struct({ size: Schema.Union([Schema.Number, Schema.String]) }))
 })
 
 const forbidden = () =>
@@ -197,6 +199,27 @@ const internalFailure: S3Failure = {
 /** Room for the form fields around the file. */
 const FORM_OVERHEAD = 1024 * 1024
 
+const malformed: S3Failure = {
+  status: 400,
+  code: "MalformedPOSTRequest",
+  message: "The body of your POST request is not well-formed multipart/form-data.",
+  close: true
+}
+
+const incompleteBody: S3Failure = {
+  status: 400,
+  code: "IncompleteBody",
+  message: "The request body ended before the file did.",
+  close: true
+}
+
+const isSizeLimit = (error: Multipart.MultipartError) =>
+  error.reason._tag === "FileTooLarge" || error.reason._tag === "BodyTooLarge"
+
+type Outcome =
+  | { readonly _tag: "Failed"; readonly failure: S3Failure }
+  | { readonly _tag: "Stored"; readonly row: Blobs.BlobRow; readonly etag: string }
+
 const upload = Effect.gen(function*() {
   const request = yield* HttpServerRequest.HttpServerRequest
   const now = yield* Http.now
@@ -212,11 +235,6 @@ const upload = Effect.gen(function*() {
   }
 
   const fields = new Map<string, string>()
-  let outcome: { readonly _tag: "Failed"; readonly failure: S3Failure } | {
-    readonly _tag: "Stored"
-    readonly row: Blobs.BlobRow
-    readonly etag: string
-  } | undefined
 
   /** Checks the form collected so far against the grant; the blob to write to, or why not. */
   const authorize = Effect.gen(function*() {
@@ -241,7 +259,9 @@ const upload = Effect.gen(function*() {
     return row
   })
 
-  const store = <E>(content: Stream.Stream<Uint8Array, E>) =>
+  const store = (
+    content: Stream.Stream<Uint8Array, Multipart.MultipartError>
+  ): Effect.Effect<Outcome, never, SqlClient.SqlClient | FileSystem.FileSystem> =>
     Effect.gen(function*() {
       const row = yield* authorize
       const md5 = Crypto.createHash("md5")
@@ -250,14 +270,14 @@ const upload = Effect.gen(function*() {
           failure._tag === "TooLarge"
             ? tooLarge
             : failure._tag === "Source"
-            ? { status: 400, code: "IncompleteBody", message: "The request body ended before the file did.", close: true }
+            ? (isSizeLimit(failure.error) ? tooLarge : incompleteBody)
             : internalFailure
         )
       )
       return { _tag: "Stored" as const, row, etag: md5.digest("hex") }
     }).pipe(
       Effect.mapError((error): S3Failure => ("status" in error ? error : internalFailure)),
-      Effect.catchAll((failure) =>
+      Effect.catch((failure) =>
         // Read and drop the rest of the file, so the client gets the answer rather than a reset.
         Effect.as(
           failure.close === true ? Effect.void : Effect.ignore(Stream.runDrain(content)),
@@ -266,44 +286,73 @@ const upload = Effect.gen(function*() {
       )
     )
 
-  const parts = Stream.runForEach(request.multipartStream, (part) => {
-    if (outcome !== undefined) {
-      // S3 ignores everything after the file.
-      return part._tag === "File" ? Stream.runDrain(part.content) : Effect.void
-    }
-    if (part._tag === "Field") {
-      if (part.key !== "file") {
-        fields.set(part.key, part.value)
-        return Effect.void
-      }
-      // A file part that the parser took for a field (no filename, a text content type).
-      return Effect.map(store(Stream.make(new TextEncoder().encode(part.value))), (o) => void (outcome = o))
-    }
-    if (part.key !== "file") return Stream.runDrain(part.content)
-    return Effect.map(store(part.content), (o) => void (outcome = o))
-  }).pipe(
-    Multipart.withMaxFileSize(Option.some(FileSystem.Size(Blobs.MAX_SIZE))),
-    HttpIncomingMessage.withMaxBodySize(Option.some(FileSystem.Size(Blobs.MAX_SIZE + FORM_OVERHEAD))),
-    Effect.catchAll((error): Effect.Effect<void> => {
-      if (outcome?._tag === "Failed") return Effect.void
-      outcome = {
-        _tag: "Failed",
-        failure: error._tag === "MultipartError" && (error.reason === "FileTooLarge" || error.reason === "BodyTooLarge")
-          ? tooLarge
-          : error._tag === "MultipartError"
-          ? {
-            status: 400,
-            code: "MalformedPOSTRequest",
-            message: "The body of your POST request is not well-formed multipart/form-data.",
-            close: true
-          }
-          : internalFailure
-      }
-      return Effect.void
-    })
+  // The parts one at a time, with one part of look-ahead (`confirmed`).
+  const pull = yield* Stream.toPull(request.multipartStream)
+  let ahead: Array<Multipart.Part> = []
+  const next: Effect.Effect<Multipart.Part | undefined, Multipart.MultipartError> = Effect.suspend(() =>
+    ahead.length > 0 ?
+      Effect.succeed(ahead.shift()) :
+      pull.pipe(
+        Effect.map((parts) => {
+          ahead = parts.slice(1)
+          return parts[0]
+        }),
+        Pull.catchDone(() => Effect.succeed(undefined))
+      )
   )
-  yield* parts
-  const result = outcome as typeof outcome
+  // The parser ends a file part that it stops in (at a size limit, or a body cut short) as if it were
+  // complete, and reports why only with the next part: the file's bytes count once that next part (or
+  // the end of the form) has been read without error.
+  const confirmed = Effect.flatMap(next, (part) =>
+    Effect.sync(() => {
+      if (part !== undefined) ahead.unshift(part)
+    }))
+
+  const readFile: Effect.Effect<Outcome | undefined, Multipart.MultipartError, SqlClient.SqlClient | FileSystem.FileSystem> = Effect.gen(function*() {
+    for (;;) {
+      const part = yield* next
+      if (part === undefined) return undefined
+      if (part._tag === "Field") {
+        if (part.key !== "file") {
+          fields.set(part.key, part.value)
+          continue
+        }
+        // A file part that the parser took for a field (no filename, a text content type).
+        return yield* store(Stream.make(new TextEncoder().encode(part.value)))
+      }
+      if (part.key !== "file") {
+        yield* Stream.runDrain(part.content)
+        continue
+      }
+      return yield* store(Stream.concat(part.content, Stream.fromEffectDrain(confirmed)))
+    }
+  })
+
+  // S3 ignores everything after the file (but the form must still be well-formed and within the limits).
+  const readRest: Effect.Effect<void, Multipart.MultipartError> = Effect.gen(function*() {
+    for (;;) {
+      const part = yield* next
+      if (part === undefined) return
+      if (part._tag === "File") yield* Stream.runDrain(part.content)
+    }
+  })
+
+  const result = yield* readFile.pipe(
+    Effect.catch((error) => Effect.succeed<Outcome>({ _tag: "Failed", failure: isSizeLimit(error) ? tooLarge : malformed })),
+    Effect.flatMap((outcome) =>
+      outcome === undefined || (outcome._tag === "Failed" && outcome.failure.close === true) ?
+        Effect.succeed(outcome) :
+        readRest.pipe(
+          Effect.as(outcome),
+          // A failure of the file itself is the answer; a stored file is not, when the form goes wrong after it.
+          Effect.catch((error) =>
+            Effect.succeed<Outcome>(
+              outcome._tag === "Failed" ? outcome : { _tag: "Failed", failure: isSizeLimit(error) ? tooLarge : malformed }
+            )
+          )
+        )
+    )
+  )
   if (result === undefined) {
     return s3Error(
       { status: 400, code: "InvalidArgument", message: "POST requires exactly one file upload per request." },
@@ -321,7 +370,12 @@ const upload = Effect.gen(function*() {
     )
   }
   return HttpServerResponse.empty({ status: status === "200" ? 200 : 204, headers: { etag: `"${result.etag}"` } })
-})
+}).pipe(
+  // the parser reads its limits when the form stream starts
+  Effect.provideService(Multipart.MaxFileSize, ByteSize.bytes(Blobs.MAX_SIZE)),
+  Effect.provideService(HttpIncomingMessage.MaxBodySize, ByteSize.bytes(Blobs.MAX_SIZE + FORM_OVERHEAD)),
+  Effect.scoped
+)
 
 // ---------------------------------------------------------------------------
 // Complete, info, list, delete

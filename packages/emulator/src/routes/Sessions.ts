@@ -37,19 +37,19 @@ const toInt = (u: unknown): number | undefined => {
  * @category schemas
  */
 export const CreateSessionBody = Schema.Struct({
-  application_id: Schema.Union(Schema.Number, Schema.String),
+  application_id: Schema.Union([Schema.Number, Schema.String]),
   auth_key: Schema.String,
-  nonce: Schema.optional(Schema.Union(Schema.Number, Schema.String)),
-  timestamp: Schema.optional(Schema.Union(Schema.Number, Schema.String)),
+  nonce: Schema.optional(Schema.Union([Schema.Number, Schema.String])),
+  timestamp: Schema.optional(Schema.Union([Schema.Number, Schema.String])),
   signature: Schema.optional(Schema.String),
   user: Schema.optional(Schema.Struct({
     login: Schema.optional(Schema.String),
     email: Schema.optional(Schema.String),
     password: Schema.optional(Schema.String),
-    guest: Schema.optional(Schema.Union(Schema.String, Schema.Number, Schema.Boolean)),
+    guest: Schema.optional(Schema.Union([Schema.String, Schema.Number, Schema.Boolean])),
     full_name: Schema.optional(Schema.String)
   })),
-  provider: Schema.optional(Schema.Literal("facebook", "twitter", "firebase_phone", "firebase_email")),
+  provider: Schema.optional(Schema.Literals(["facebook", "twitter", "firebase_phone", "firebase_email"])),
   keys: Schema.optional(Schema.Struct({ token: Schema.String, secret: Schema.optional(Schema.String) })),
   firebase_phone: Schema.optional(Session.FirebaseKeys),
   firebase_email: Schema.optional(Session.FirebaseKeys)
@@ -65,7 +65,7 @@ export const LoginBody = Schema.Struct({
   login: Schema.optional(Schema.String),
   email: Schema.optional(Schema.String),
   password: Schema.optional(Schema.String),
-  provider: Schema.optional(Schema.Literal("facebook", "twitter", "firebase_phone", "firebase_email")),
+  provider: Schema.optional(Schema.Literals(["facebook", "twitter", "firebase_phone", "firebase_email"])),
   keys: Schema.optional(Schema.Struct({ token: Schema.String, secret: Schema.optional(Schema.String) })),
   firebase_phone: Schema.optional(Session.FirebaseKeys),
   firebase_email: Schema.optional(Session.FirebaseKeys)

@@ -23,11 +23,13 @@
  * @since 0.1.0
  */
 import { Paging, User, UserInput, UsersQuery } from "@connectycube-effect/core"
-import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as HttpServerRequest from "effect/http/HttpServerRequest"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
+import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
+import type * as SqlClient from "effect/sql/SqlClient"
+import type * as SqlError from "effect/sql/SqlError"
 import * as Crypto from "node:crypto"
 import * as Auth from "../Auth.js"
 import * as Http from "../Http.js"
@@ -42,10 +44,10 @@ import * as Search from "../store/UsersSearch.js"
 
 const unprocessable = (issues: ReadonlyArray<UserInput.Issue>) => Http.ApiError.fields(422, UserInput.toFieldErrors(issues))
 
-const decodeWith = <A, I>(schema: Schema.Schema<A, I>, strictness: UserInput.Strictness) => {
+const decodeWith = <A, I>(schema: Schema.Codec<A, I>, strictness: UserInput.Strictness) => {
   const run = UserInput.decode(schema, strictness)
   return (input: unknown): Effect.Effect<A, Http.ApiError> =>
-    Either.match(run(input), { onLeft: (issues) => Effect.fail(unprocessable(issues)), onRight: Effect.succeed })
+    Result.match(run(input), { onFailure: (issues) => Effect.fail(unprocessable(issues)), onSuccess: Effect.succeed })
 }
 
 const NUMERIC_FIELDS = ["timezone", "blob_id", "external_user_id"] as const
@@ -123,7 +125,7 @@ const pageV1 = (page: Search.Page, paging: { readonly page: number; readonly per
     items: page.rows.map((row) => ({ user: Users.toJson(row) }))
   })
 
-const V2_KEYS: ReadonlySet<string> = new Set(Object.keys(UsersQuery.UsersQuery.from.fields))
+const V2_KEYS: ReadonlySet<string> = new Set(Object.keys(UsersQuery.UsersQuery.fields))
 const FILTER_KEYS: ReadonlySet<string> = new Set([...UsersQuery.STANDALONE_FIELDS, ...UsersQuery.DATE_FIELDS])
 const OPERATOR_ALIASES: Readonly<Record<string, string>> = { ge: "gte", le: "lte" }
 
@@ -246,7 +248,7 @@ const DECODED_V2_MAX = 512
 type V2Env = Http.RequestState | HttpServerRequest.HttpServerRequest | Http.BodyLimit
 
 // Plain combinators (no generator): the V2 search is the most frequent call.
-const v2Query: Effect.Effect<UsersQuery.UsersQuery, Http.ApiError, V2Env> = Effect.contextWithEffect(
+const v2Query: Effect.Effect<UsersQuery.UsersQuery, Http.ApiError, V2Env> = Effect.contextWith(
   (context: Context.Context<V2Env>) =>
     Effect.flatMap(Http.body, (body): Effect.Effect<UsersQuery.UsersQuery, Http.ApiError, V2Env> => {
       if (Object.keys(body).length > 0) return Effect.flatMap(Http.params, (params) => decodeQuery(normalizeV2(params)))
@@ -255,9 +257,10 @@ const v2Query: Effect.Effect<UsersQuery.UsersQuery, Http.ApiError, V2Env> = Effe
       const search = i === -1 ? "" : url.slice(i + 1)
       const cached = decodedV2.get(search)
       if (cached !== undefined) return Effect.succeed(cached)
-      return Effect.tap(Effect.flatMap(Http.query, (q) => decodeQuery(normalizeV2(q))), (decoded) => {
+      return Effect.map(Effect.flatMap(Http.query, (q) => decodeQuery(normalizeV2(q))), (decoded) => {
         if (decodedV2.size >= DECODED_V2_MAX) decodedV2.clear()
         decodedV2.set(search, decoded)
+        return decoded
       })
     })
 )
@@ -274,15 +277,15 @@ const listV1 = Effect.gen(function*() {
   const filters: Array<UsersQuery.ParsedFilterV1> = []
   for (const raw of rawFilters) {
     const parsed = UsersQuery.parseFilterV1(String(raw))
-    if (Either.isLeft(parsed)) return yield* Effect.fail(unprocessable([parsed.left]))
-    filters.push(parsed.right)
+    if (Result.isFailure(parsed)) return yield* Effect.fail(unprocessable([parsed.failure]))
+    filters.push(parsed.success)
   }
   let order: { readonly sort: "asc" | "desc"; readonly field: string } | undefined
   const rawOrder = text(params.order)
   if (rawOrder !== undefined) {
     const parsed = UsersQuery.parseOrderV1(rawOrder)
-    if (Either.isLeft(parsed)) return yield* Effect.fail(unprocessable([parsed.left]))
-    order = parsed.right
+    if (Result.isFailure(parsed)) return yield* Effect.fail(unprocessable([parsed.failure]))
+    order = parsed.success
   }
   const paging = pagingV1(params)
   return pageV1(yield* Search.listV1(caller.app_id, { filters, order, ...paging }), paging)
@@ -292,13 +295,16 @@ const found = (row: Users.UserRow | undefined) =>
   row === undefined ? Effect.fail(Http.Errors.notFound()) : Effect.succeed(Http.json({ user: Users.toJson(row) }))
 
 /** A V1 lookup by one query parameter. */
-const lookup = (param: string, find: (appId: number, value: string) => Effect.Effect<Users.UserRow | undefined, any, any>) =>
+const lookup = (
+  param: string,
+  find: (appId: number, value: string) => Effect.Effect<Users.UserRow | undefined, SqlError.SqlError, SqlClient.SqlClient>
+): Route.Handler =>
   Effect.gen(function*() {
     const caller = yield* Auth.caller
     const value = text((yield* Http.params)[param])
     if (value === undefined) return yield* Effect.fail(Http.Errors.blank(param))
     return yield* found(yield* find(caller.app_id, value))
-  }) as Route.Handler
+  })
 
 const byId = Effect.gen(function*() {
   const caller = yield* Auth.caller

@@ -11,9 +11,9 @@
  *
  * @since 0.1.0
  */
-import * as FileSystem from "@effect/platform/FileSystem"
-import * as SqlClient from "@effect/sql/SqlClient"
-import type * as SqlError from "@effect/sql/SqlError"
+import * as FileSystem from "effect/FileSystem"
+import * as SqlClient from "effect/sql/SqlClient"
+import type * as SqlError from "effect/sql/SqlError"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Sink from "effect/Sink"
@@ -486,11 +486,11 @@ export const readBytes = (
     const uploadId = current[0]?.upload_id
     if (uploadId === null || uploadId === undefined) return Option.none()
     // One row per pull: the response streams at the client's pace.
-    const stream = Stream.paginateEffect(0, (seq: number) =>
+    const stream = Stream.paginate(0, (seq: number) =>
       Effect.map(
         sql<{ data: Uint8Array }>`SELECT data FROM _blob_chunks WHERE upload_id = ${uploadId} AND seq = ${seq}`,
-        (rows) => [rows, rows.length === 0 ? Option.none<number>() : Option.some(seq + 1)] as const
-      )).pipe(Stream.flatMap((rows) => Stream.fromIterable(rows.map((r) => r.data))))
+        (rows) => [rows.map((r) => r.data), rows.length === 0 ? Option.none<number>() : Option.some(seq + 1)] as const
+      ))
     return Option.some({ _tag: "Stream" as const, stream })
   })
 

@@ -5,8 +5,8 @@
  * @since 0.1.0
  */
 import type { Session, User } from "@connectycube-effect/core"
-import * as SqlClient from "@effect/sql/SqlClient"
-import type * as SqlError from "@effect/sql/SqlError"
+import * as SqlClient from "effect/sql/SqlClient"
+import type * as SqlError from "effect/sql/SqlError"
 import * as Effect from "effect/Effect"
 import * as Crypto from "node:crypto"
 import { isoMillis } from "../Http.js"
@@ -264,7 +264,7 @@ export const attachUser = (
 ): Effect.Effect<SessionRow | undefined, SqlError.SqlError, SqlClient.SqlClient> =>
   Effect.flatMap(SqlClient.SqlClient, (sql) => {
     forget(sql, token)
-    return sql.withTransaction(Effect.zipLeft(
+    return sql.withTransaction(Effect.tap(
       Effect.map(
         sql<SessionRow>`UPDATE sessions SET user_id = ${userId}, id = ${userId}, kind = 'user', ttl_ms = ${ttlMs},
                           updated_at = ${now}, last_request_at = ${now}, expires_at = ${now + ttlMs}
@@ -272,7 +272,7 @@ export const attachUser = (
         (rows) => rows[0]
       ),
       // signing in is a request of the user's: later requests in the same second skip the stamp
-      sql`UPDATE users SET last_request_at = ${now} WHERE id = ${userId}`
+      () => sql`UPDATE users SET last_request_at = ${now} WHERE id = ${userId}`
     ))
   })
 

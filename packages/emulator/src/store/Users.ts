@@ -6,8 +6,8 @@
  * @since 0.1.0
  */
 import type { User } from "@connectycube-effect/core"
-import * as SqlClient from "@effect/sql/SqlClient"
-import type * as SqlError from "@effect/sql/SqlError"
+import * as SqlClient from "effect/sql/SqlClient"
+import type * as SqlError from "effect/sql/SqlError"
 import * as Effect from "effect/Effect"
 import * as Crypto from "node:crypto"
 import { ApiError, isoSeconds } from "../Http.js"
@@ -83,7 +83,7 @@ export const toJson = (row: UserRow): User.UserJson => ({
 const SCRYPT = { N: 1024, r: 8, p: 1, keylen: 32 } as const
 
 const scrypt = (password: string, salt: Buffer, params: { N: number; r: number; p: number; keylen: number }) =>
-  Effect.async<Buffer>((resume) => {
+  Effect.callback<Buffer>((resume) => {
     Crypto.scrypt(password, salt, params.keylen, { N: params.N, r: params.r, p: params.p }, (error, key) => {
       // scrypt only fails on invalid parameters, which are constants or were written by us.
       if (error) resume(Effect.die(error))
@@ -272,7 +272,7 @@ export const checkUnique = (
   })
 
 const writeTags = (sql: SqlClient.SqlClient, appId: number, userId: number, tags: ReadonlyArray<string>) =>
-  Effect.zipRight(
+  Effect.andThen(
     sql`DELETE FROM user_tags WHERE user_id = ${userId}`,
     Effect.forEach(tags, (tag) => sql`INSERT INTO user_tags (user_id, app_id, tag) VALUES (${userId}, ${appId}, ${tag})`, {
       discard: true
@@ -365,7 +365,7 @@ export const removeExpiredGuests = (
   now: number,
   ttlMs: number
 ): Effect.Effect<number, SqlError.SqlError, SqlClient.SqlClient> =>
-  Effect.zipRight(
+  Effect.andThen(
     Sessions.flushPending,
     Effect.flatMap(SqlClient.SqlClient, (sql) =>
       Effect.map(

@@ -13,8 +13,8 @@
  * @since 0.1.0
  */
 import { UsersQuery } from "@connectycube-effect/core"
-import * as SqlClient from "@effect/sql/SqlClient"
-import type * as SqlError from "@effect/sql/SqlError"
+import * as SqlClient from "effect/sql/SqlClient"
+import type * as SqlError from "effect/sql/SqlError"
 import * as Effect from "effect/Effect"
 import type { Migration } from "../Db.js"
 import * as Sqlite from "../internal/Sqlite.js"

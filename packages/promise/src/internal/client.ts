@@ -9,17 +9,17 @@ import type * as CubeHttpClient from "@connectycube-effect/http/CubeHttpClient"
 import * as Session from "@connectycube-effect/http/Session"
 import * as Storage from "@connectycube-effect/storage/Storage"
 import * as Users from "@connectycube-effect/users/Users"
-import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
-import type * as HttpClient from "@effect/platform/HttpClient"
 import * as Cause from "effect/Cause"
+import type * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
+import * as FetchHttpClient from "effect/http/FetchHttpClient"
+import type * as HttpClient from "effect/http/HttpClient"
 import * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
-import * as Runtime from "effect/Runtime"
+import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
 import type * as Client from "../Client.js"
 import { Aborted, ClientDisposed, NotInitialized, withCompat } from "../Errors.js"
@@ -32,7 +32,7 @@ export type Services = Session.Session | CubeHttpClient.CubeHttpClient | CubeCon
 interface Live {
   readonly runtime: ManagedRuntime.ManagedRuntime<Services, CoreErrors.CubeError>
   /** Set once the layer is built, so `privateUrl`/`setSession` can run synchronously. */
-  built: Runtime.Runtime<Services> | undefined
+  built: Context.Context<Services> | undefined
   /** `setSession` before the layer is built is queued here; calls wait for it. */
   barrier: Promise<void>
   /** No setSession pending: calls need not wait for `barrier`. */
@@ -49,10 +49,9 @@ type State =
   | { readonly _tag: "Live"; readonly live: Live }
   | { readonly _tag: "Disposed" }
 
-const preserve = { onExcessProperty: "preserve" } as const
-const encodeSession = Schema.encodeSync(CoreSession.Session, preserve)
-const encodeBlob = Schema.encodeSync(CoreBlob.Blob, preserve)
-const encodeBlobPage = Schema.encodeSync(Storage.BlobPage, preserve)
+const encodeSession = Schema.encodeSync(CoreSession.Session)
+const encodeBlob = Schema.encodeSync(CoreBlob.Blob)
+const encodeBlobPage = Schema.encodeSync(Storage.BlobPage)
 
 /**
  * A `User`'s JSON. Its Schema has no transformations (its `Encoded` is its fields as they are), so a copy of the
@@ -117,8 +116,8 @@ export const make = (
       timeout
     }
     // Validate now, so a wrong appId or api_url throws at init instead of at the first call.
-    const validated = Effect.runSync(Effect.either(CubeConfig.make(configOptions)))
-    if (Either.isLeft(validated)) throw withCompat(validated.left)
+    const validated = Effect.runSync(Effect.result(CubeConfig.make(configOptions)))
+    if (Result.isFailure(validated)) throw withCompat(validated.failure)
 
     // Looked up at expiry time, so reassigning `config.on.sessionExpired` after init takes effect.
     const onSessionExpired: Session.SessionExpiredHook = (handleResponse, retry) => {
@@ -156,7 +155,7 @@ export const make = (
       barrier: Promise.resolve(),
       barrierSettled: true,
       inflight: new Set(),
-      apiUrl: validated.right.apiUrl,
+      apiUrl: validated.success.apiUrl,
       initialToken: token,
       config
     }
@@ -164,9 +163,9 @@ export const make = (
     state = { _tag: "Live", live }
     if (previous._tag === "Live") void shutdown(previous.live)
     // Build now (in the background) rather than on the first call: the synchronous methods need it built.
-    runtime.runtime().then(
-      (rt) => {
-        live.built = rt
+    runtime.context().then(
+      (context) => {
+        live.built = context
       },
       () => undefined
     )
@@ -203,7 +202,7 @@ export const make = (
             if (Exit.isSuccess(exit)) resolve(exit.value)
             else reject(toRejection(exit.cause, call))
           })
-          call.onAbort(() => fiber.unsafeInterruptAsFork(fiber.id()))
+          call.onAbort(() => fiber.interruptUnsafe())
         } catch (error) {
           done()
           reject(error)
@@ -216,7 +215,7 @@ export const make = (
 
   const sync = <A>(effect: Effect.Effect<A, never, Services>): Option.Option<A> => {
     if (state._tag !== "Live" || state.live.built === undefined) return Option.none()
-    return Option.some(Runtime.runSync(state.live.built)(effect))
+    return Option.some(Effect.runSyncWith(state.live.built)(effect))
   }
 
   const withSession = <A, E>(f: (session: Session.Session.Service) => Effect.Effect<A, E, Services>) =>
@@ -229,10 +228,10 @@ export const make = (
   const blobUrl = (uid: string, kind: "private" | "public"): string => {
     const s = state
     if (s._tag !== "Live") throw s._tag === "Disposed" ? new ClientDisposed({ inFlight: false }) : new NotInitialized()
-    const built = sync(Effect.either(withStorage((st) => kind === "private" ? st.privateUrl(uid) : st.publicUrl(uid))))
+    const built = sync(Effect.result(withStorage((st) => kind === "private" ? st.privateUrl(uid) : st.publicUrl(uid))))
     if (Option.isSome(built)) {
-      if (Either.isRight(built.value)) return built.value.right
-      if (built.value.left.field !== "session") throw withCompat(built.value.left)
+      if (Result.isSuccess(built.value)) return built.value.success
+      if (built.value.failure.field !== "session") throw withCompat(built.value.failure)
     }
     // the check the built path makes, so a call does not answer a URL or throw depending on timing
     if (!CoreBlob.isUid(uid)) throw withCompat(new CoreErrors.InvalidInput({ field: "uid", reason: CoreBlob.UID_REASON }))
@@ -424,7 +423,7 @@ const abortRejection = (signal: { readonly reason: unknown }): unknown =>
 
 /** An exit's failure as the promise rejection: the tagged error with `code`/`info`. */
 const toRejection = (cause: Cause.Cause<unknown>, signal: { readonly aborted: boolean; readonly reason: unknown }): unknown => {
-  if (Cause.isInterruptedOnly(cause) || (signal.aborted && Cause.isInterrupted(cause))) return abortRejection(signal)
+  if (Cause.hasInterruptsOnly(cause) || (signal.aborted && Cause.hasInterrupts(cause))) return abortRejection(signal)
   return withCompat(Cause.squash(cause))
 }
 

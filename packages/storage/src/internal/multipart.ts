@@ -4,9 +4,7 @@
  *
  * @internal
  */
-import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
-import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 
 /** @internal */
@@ -97,11 +95,14 @@ export const multipart = (options: {
   }
 }
 
-/** Splits a byte array into views of at most `size` bytes (no copy), so progress has a useful granularity. @internal */
+/**
+ * Splits a byte array into views of at most `size` bytes (no copy), one per chunk, so progress has a useful
+ * granularity. @internal
+ */
 export const chunked = (bytes: Uint8Array, size: number): Stream.Stream<Uint8Array> =>
-  Stream.unfoldChunkEffect(0, (at) =>
+  Stream.unfold(0, (at) =>
     Effect.succeed(
       at < bytes.byteLength
-        ? Option.some([Chunk.of(bytes.subarray(at, Math.min(at + size, bytes.byteLength))), at + size] as const)
-        : Option.none()
+        ? [bytes.subarray(at, Math.min(at + size, bytes.byteLength)), at + size] as const
+        : undefined
     ))
