@@ -11,5 +11,7 @@ export default defineConfig({
   splitting: true,
   treeshake: true,
   target: "es2022",
+  // Keep `node:` prefixes: `node:sqlite` (the emulator's database) exists only under its prefixed name.
+  removeNodeProtocol: false,
   outDir: "dist"
 })

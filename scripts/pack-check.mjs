@@ -120,8 +120,13 @@ for (const name of packages) {
 const cwd = Path.join(tmp, "install")
 for (const name of packages) {
   const id = `${SCOPE}${name}`
-  const cjs = run(process.execPath, ["-e", `const m = require(${JSON.stringify(id)}); if (Object.keys(m).length === 0) throw new Error("no exports")`], { cwd })
-  const esm = run(process.execPath, ["--input-type=module", "-e", `const m = await import(${JSON.stringify(id)}); if (Object.keys(m).length === 0) throw new Error("no exports")`], { cwd })
+  // From files, as users load them: `node -e` defines a global `__filename` ("[eval]") that ES modules then see.
+  const cjsFile = Path.join(cwd, `check-${name}.cjs`)
+  const esmFile = Path.join(cwd, `check-${name}.mjs`)
+  Fs.writeFileSync(cjsFile, `const m = require(${JSON.stringify(id)}); if (Object.keys(m).length === 0) throw new Error("no exports")\n`)
+  Fs.writeFileSync(esmFile, `const m = await import(${JSON.stringify(id)}); if (Object.keys(m).length === 0) throw new Error("no exports")\n`)
+  const cjs = run(process.execPath, [cjsFile], { cwd })
+  const esm = run(process.execPath, [esmFile], { cwd })
   console.log(`▸ require/import ${id}: ${cjs.ok && esm.ok ? "ok" : "FAILED"}`)
   if (!cjs.ok) fail(`require(${id}): ${cjs.output.split("\n").find((l) => /Error/.test(l)) ?? cjs.output}`)
   if (!esm.ok) fail(`import(${id}): ${esm.output.split("\n").find((l) => /Error/.test(l)) ?? esm.output}`)

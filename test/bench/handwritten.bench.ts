@@ -1,19 +1,25 @@
 /**
- * 8. Hand-written pieces against the library piece they replace, under Effect 4, in one process and one run:
+ * Hand-written pieces against the library piece they replace, under Effect 4, in one process and one run:
  * the candidates of each figure take turns (the order rotates every round) and each figure is the median of
- * the rounds. Small differences are noise (the machine may be shared): a piece earns its place only by a clear
- * gain.
+ * the rounds. Small differences are noise (the machine may be shared): a hand-written piece earns its place only
+ * by a clear gain in the SDK's terms (a share of a call, of a page, of the bundle), not by its own ratio alone.
  *
  * - the `User` decode fast path (`User.UserFromWire`, `internal/guard.ts`) against v4's own decode of `User`;
- * - `PushStream.make` against `Stream.callback` (and a `PubSub` for the session events);
- * - `Span.fn` against `Effect.fn`, with effect's own tracer and with a tracer installed;
- * - CubeHttpClient's retry and deadline against `Effect.retry` + `Schedule` and `Effect.timeoutOrElse`.
+ * - the hand-written push stream (PushStream before Effect 4) against `Stream.callback`, and the session's
+ *   listener set against a `PubSub`;
+ * - the hand-written `Span.fn` (no span under effect's own tracer) against `Effect.fn` and
+ *   `Effect.fnUntraced` + `Effect.withSpan`, with effect's own tracer and with a tracer installed;
+ * - CubeHttpClient's hand-written retry loop and deadline (a timer fiber, or a timer inside UndiciClient) against
+ *   `Effect.retry` + `Schedule` and `Effect.timeoutOrElse`, beside an SDK call's client CPU over loopback.
  *
- * Bundle figures: esbuild (browser, minified) + gzip of a small program on effect's floor, with each candidate.
+ * Hand-written pieces are copied here as they were, so that the comparison can be run again whichever the SDK
+ * uses. Bundle figures: esbuild (browser, minified) + gzip of a small program on effect's floor with each
+ * candidate.
  */
-import { Paging, PushStream, Span, User } from "@connectycube-effect/core"
+import { Paging, PushStream, User } from "@connectycube-effect/core"
 import { Cube, CubeHttpClient } from "@connectycube-effect/http"
 import * as UndiciClient from "@connectycube-effect/http/UndiciClient"
+import type { Array as Arr, Pull } from "effect"
 import { Cause, Duration, Effect, Fiber, Layer, ManagedRuntime, PubSub, Queue, Random, Redacted, Schedule, Schema, Stream, Tracer } from "effect"
 import { build } from "esbuild"
 import * as Fs from "node:fs"
@@ -145,7 +151,53 @@ const decodeFigures = async (): Promise<Array<Row>> => {
 
 type Register<A> = (emit: PushStream.Emit<A, never>) => Effect.Effect<Effect.Effect<void>>
 
-/** The library piece: what `PushStream.make` would be on `Stream.callback`. */
+/** The hand-written push stream (PushStream.make before it moved onto `Stream.callback`): an array and a waker. */
+const handWrittenPush = <A>(register: Register<A>): Stream.Stream<A> =>
+  Stream.unwrap(Effect.map(
+    Effect.acquireRelease(
+      Effect.suspend(() => {
+        let buffer: Array<A> = []
+        let done: Effect.Effect<never, Cause.Done> | undefined
+        let wake: (() => void) | undefined
+        const notify = () => {
+          const f = wake
+          wake = undefined
+          f?.()
+        }
+        const subscribe = register({
+          single: (value) => {
+            if (done !== undefined) return
+            buffer.push(value)
+            notify()
+          },
+          end: () => {
+            done ??= Cause.done()
+            notify()
+          },
+          halt: (cause) => {
+            done ??= Effect.failCause(cause)
+            notify()
+          }
+        })
+        const pull: Pull.Pull<Arr.NonEmptyReadonlyArray<A>> = Effect.suspend(() => {
+          if (buffer.length > 0) {
+            const chunk = buffer as unknown as Arr.NonEmptyReadonlyArray<A>
+            buffer = []
+            return Effect.succeed(chunk)
+          }
+          if (done !== undefined) return done
+          return Effect.flatMap(Effect.callback<void>((resume) => {
+            wake = () => resume(Effect.void)
+          }), () => pull)
+        })
+        return Effect.map(subscribe, (unsubscribe) => ({ pull, unsubscribe }))
+      }),
+      ({ unsubscribe }) => unsubscribe
+    ),
+    ({ pull }) => Stream.fromPull(Effect.succeed(pull))
+  ))
+
+/** The library piece: `Stream.callback` behind the same push interface (what `PushStream.make` is now). */
 const viaCallback = <A>(register: Register<A>): Stream.Stream<A> =>
   Stream.callback<A>((queue) =>
     Effect.acquireRelease(
@@ -159,7 +211,7 @@ const viaCallback = <A>(register: Register<A>): Stream.Stream<A> =>
   )
 
 const makers: Record<string, <A>(register: Register<A>) => Stream.Stream<A>> = {
-  push: PushStream.make,
+  push: handWrittenPush,
   callback: viaCallback
 }
 
@@ -224,8 +276,8 @@ const streamFigures = async (): Promise<Array<Row>> => {
     { n: 100_000, rounds: 21 }
   )
 
-  // d) the session's event stream: a listener set behind PushStream (Session.ts), or a PubSub. Published on every
-  // session change; mostly nobody listens.
+  // d) the session's event stream: a listener set behind PushStream.make (Session.ts), or a PubSub. Published on
+  // every session change; mostly nobody listens.
   const sessionEvents = {
     push: Effect.sync(() => {
       const listeners = new Set<(n: number) => void>()
@@ -276,7 +328,7 @@ const streamFigures = async (): Promise<Array<Row>> => {
   )
 
   const row = (figure: string, m: Record<string, number>, goal = "keep only with a clear gain"): Row => ({
-    figure: `${figure}: PushStream`,
+    figure: `${figure}: hand-written push stream`,
     value: us(m.push!),
     baseline: `Stream.callback ${us(m.callback!)}`,
     ratio: ratio(m.push!, m.callback!),
@@ -287,14 +339,14 @@ const streamFigures = async (): Promise<Array<Row>> => {
     row("stream per event, pushed later one at a time", b),
     row("stream per event, a burst of 1000 before the first pull", c),
     {
-      figure: "session events: publish with nobody listening (listener set + PushStream)",
+      figure: "session events: publish with nobody listening (listener set + PushStream.make)",
       value: us(publishIdle.push!),
       baseline: `PubSub + Stream.fromPubSub ${us(publishIdle.pubsub!)}`,
       ratio: ratio(publishIdle.push!, publishIdle.pubsub!),
       goal: "keep only with a clear gain"
     },
     {
-      figure: "session events: publish + deliver to one listener (listener set + PushStream)",
+      figure: "session events: publish + deliver to one listener (listener set + PushStream.make)",
       value: us(publishWatched.push!),
       baseline: `PubSub + Stream.fromPubSub ${us(publishWatched.pubsub!)}`,
       ratio: ratio(publishWatched.push!, publishWatched.pubsub!),
@@ -307,14 +359,25 @@ const streamFigures = async (): Promise<Array<Row>> => {
 // 3. Span.fn against Effect.fn
 // ---------------------------------------------------------------------------------------------------------------
 
+/** The hand-written `Span.fn`: the span only when a tracer other than effect's own is installed. */
+const handWrittenSpanFn = (name: string) =>
+<Eff extends Effect.Effect<any, any, any>, AEff, Args extends Array<any>>(
+  body: (...args: Args) => Generator<Eff, AEff, never>
+) =>
+(...args: Args) =>
+  Effect.flatMap(Effect.tracer, (tracer) =>
+    tracer === Tracer.nativeTracer ? Effect.gen(() => body(...args)) : Effect.withSpan(Effect.gen(() => body(...args)), name))
+
 const spanFigures = async (): Promise<Array<Row>> => {
   const body = function*(n: number) {
     yield* Effect.void
     return n + 1
   }
-  const fns = {
-    span: Span.fn("Bench.method")(body),
+  const fns: Record<string, (n: number) => Effect.Effect<number>> = {
+    span: handWrittenSpanFn("Bench.method")(body),
     effectFn: Effect.fn("Bench.method")(body),
+    // Effect.fn without the call-site stack (an Error per call)
+    withSpan: Effect.fnUntraced(body, Effect.withSpan("Bench.method")),
     untraced: Effect.fnUntraced(body)
   }
   // a tracer that records nothing: what an exporter's costs would be on top of
@@ -332,22 +395,16 @@ const spanFigures = async (): Promise<Array<Row>> => {
     )
   const native = await withTracer(false)
   const installed = await withTracer(true)
-  return [
-    {
-      figure: "a traced method per call, effect's own tracer: Span.fn",
-      value: us(native.span!),
-      baseline: `Effect.fn ${us(native.effectFn!)} (Effect.fnUntraced ${us(native.untraced!)})`,
-      ratio: ratio(native.span!, native.effectFn!),
-      goal: "keep only with a clear gain"
-    },
-    {
-      figure: "a traced method per call, a tracer installed: Span.fn",
-      value: us(installed.span!),
-      baseline: `Effect.fn ${us(installed.effectFn!)} (Effect.fnUntraced ${us(installed.untraced!)})`,
-      ratio: ratio(installed.span!, installed.effectFn!),
-      goal: "keep only with a clear gain"
-    }
-  ]
+  const row = (when: string, m: Record<string, number>): Row => ({
+    figure: `a traced method per call, ${when}: hand-written Span.fn`,
+    value: us(m.span!),
+    baseline: `Effect.fn ${us(m.effectFn!)}; Effect.fnUntraced + Effect.withSpan ${us(m.withSpan!)} (no span ${
+      us(m.untraced!)
+    })`,
+    ratio: ratio(m.span!, m.effectFn!),
+    goal: "keep only with a clear gain"
+  })
+  return [row("effect's own tracer", native), row("a tracer installed", installed)]
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -433,7 +490,7 @@ const retryFigures = async (): Promise<Array<Row>> => {
   }
   const m = await compare(
     Object.entries(candidates).map(([name, call]) => ({ name, run: (n) => Effect.runPromise(times(n, call)) })),
-    { n: 5000, rounds: 31 }
+    { n: 5000, rounds: 31, cpu: true }
   )
 
   // A whole call of the SDK's transport over loopback (UndiciClient, a bare node:http server in its own process
@@ -504,8 +561,22 @@ export const pages = (f) => Stream.runCollect(Stream.paginate(0, (n) => Effect.m
 const bundleEntries: Record<string, string> = {
   floor,
   push: `${floor}
-import * as PushStream from "@connectycube-effect/core/PushStream"
-export const s = (r) => Stream.runCollect(PushStream.make(r))`,
+import * as Cause from "effect/Cause"
+export const s = (register) => Stream.runCollect(Stream.unwrap(Effect.map(Effect.acquireRelease(Effect.suspend(() => {
+  let buffer = []; let done; let wake
+  const notify = () => { const f = wake; wake = undefined; f?.() }
+  const subscribe = register({
+    single: (value) => { if (done !== undefined) return; buffer.push(value); notify() },
+    end: () => { done ??= Cause.done(); notify() },
+    halt: (cause) => { done ??= Effect.failCause(cause); notify() }
+  })
+  const pull = Effect.suspend(() => {
+    if (buffer.length > 0) { const chunk = buffer; buffer = []; return Effect.succeed(chunk) }
+    if (done !== undefined) return done
+    return Effect.flatMap(Effect.callback((resume) => { wake = () => resume(Effect.void) }), () => pull)
+  })
+  return Effect.map(subscribe, (unsubscribe) => ({ pull, unsubscribe }))
+}), ({ unsubscribe }) => unsubscribe), ({ pull }) => Stream.fromPull(Effect.succeed(pull)))))`,
   callback: `${floor}
 import * as Queue from "effect/Queue"
 export const s = (r) => Stream.runCollect(Stream.callback((q) => Effect.acquireRelease(r({
@@ -514,10 +585,14 @@ export const s = (r) => Stream.runCollect(Stream.callback((q) => Effect.acquireR
 import * as PubSub from "effect/PubSub"
 export const s = Effect.map(PubSub.unbounded(), (p) => ({ publish: (a) => PubSub.publish(p, a), events: Stream.fromPubSub(p) }))`,
   spanFn: `${floor}
-import * as Span from "@connectycube-effect/core/Span"
-export const f = Span.fn("X.y")(function*(n) { return yield* Effect.succeed(n) })`,
+import * as Tracer from "effect/Tracer"
+const fn = (name) => (body) => (...args) => Effect.flatMap(Effect.tracer, (tracer) =>
+  tracer === Tracer.nativeTracer ? Effect.gen(() => body(...args)) : Effect.withSpan(Effect.gen(() => body(...args)), name))
+export const f = fn("X.y")(function*(n) { return yield* Effect.succeed(n) })`,
   effectFn: `${floor}
 export const f = Effect.fn("X.y")(function*(n) { return yield* Effect.succeed(n) })`,
+  withSpan: `${floor}
+export const f = Effect.fnUntraced(function*(n) { return yield* Effect.succeed(n) }, Effect.withSpan("X.y"))`,
   handRetry: `${floor}
 import * as Fiber from "effect/Fiber"
 import * as Random from "effect/Random"
@@ -586,9 +661,10 @@ const bundleFigures = async (): Promise<Array<Row>> => {
     goal: "report"
   })
   return [
-    row("PushStream.make", "push", "callback", "Stream.callback"),
-    row("listener set + PushStream (session events)", "push", "pubsub", "PubSub + Stream.fromPubSub"),
-    row("Span.fn", "spanFn", "effectFn", "Effect.fn"),
+    row("hand-written push stream", "push", "callback", "Stream.callback"),
+    row("session events: listener set + push stream", "push", "pubsub", "PubSub + Stream.fromPubSub"),
+    row("hand-written Span.fn", "spanFn", "effectFn", "Effect.fn"),
+    row("hand-written Span.fn", "spanFn", "withSpan", "Effect.fnUntraced + Effect.withSpan"),
     row("hand-written retry loop + timer fiber", "handRetry", "libraryRetry", "Effect.retry(Schedule) + Effect.timeoutOrElse")
   ]
 }

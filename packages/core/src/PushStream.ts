@@ -1,15 +1,15 @@
 /**
- * A `Stream` fed by callbacks (session events, upload progress). It does what `Stream.callback` does for these
- * uses (an unbounded buffer, the subscription ended with the stream) with a plain array and one waiting
- * callback, instead of the `Queue` `Stream.callback` pulls in.
+ * A `Stream` fed by callbacks (session events, upload progress): `Stream.callback` with an unbounded buffer, the
+ * subscription made when the stream starts and ended with it, behind a small push interface (`single`, `end`,
+ * `halt`) instead of a `Queue`.
  *
  * @since 0.1.0
  */
-import type * as Arr from "effect/Array"
-import * as Cause from "effect/Cause"
+import type * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
-import type * as Pull from "effect/Pull"
+import * as Queue from "effect/Queue"
 import * as Stream from "effect/Stream"
+
 /**
  * What a subscription pushes with. Calls after the end are ignored.
  *
@@ -49,46 +49,14 @@ export interface Emit<in A, in E> {
 export const make = <A, E = never, R = never>(
   register: (emit: Emit<A, E>) => Effect.Effect<Effect.Effect<void>, never, R>
 ): Stream.Stream<A, E, R> =>
-  Stream.unwrap(Effect.map(
+  Stream.callback<A, E, R>((queue) =>
     Effect.acquireRelease(
-      Effect.suspend(() => {
-        let buffer: Array<A> = []
-        let done: Effect.Effect<never, E | Cause.Done> | undefined
-        let wake: (() => void) | undefined
-        const notify = () => {
-          const f = wake
-          wake = undefined
-          f?.()
-        }
-        const subscribe = register({
-          single: (value) => {
-            if (done !== undefined) return
-            buffer.push(value)
-            notify()
-          },
-          end: () => {
-            done ??= Cause.done()
-            notify()
-          },
-          halt: (cause) => {
-            done ??= Effect.failCause(cause)
-            notify()
-          }
-        })
-        const pull: Pull.Pull<Arr.NonEmptyReadonlyArray<A>, E> = Effect.suspend(() => {
-          if (buffer.length > 0) {
-            const chunk = buffer as unknown as Arr.NonEmptyReadonlyArray<A>
-            buffer = []
-            return Effect.succeed(chunk)
-          }
-          if (done !== undefined) return done
-          return Effect.flatMap(Effect.callback<void>((resume) => {
-            wake = () => resume(Effect.void)
-          }), () => pull)
-        })
-        return Effect.map(subscribe, (unsubscribe) => ({ pull, unsubscribe }))
+      // a queue that has ended refuses later offers and a later end or failure
+      register({
+        single: (value) => void Queue.offerUnsafe(queue, value),
+        end: () => void Queue.endUnsafe(queue),
+        halt: (cause) => void Queue.failCauseUnsafe(queue, cause)
       }),
-      ({ unsubscribe }) => unsubscribe
-    ),
-    ({ pull }) => Stream.fromPull(Effect.succeed(pull))
-  ))
+      (unsubscribe) => unsubscribe
+    )
+  )

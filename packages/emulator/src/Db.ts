@@ -15,6 +15,7 @@ import * as Layer from "effect/Layer"
 import * as SqlClient from "effect/sql/SqlClient"
 import type * as SqlError from "effect/sql/SqlError"
 import * as Sqlite from "./internal/Sqlite.js"
+import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
 import * as BlobStore from "./store/Blobs.js"
 import * as Sessions from "./store/Sessions.js"
 import * as UsersSearch from "./store/UsersSearch.js"
@@ -211,6 +212,9 @@ export const layer = (options: Options = {}): Layer.Layer<SqlClient.SqlClient, S
     // Session slides kept in memory (see `Sessions.touch`) are written before the database closes.
     yield* Effect.addFinalizer(() => Effect.ignore(Sessions.flushPending.pipe(Effect.provideService(SqlClient.SqlClient, sql))))
   }))
+  if (process.env.EMU_SQL === "library") {
+    return Layer.provideMerge(setup, SqliteClient.layer({ filename, disableWAL: filename === ":memory:" })) as any
+  }
   return Layer.provideMerge(setup, Sqlite.layer({ filename, disableWAL: filename === ":memory:" }))
 }
 

@@ -156,7 +156,7 @@ export const makeHandle = (routes: ReadonlyArray<Route.Route>) =>
       { readonly handler: Route.Handler; readonly context: HttpRouter.RouteContext["Service"] }
     >()
     for (const route of routes) {
-      if (/[:*]/.test(route.path)) continue
+      if (/[:*]/.test(route.path) || process.env.EMU_NO_STATIC === "1") continue
       // interruptible as the router makes every handler: a client that hangs up stops the work even when the
       // emulator was started in an uninterruptible region (acquireRelease)
       const handler = Effect.interruptible(withAuth(route))

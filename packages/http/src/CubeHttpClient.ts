@@ -16,7 +16,6 @@ import * as Span from "@connectycube-effect/core/Span"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Fiber from "effect/Fiber"
 import * as Headers from "effect/http/Headers"
 import * as HttpClient from "effect/http/HttpClient"
 import type * as HttpClientError from "effect/http/HttpClientError"
@@ -24,11 +23,11 @@ import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import * as Layer from "effect/Layer"
 import * as Random from "effect/Random"
 import * as Redacted from "effect/Redacted"
+import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import * as SchemaIssue from "effect/SchemaIssue"
-import type * as Clock from "effect/Clock"
 import * as Tracer from "effect/Tracer"
-import { type Deadline, executeWithDeadline, skipsSpanWithoutTracer } from "./internal/untraced.js"
+import { skipsSpanWithoutTracer } from "./internal/untraced.js"
 import * as QueryString from "./QueryString.js"
 
 /**
@@ -210,51 +209,9 @@ const parseBody = (text: string): unknown => {
   }
 }
 
-let defaultClock: Clock.Clock | undefined
-
-/** Effect's own clock (real time), not a `TestClock`: the only one a plain timer can stand in for. */
-const isLiveClock = (clock: Clock.Clock): boolean =>
-  clock === (defaultClock ??= Effect.runSync(Effect.clockWith(Effect.succeed)))
-
 /** The current tracer, read from the fiber (v4 has no `Effect.tracerWith`). */
 const tracerWith = <A, E, R>(f: (tracer: Tracer.Tracer) => Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
   Effect.withFiber((fiber) => f(fiber.getRef(Tracer.Tracer)))
-
-/**
- * `Effect.timeoutOrElse`, cheaper. `timeoutOrElse` races the call against a sleep, each in a fiber of its own (in v3
- * about 90 µs a call in test/bench); with effect's own clock one child fiber and a timer do the same (about 25 µs).
- * Any other clock (`TestClock`) keeps `timeoutOrElse`, so virtual time still drives the deadline.
- */
-const withDeadline = <A, E, E2>(
-  self: Effect.Effect<A, E>,
-  timeout: Duration.Duration,
-  onTimeout: () => E2
-): Effect.Effect<A, E | E2> =>
-  Effect.clockWith((clock) => {
-    const ms = Duration.toMillis(timeout)
-    if (!Number.isFinite(ms)) return self
-    if (!isLiveClock(clock) || ms > 2 ** 31 - 1) {
-      return Effect.timeoutOrElse(self, { duration: timeout, orElse: () => Effect.fail(onTimeout()) })
-    }
-    return Effect.flatMap(Effect.forkChild(self), (child) =>
-      Effect.callback<A, E | E2>((resume) => {
-        let settled = false
-        const timer = setTimeout(() => {
-          if (settled) return
-          settled = true
-          child.interruptUnsafe()
-          resume(Effect.fail(onTimeout()))
-        }, ms)
-        child.addObserver((exit) => {
-          if (settled) return
-          settled = true
-          clearTimeout(timer)
-          resume(exit)
-        })
-        // The caller was interrupted: so is the call (which aborts the request), now rather than when the caller ends.
-        return Effect.andThen(Effect.sync(() => clearTimeout(timer)), Fiber.interrupt(child))
-      }))
-  })
 
 /**
  * A transport failure as the SDK's `TransportError`: the platform error's reason, and its cause's message with
@@ -331,7 +288,6 @@ export const make = (options: Options = {}): Effect.Effect<CubeHttpClient.Servic
   Effect.gen(function*() {
     const config = yield* CubeConfig
     const policy = { ...defaultRetryPolicy, ...options.retry }
-    const baseDelay = Duration.toMillis(policy.baseDelay)
     const maxDelay = Duration.toMillis(policy.maxDelay)
     const maxRetryAfter = Duration.toMillis(policy.maxRetryAfter)
     const redactedNames: ReadonlyArray<string | RegExp> = [...(yield* Headers.CurrentRedactedNames), ...REDACTED_HEADERS]
@@ -349,7 +305,6 @@ export const make = (options: Options = {}): Effect.Effect<CubeHttpClient.Servic
     // call in test/bench. With no tracer installed nobody can see it, so it is only made when one is. A client
     // that skips it by itself (UndiciClient) is called as it is, without the context swap.
     const quietByItself = skipsSpanWithoutTracer(base)
-    const direct = executeWithDeadline(base)
     const execute = (request: HttpClientRequest.HttpClientRequest) =>
       tracerWith((tracer) =>
         !Span.isNativeTracer(tracer)
@@ -373,13 +328,7 @@ export const make = (options: Options = {}): Effect.Effect<CubeHttpClient.Servic
     const expirationDate = lastOne(parseExpirationDate)
     const httpDate = lastOne(Date.parse)
 
-    const attempt = (
-      request: Request,
-      token: Redacted.Redacted<string> | undefined,
-      info: Errors.RequestInfo,
-      deadline: Deadline | undefined,
-      timedOut: () => Errors.CubeError
-    ) => {
+    const attempt = (request: Request, token: Redacted.Redacted<string> | undefined, info: Errors.RequestInfo) => {
       const headers: Record<string, string> = { "CB-SDK": SDK_HEADER }
       const auth = request.auth ?? "session"
       if (auth !== "none" && token !== undefined) headers["CB-Token"] = Redacted.value(token)
@@ -391,11 +340,8 @@ export const make = (options: Options = {}): Effect.Effect<CubeHttpClient.Servic
       })
       if (request.body !== undefined) req = HttpClientRequest.bodyJsonUnsafe(req, request.body)
       const received = Effect.mapError(
-        Effect.flatMap(
-          deadline === undefined ? execute(req) : direct!(req, deadline),
-          (response) => Effect.map(response.text, (text) => ({ response, text }))
-        ),
-        (error) => deadline?.expired === true ? timedOut() : transportError(error, info)
+        Effect.flatMap(execute(req), (response) => Effect.map(response.text, (text) => ({ response, text }))),
+        (error) => transportError(error, info)
       )
       return Effect.flatMap(received, ({ response, text }) =>
         Effect.clockWith((clock): Effect.Effect<Response, Errors.CubeError> => {
@@ -423,47 +369,39 @@ export const make = (options: Options = {}): Effect.Effect<CubeHttpClient.Servic
         }))
     }
 
-    const backoff = (error: Errors.CubeError, retry: number) =>
-      Effect.map(Random.nextBetween(0.75, 1.25), (jitter) => {
-        const exp = Math.min(maxDelay, baseDelay * 2 ** retry) * jitter
-        return error._tag === "RateLimited" && error.retryAfterMs !== undefined ? Math.max(exp, error.retryAfterMs) : exp
-      })
+    // Exponential backoff (baseDelay, doubled each retry, capped at maxDelay) with ±25 % jitter, and never
+    // sooner than the server's `Retry-After`; `Effect.retry` bounds it to `times` retries of transient failures.
+    const schedule = Schedule.exponential(policy.baseDelay).pipe(
+      Schedule.setInputType<Errors.CubeError>(),
+      Schedule.modifyDelay(({ duration, input }) =>
+        Effect.map(Random.nextBetween(0.75, 1.25), (jitter) => {
+          const exp = Math.min(maxDelay, Duration.toMillis(duration)) * jitter
+          return input._tag === "RateLimited" && input.retryAfterMs !== undefined ? Math.max(exp, input.retryAfterMs) : exp
+        })
+      )
+    )
+    const retry = {
+      schedule,
+      times: policy.times,
+      // a Retry-After longer than the cap is not waited for: the call fails with RateLimited at once
+      while: (error: Errors.CubeError) =>
+        Errors.isTransient(error) && !(error._tag === "RateLimited" && (error.retryAfterMs ?? 0) > maxRetryAfter)
+    }
 
     const send = (request: Request, token: Redacted.Redacted<string> | undefined) => {
       const info: Errors.RequestInfo = { method: request.method, path: `/${request.path}.json` }
-      const retryable = request.retry ?? request.method !== "POST"
+      const once = attempt(request, token, info)
+      const call = (request.retry ?? request.method !== "POST") ? Effect.retry(once, retry) : once
       const timeout = request.timeout !== undefined ? Duration.fromInputUnsafe(request.timeout) : config.timeout
       const ms = Duration.toMillis(timeout)
-      const timedOut = () => new Errors.Timeout({ timeoutMs: ms, request: info })
-      const loop = (retry: number, deadline: Deadline | undefined): Effect.Effect<Response, Errors.CubeError> =>
-        attempt(request, token, info, deadline, timedOut).pipe(
-          Effect.catchIf(
-            (error) =>
-              retryable && retry < policy.times && Errors.isTransient(error) &&
-              !(error._tag === "RateLimited" && (error.retryAfterMs ?? 0) > maxRetryAfter),
-            (error) =>
-              Effect.flatMap(backoff(error, retry), (delay) => {
-                if (deadline === undefined) return Effect.andThen(Effect.sleep(delay), loop(retry + 1, deadline))
-                // the deadline falls within the pause: no other attempt, the call times out when it passes
-                const left = deadline.at - performance.now()
-                return delay < left
-                  ? Effect.andThen(Effect.sleep(delay), loop(retry + 1, deadline))
-                  : Effect.andThen(Effect.sleep(Math.max(0, left)), Effect.fail(timedOut()))
-              })
-          )
-        )
-      if (direct === undefined || !Number.isFinite(ms) || ms > 2 ** 31 - 1) {
-        return withDeadline(loop(0, undefined), timeout, timedOut)
-      }
-      // A client that enforces the deadline itself (UndiciClient) needs no child fiber for it, as long as nothing
-      // else decides: effect's own clock (real time) and no tracer (the traced path is the platform's client).
-      return tracerWith((tracer) =>
-        Effect.clockWith((clock) =>
-          Span.isNativeTracer(tracer) && isLiveClock(clock)
-            ? loop(0, { at: performance.now() + ms, expired: false })
-            : withDeadline(loop(0, undefined), timeout, timedOut)
-        )
-      )
+      // The whole call, retries and their pauses included: a pause that would end past the deadline is cut short
+      // by it (no other attempt), and the call's fiber is interrupted, which aborts its request.
+      return Number.isFinite(ms)
+        ? Effect.timeoutOrElse(call, {
+          duration: timeout,
+          orElse: () => Effect.fail(new Errors.Timeout({ timeoutMs: ms, request: info }))
+        })
+        : call
     }
 
     return CubeHttpClient.of({ config, httpClient, url, send })

@@ -220,45 +220,72 @@ describe("CubeHttpClient", () => {
     })
   })
 
-  describe("the deadline on effect's own clock (not TestClock)", () => {
+  describe("the deadline", () => {
     const hanging = () => {
       const state = { aborted: false }
       const http = fakeHttp(() => Effect.never.pipe(Effect.onInterrupt(() => Effect.sync(() => (state.aborted = true)))))
       return { http, state }
     }
 
-    it.live("a call that outlives its timeout fails with Timeout and its request is aborted", () => {
+    it.effect("a call that outlives its timeout fails with Timeout and its request is aborted", () => {
       const { http, state } = hanging()
       return Effect.gen(function*() {
-        const error = yield* Effect.flip(send({ method: "GET", path: "users/v2", timeout: "30 millis" }, "T"))
+        const fiber = yield* Effect.forkChild(Effect.flip(send({ method: "GET", path: "users/v2", timeout: "30 millis" }, "T")))
+        yield* TestClock.adjust("29 millis")
+        assert.isUndefined(fiber.pollUnsafe())
+        yield* TestClock.adjust("1 millis")
+        const error = yield* Fiber.join(fiber)
         assert.strictEqual(error._tag, "Timeout")
         if (error._tag === "Timeout") assert.strictEqual(error.timeoutMs, 30)
-        yield* Effect.sleep("20 millis")
+        yield* TestClock.adjust("20 millis")
         assert.isTrue(state.aborted)
       }).pipe(Effect.provide(cubeLayer(http.layer)))
     })
 
-    it.live("an answer before the deadline wins, and its timer is cleared at once", () => {
+    it.effect("the default timeout is the configured one (30 s)", () => {
+      const { http, state } = hanging()
+      return Effect.gen(function*() {
+        const fiber = yield* Effect.forkChild(Effect.flip(send({ method: "GET", path: "users/v2" }, "T")))
+        yield* TestClock.adjust("29 seconds")
+        assert.isUndefined(fiber.pollUnsafe())
+        yield* TestClock.adjust("1 second")
+        const error = yield* Fiber.join(fiber)
+        assert.strictEqual(error._tag, "Timeout")
+        if (error._tag === "Timeout") assert.strictEqual(error.timeoutMs, 30_000)
+        assert.isTrue(state.aborted)
+      }).pipe(Effect.provide(cubeLayer(http.layer)))
+    })
+
+    it.effect("an answer before the deadline wins", () => {
       const http = fakeHttp(() => ({ status: 200, body: { ok: true } }))
-      // the fallback's timer is a plain (ref'd) setTimeout, so Node lists it while it is armed
+      return Effect.gen(function*() {
+        const response = yield* send({ method: "GET", path: "users/v2", timeout: "10 seconds" }, "T")
+        assert.deepStrictEqual(response.body, { ok: true })
+        const quick = yield* send({ method: "GET", path: "users/v2", timeout: "30 millis" }, "T")
+        assert.deepStrictEqual(quick.body, { ok: true })
+        yield* TestClock.adjust("50 millis")
+        assert.strictEqual(http.requests.length, 2)
+      }).pipe(Effect.provide(cubeLayer(http.layer)))
+    })
+
+    // Effect's own clock arms a real timer for the deadline: the answer must clear it (a ref'd timer would keep
+    // the process alive for the whole timeout). No real time passes here.
+    it.live("on effect's own clock, an answer clears the deadline's timer at once", () => {
+      const http = fakeHttp(() => ({ status: 200, body: { ok: true } }))
       const timers = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length
       return Effect.gen(function*() {
         const before = timers()
         const response = yield* send({ method: "GET", path: "users/v2", timeout: "10 seconds" }, "T")
         assert.deepStrictEqual(response.body, { ok: true })
         assert.strictEqual(timers(), before)
-        const quick = yield* send({ method: "GET", path: "users/v2", timeout: "30 millis" }, "T")
-        assert.deepStrictEqual(quick.body, { ok: true })
-        yield* Effect.sleep("50 millis")
-        assert.strictEqual(http.requests.length, 2)
       }).pipe(Effect.provide(cubeLayer(http.layer)))
     })
 
-    it.live("interrupting the caller aborts the request at once", () => {
+    it.effect("interrupting the caller aborts the request at once", () => {
       const { http, state } = hanging()
       return Effect.gen(function*() {
         const fiber = yield* Effect.forkChild(send({ method: "GET", path: "users/v2", timeout: "10 seconds" }, "T"))
-        yield* Effect.sleep("10 millis")
+        yield* TestClock.adjust("10 millis")
         yield* Fiber.interrupt(fiber)
         const exit = yield* Fiber.await(fiber)
         assert.isTrue(Exit.hasInterrupts(exit))
