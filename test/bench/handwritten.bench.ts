@@ -5,12 +5,13 @@
  * by a clear gain in the SDK's terms (a share of a call, of a page, of the bundle), not by its own ratio alone.
  *
  * - the `User` decode fast path (`User.UserFromWire`, `internal/guard.ts`) against v4's own decode of `User`;
- * - the hand-written push stream (PushStream before Effect 4) against `Stream.callback`, and the session's
+ * - the hand-written push stream (PushStream.make as it was) against `Stream.callback`, and the session's
  *   listener set against a `PubSub`;
  * - the hand-written `Span.fn` (no span under effect's own tracer) against `Effect.fn` and
  *   `Effect.fnUntraced` + `Effect.withSpan`, with effect's own tracer and with a tracer installed;
  * - CubeHttpClient's hand-written retry loop and deadline (a timer fiber, or a timer inside UndiciClient) against
- *   `Effect.retry` + `Schedule` and `Effect.timeoutOrElse`, beside an SDK call's client CPU over loopback.
+ *   `Effect.retry` + `Schedule` and `Effect.timeoutOrElse`: alone, and inside an SDK call over loopback (this
+ *   process's CPU per call, which is where the fiber race shows: it costs far more there than alone).
  *
  * Hand-written pieces are copied here as they were, so that the comparison can be run again whichever the SDK
  * uses. Bundle figures: esbuild (browser, minified) + gzip of a small program on effect's floor with each
@@ -20,6 +21,7 @@ import { Paging, PushStream, User } from "@connectycube-effect/core"
 import { Cube, CubeHttpClient } from "@connectycube-effect/http"
 import * as UndiciClient from "@connectycube-effect/http/UndiciClient"
 import type { Array as Arr, Pull } from "effect"
+import { FetchHttpClient, type HttpClient } from "effect/http"
 import { Cause, Duration, Effect, Fiber, Layer, ManagedRuntime, PubSub, Queue, Random, Redacted, Schedule, Schema, Stream, Tracer } from "effect"
 import { build } from "esbuild"
 import * as Fs from "node:fs"
@@ -59,7 +61,7 @@ const compare = async (
 const us = (n: number) => `${fmt(n, n < 10 ? 2 : 1)} µs`
 
 /** Runs `self` `n` times in one fiber: the per-call figure is then the effect's own cost, not `runPromise`'s. */
-const times = <A, E>(n: number, self: Effect.Effect<A, E>): Effect.Effect<void, E> =>
+const times = <A, E, R>(n: number, self: Effect.Effect<A, E, R>): Effect.Effect<void, E, R> =>
   Effect.gen(function*() {
     for (let i = 0; i < n; i++) yield* self
   })
@@ -441,7 +443,7 @@ const retrySchedule = <A>(attempt: Effect.Effect<A, Error>): Effect.Effect<A, Er
   Effect.retry(attempt, { schedule, times: policy.times, while: transient })
 
 /** The hand-written deadline: the call in a child fiber, a plain timer, whichever settles first wins. */
-const deadlineFiber = <A, E>(self: Effect.Effect<A, E>, ms: number, onTimeout: () => E): Effect.Effect<A, E> =>
+const deadlineFiber = <A, E, R>(self: Effect.Effect<A, E, R>, ms: number, onTimeout: () => E): Effect.Effect<A, E, R> =>
   Effect.flatMap(Effect.forkChild(self), (child) =>
     Effect.callback<A, E>((resume) => {
       let settled = false
@@ -482,58 +484,100 @@ const answer: Effect.Effect<number, Error> = Effect.callback<number, Error>((res
 const retryFigures = async (): Promise<Array<Row>> => {
   const timeout = 30_000
   const onTimeout = () => new Error("timeout")
-  const candidates: Record<string, Effect.Effect<number, Error>> = {
+  // a) each piece alone, around an answer that comes on the next turn of the event loop: the CPU it adds
+  const pieces: Record<string, Effect.Effect<number, Error>> = {
     bare: answer,
-    handTransport: retryLoop(answerWithTransportDeadline(timeout)),
-    handFiber: deadlineFiber(retryLoop(answer), timeout, onTimeout),
-    library: Effect.timeoutOrElse(retrySchedule(answer), { duration: timeout, orElse: () => Effect.fail(onTimeout()) })
+    loop: retryLoop(answer),
+    retry: retrySchedule(answer),
+    fiber: deadlineFiber(answer, timeout, onTimeout),
+    transport: answerWithTransportDeadline(timeout),
+    raced: Effect.timeoutOrElse(answer, { duration: timeout, orElse: () => Effect.fail(onTimeout()) })
   }
   const m = await compare(
-    Object.entries(candidates).map(([name, call]) => ({ name, run: (n) => Effect.runPromise(times(n, call)) })),
+    Object.entries(pieces).map(([name, call]) => ({ name, run: (n) => Effect.runPromise(times(n, call)) })),
     { n: 5000, rounds: 31, cpu: true }
   )
+  const over = (name: string) => us(Math.max(0, m[name]! - m.bare!))
 
-  // A whole call of the SDK's transport over loopback (UndiciClient, a bare node:http server in its own process
-  // answering a 10-user page): this process's CPU per call, what the overhead is a share of.
+  // b) in a whole SDK call over loopback (a bare node:http server in its own process answering a 10-user page):
+  // this process's CPU per call. The deadline of each candidate is 30 s; the SDK's own is switched off
+  // (`timeout: Infinity`) where another one wraps the call.
   const dir = tmpDir("handwritten")
   const bodyFile = Path.join(dir, "body.json")
   const page = usersPage() as { items: Array<unknown> }
   Fs.writeFileSync(bodyFile, JSON.stringify({ ...page, limit: 10, items: page.items.slice(0, 10) }))
   const bare = await startProcess(process.execPath, [Path.join(ROOT, "test/bench/bare-server.mjs"), bodyFile])
-  const rt = ManagedRuntime.make(Cube.layer({ appId: 1, authKey: "k", apiUrl: bare.url }).pipe(Layer.provide(UndiciClient.layer)))
-  const sdk = await compare([{
-    name: "send",
-    run: (n) =>
-      rt.runPromise(Effect.flatMap(CubeHttpClient.CubeHttpClient, (client) =>
-        times(n, client.send({ method: "GET", path: "users/v2", query: { limit: 10 } }, Redacted.make("token")))))
-  }], { n: 1000, rounds: 11, cpu: true })
-  await rt.dispose()
+  const runtime = (transport: Layer.Layer<HttpClient.HttpClient>) =>
+    ManagedRuntime.make(Cube.layer({ appId: 1, authKey: "k", apiUrl: bare.url }).pipe(Layer.provide(transport)))
+  const undici = runtime(UndiciClient.layer)
+  const fetch = runtime(FetchHttpClient.layer)
+  const send = (options: Partial<CubeHttpClient.Request>) =>
+    Effect.flatMap(CubeHttpClient.CubeHttpClient, (client) =>
+      client.send({ method: "GET", path: "users/v2", query: { limit: 10 }, ...options }, Redacted.make("token")))
+  const unbounded = send({ timeout: Duration.infinity })
+  const calls: Record<string, readonly [typeof undici, Effect.Effect<unknown, unknown, CubeHttpClient.CubeHttpClient>]> = {
+    // CubeHttpClient as it is: on UndiciClient the transport enforces the deadline (no fiber)
+    undiciTransport: [undici, send({})],
+    undiciRaced: [undici, Effect.timeoutOrElse(unbounded, { duration: timeout, orElse: () => Effect.fail(onTimeout()) })],
+    // CubeHttpClient as it is: on any other client Effect.timeoutOrElse
+    fetchRaced: [fetch, send({})],
+    fetchFiber: [fetch, deadlineFiber(unbounded, timeout, onTimeout)],
+    // the same call as a service method, in its span (Users.getV2 and the like)
+    spanHand: [undici, handWrittenSpanFn("Users.getV2")(function*() {
+      return yield* send({})
+    })()],
+    spanFn: [undici, Effect.fn("Users.getV2")(function*() {
+      return yield* send({})
+    })()],
+    spanWithSpan: [undici, Effect.fnUntraced(function*() {
+      return yield* send({})
+    }, Effect.withSpan("Users.getV2"))()]
+  }
+  const sdk = await compare(
+    Object.entries(calls).map(([name, [rt, call]]) => ({ name, run: (n) => rt.runPromise(times(n, call)) })),
+    { n: 300, rounds: 21, cpu: true, warmup: 300 }
+  )
+  await undici.dispose()
+  await fetch.dispose()
   await bare.close()
 
-  const over = (name: string) => m[name]! - m.bare!
-  const share = (name: string) =>
-    `${fmt((100 * over(name)) / sdk.send!, 0)} % of an SDK call's client CPU over loopback (${us(sdk.send!)})`
   return [
     {
-      figure: "retry + 30 s deadline per call, added to an answer: Effect.retry(Schedule) + Effect.timeoutOrElse",
-      value: us(over("library")),
-      baseline: `hand-written loop + timer fiber ${us(over("handFiber"))}; loop + transport timer ${us(over("handTransport"))}`,
-      ratio: ratio(over("library"), over("handFiber")),
-      goal: `report: library ${share("library")}`
+      figure: "retry per call (none needed), alone: Effect.retry + Schedule",
+      value: over("retry"),
+      baseline: `hand-written loop ${over("loop")}`,
+      ratio: "",
+      goal: "keep the loop only with a clear gain"
     },
     {
-      figure: "retry + deadline per call: hand-written loop + timer fiber (CubeHttpClient on any HttpClient)",
-      value: us(over("handFiber")),
-      baseline: `library ${us(over("library"))}`,
-      ratio: ratio(over("handFiber"), over("library")),
-      goal: `keep only with a clear gain; ${share("handFiber")}`
+      figure: "30 s deadline per call, alone: Effect.timeoutOrElse (a fiber race)",
+      value: over("raced"),
+      baseline: `hand-written timer fiber ${over("fiber")}; timer in the transport ${over("transport")}`,
+      ratio: "",
+      goal: "report"
     },
     {
-      figure: "retry + deadline per call: hand-written loop + timer in the transport (CubeHttpClient on UndiciClient)",
-      value: us(over("handTransport")),
-      baseline: `library ${us(over("library"))}`,
-      ratio: ratio(over("handTransport"), over("library")),
-      goal: `keep only with a clear gain; ${share("handTransport")}`
+      figure: "SDK call over loopback, UndiciClient, client CPU: the deadline in the transport (hand-written)",
+      value: us(sdk.undiciTransport!),
+      baseline: `Effect.timeoutOrElse ${us(sdk.undiciRaced!)}`,
+      ratio: ratio(sdk.undiciTransport!, sdk.undiciRaced!),
+      goal: "keep only with a clear gain"
+    },
+    {
+      figure: "SDK call over loopback, UndiciClient, client CPU, in a method's span: hand-written Span.fn",
+      value: us(sdk.spanHand!),
+      baseline: `Effect.fn ${us(sdk.spanFn!)}; Effect.fnUntraced + Effect.withSpan ${us(sdk.spanWithSpan!)}; no span ${
+        us(sdk.undiciTransport!)
+      }`,
+      ratio: ratio(sdk.spanHand!, sdk.spanWithSpan!),
+      goal: "keep only with a clear gain"
+    },
+    {
+      figure: "SDK call over loopback, FetchHttpClient, client CPU: the deadline by Effect.timeoutOrElse",
+      value: us(sdk.fetchRaced!),
+      baseline: `hand-written timer fiber ${us(sdk.fetchFiber!)}`,
+      ratio: ratio(sdk.fetchRaced!, sdk.fetchFiber!),
+      goal: "library unless the fiber shows a clear gain"
     }
   ]
 }

@@ -96,8 +96,12 @@ export const startProcess = (command: string, args: ReadonlyArray<string>, timeo
     })
   })
 
+// this Node with tsx's loader, not `node_modules/.bin/tsx`: that is a chain of shell wrappers (with the workspace's
+// `node` package, one of them does not `exec`), so SIGTERM would stop a wrapper and orphan the emulator
 export const startEmulatorProcess = (db: string) =>
-  startProcess(Path.join(ROOT, "node_modules/.bin/tsx"), [
+  startProcess(process.execPath, [
+    "--import",
+    "tsx",
     "packages/emulator/src/bin.ts",
     "--port",
     "0",

@@ -12,22 +12,23 @@
  */
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Migrator from "effect/sql/Migrator"
 import * as SqlClient from "effect/sql/SqlClient"
-import type * as SqlError from "effect/sql/SqlError"
+import * as SqlError from "effect/sql/SqlError"
 import * as Sqlite from "./internal/Sqlite.js"
-import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
 import * as BlobStore from "./store/Blobs.js"
 import * as Sessions from "./store/Sessions.js"
 import * as UsersSearch from "./store/UsersSearch.js"
 
 /**
- * A named list of SQL statements, applied once, in order, inside a transaction.
+ * A named list of SQL statements, applied once, in order, inside a transaction. The name starts with
+ * the migration's number (`0002_blobs`): numbers only grow.
  *
  * @since 0.1.0
  * @category models
  */
 export interface Migration {
-  /** Unique and stable: recorded in `_migrations` once applied. */
+  /** `<number>_<name>`, unique and stable: recorded in `_migrations` once applied (by its number). */
   readonly name: string
   readonly statements: ReadonlyArray<string>
 }
@@ -161,7 +162,32 @@ export const migrations: ReadonlyArray<Migration> = [
 ]
 
 /**
- * Applies the migrations that have not run yet, each in its own transaction.
+ * The migration log as this module wrote it before `effect/sql`'s Migrator: `_migrations (name, applied_at)`.
+ * Rewritten once into the Migrator's table (same name), so an older database file keeps its data and is not
+ * migrated twice.
+ */
+const adoptLegacyLog = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  const legacy = yield* sql`SELECT 1 FROM pragma_table_info('_migrations') WHERE name = 'applied_at'`
+  if (legacy.length === 0) return
+  yield* sql.withTransaction(Effect.gen(function*() {
+    yield* sql`ALTER TABLE _migrations RENAME TO _migrations_legacy`
+    yield* sql`CREATE TABLE _migrations (
+      migration_id integer PRIMARY KEY NOT NULL,
+      created_at datetime NOT NULL DEFAULT current_timestamp,
+      name VARCHAR(255) NOT NULL
+    )`
+    yield* sql`INSERT INTO _migrations (migration_id, created_at, name)
+      SELECT CAST(substr(name, 1, instr(name, '_') - 1) AS INTEGER), datetime(applied_at / 1000, 'unixepoch'),
+        substr(name, instr(name, '_') + 1)
+      FROM _migrations_legacy`
+    yield* sql`DROP TABLE _migrations_legacy`
+  }))
+})
+
+/**
+ * Applies the migrations that have not run yet (`effect/sql`'s Migrator: the pending ones in one
+ * transaction, recorded in `_migrations` by the number that starts their name).
  *
  * @since 0.1.0
  * @category migrations
@@ -171,17 +197,22 @@ export const migrate = (
 ): Effect.Effect<void, SqlError.SqlError, SqlClient.SqlClient> =>
   Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
-    yield* sql`CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)`
-    const applied = new Set(
-      (yield* sql<{ name: string }>`SELECT name FROM _migrations`).map((r) => r.name)
-    )
+    const record: Record<string, Effect.Effect<void, SqlError.SqlError>> = {}
     for (const migration of list) {
-      if (applied.has(migration.name)) continue
-      yield* sql.withTransaction(Effect.gen(function*() {
-        for (const statement of migration.statements) yield* sql.unsafe(statement)
-        yield* sql`INSERT INTO _migrations (name, applied_at) VALUES (${migration.name}, ${Date.now()})`
-      }))
+      // the Migrator skips a name without its number: that would be a migration that never runs
+      if (!/^\d+_./.test(migration.name)) return yield* Effect.die(`migration name without its number: ${migration.name}`)
+      record[migration.name] = Effect.forEach(migration.statements, (statement) => sql.unsafe(statement), { discard: true })
     }
+    yield* adoptLegacyLog
+    yield* Migrator.make({})({ table: "_migrations", loader: Migrator.fromRecord(record) }).pipe(
+      // a failed statement is reported as itself; the Migrator's own errors (duplicate numbers) as unknown
+      Effect.catchTag("MigrationError", (error) =>
+        Effect.fail(
+          error.cause instanceof SqlError.SqlError ?
+            error.cause :
+            new SqlError.SqlError({ reason: new SqlError.UnknownError({ cause: error, message: error.message }) })
+        ))
+    )
   })
 
 /**
@@ -212,9 +243,6 @@ export const layer = (options: Options = {}): Layer.Layer<SqlClient.SqlClient, S
     // Session slides kept in memory (see `Sessions.touch`) are written before the database closes.
     yield* Effect.addFinalizer(() => Effect.ignore(Sessions.flushPending.pipe(Effect.provideService(SqlClient.SqlClient, sql))))
   }))
-  if (process.env.EMU_SQL === "library") {
-    return Layer.provideMerge(setup, SqliteClient.layer({ filename, disableWAL: filename === ":memory:" })) as any
-  }
   return Layer.provideMerge(setup, Sqlite.layer({ filename, disableWAL: filename === ":memory:" }))
 }
 

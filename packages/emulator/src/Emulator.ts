@@ -230,7 +230,7 @@ export const make = (options: Options = {}): Effect.Effect<Service, EmulatorErro
     const handle = yield* provide(Server.makeHandle(routes))
     const nodeServer = NodeHttp.createServer()
     const host = options.host ?? "127.0.0.1"
-    const httpServer = yield* NodeHttpServer.make(() => nodeServer, { port: options.port ?? 0, host }).pipe(
+    yield* NodeHttpServer.make(() => nodeServer, { port: options.port ?? 0, host }).pipe(
       Effect.mapError((e) => new EmulatorError({ reason: "Serve", message: `cannot listen on ${host}:${options.port ?? 0}`, cause: e.cause }))
     )
     // Runs before the server's own close: idle keep-alive sockets would otherwise hold the shutdown.
@@ -238,13 +238,7 @@ export const make = (options: Options = {}): Effect.Effect<Service, EmulatorErro
     // The server keeps the real clock even when started from a test with a TestClock (fault delays
     // sleep in real time); the emulator clock is separate and moved explicitly.
     // Tracing is off: a span per statement costs more than the rest of a request.
-    if (process.env.EMU_SERVER === "platform") {
-      const app = yield* provide(Server.makeApp(routes))
-      yield* provide(httpServer.serve(app as any) as any).pipe(
-        Effect.provideService(EffectClock.Clock, EffectClock.Clock.defaultValue()),
-        Effect.withTracerEnabled(false)
-      )
-    } else yield* provide(NodeServer.serve(nodeServer, handle)).pipe(
+    yield* provide(NodeServer.serve(nodeServer, handle)).pipe(
       Effect.provideService(EffectClock.Clock, EffectClock.Clock.defaultValue()),
       Effect.withTracerEnabled(false)
     )

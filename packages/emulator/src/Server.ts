@@ -23,7 +23,6 @@ import * as Auth from "./Auth.js"
 import { EmulatorClock } from "./Clock.js"
 import * as Faults from "./Faults.js"
 import * as Http from "./Http.js"
-import * as QueryString from "./internal/QueryString.js"
 import { RequestLog } from "./RequestLog.js"
 import * as Route from "./Route.js"
 import { Settings } from "./Settings.js"
@@ -124,8 +123,6 @@ export interface Prepared {
  */
 export type Handle = (request: HttpServerRequest.HttpServerRequest, context: Context.Context<never>) => Prepared
 
-const EMPTY_PARAMS: Readonly<Record<string, string | undefined>> = Object.freeze({})
-
 /**
  * The per-request function behind `makeApp`: the node server starts each request's fiber with
  * `Prepared.context`, so the request's services are added in one context copy and nothing runs
@@ -148,26 +145,6 @@ export const makeHandle = (routes: ReadonlyArray<Route.Route>) =>
         Effect.catch((error) => Effect.logError("emulator: deleting expired guests failed", error)),
         Effect.asVoid
       )
-
-    // A path without parameters, as registered: the router's answer for it is always that route (static
-    // segments win over parameters), so it is looked up here and the router only sees the others.
-    const staticRoutes = new Map<
-      string,
-      { readonly handler: Route.Handler; readonly context: HttpRouter.RouteContext["Service"] }
-    >()
-    for (const route of routes) {
-      if (/[:*]/.test(route.path) || process.env.EMU_NO_STATIC === "1") continue
-      // interruptible as the router makes every handler: a client that hangs up stops the work even when the
-      // emulator was started in an uninterruptible region (acquireRelease)
-      const handler = Effect.interruptible(withAuth(route))
-      for (const method of Route.methods(route)) {
-        const context: HttpRouter.RouteContext["Service"] = {
-          params: EMPTY_PARAMS,
-          route: HttpRouter.route(method, route.path, handler) as HttpRouter.Route<unknown, unknown>
-        }
-        staticRoutes.set(`${method} ${route.path}`, { handler, context })
-      }
-    }
 
     const cors = Object.entries(CORS_HEADERS)
 
@@ -248,19 +225,9 @@ export const makeHandle = (routes: ReadonlyArray<Route.Route>) =>
           HttpServerRequest.HttpServerRequest,
           path === rawPath ? request : request.modify({ url: q === -1 ? path : `${path}?${search}` })
         )
-        // `;` and `#` end the path for the router (and start its query): such paths go through the router.
-        const hit = rawPath.includes(";") || rawPath.includes("#") ? undefined : staticRoutes.get(`${method} ${path}`)
-        // Their services are in `context` (the emulator's services, this request's, the route's).
-        let routed: Effect.Effect<HttpServerResponse.HttpServerResponse, unknown, any>
-        if (hit !== undefined) {
-          context = Context.add(context, HttpRouter.RouteContext, hit.context)
-          context = Context.add(context, HttpServerRequest.ParsedSearchParams, QueryString.parse(search))
-          routed = hit.handler
-        } else {
-          routed = routerApp
-        }
+        // every route through the router (a lookup of the paths without parameters ahead of it measured no gain)
         const fault = admin ? undefined : faults.take(method, rawPath)
-        run = fault === undefined ? routed : applyFault(fault, request, routed, (kind) => {
+        run = fault === undefined ? routerApp : applyFault(fault, request, routerApp, (kind) => {
           faultKind = kind
         })
         // A clock moved back (set to an earlier time) sweeps at once too.

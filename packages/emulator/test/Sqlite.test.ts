@@ -7,6 +7,7 @@ import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import { DatabaseSync } from "node:sqlite"
+import * as Db from "../src/Db.js"
 import * as Sqlite from "../src/internal/Sqlite.js"
 
 const setup = Effect.flatMap(SqlClient.SqlClient, (sql) => sql`CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)`)
@@ -86,5 +87,41 @@ describe("the synchronous read path", () => {
         committed: { n: 2 },
         second: [{ id: 1, v: "a" }, { id: 2, v: "b" }]
       })
+    }))
+})
+
+describe("migrations", () => {
+  it.effect("a database file with the log of the hand-written migrator is adopted as is: data kept, nothing run twice", () =>
+    Effect.gen(function*() {
+      const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "emulator-migrate-"))
+      yield* Effect.addFinalizer(() => Effect.sync(() => Fs.rmSync(dir, { recursive: true, force: true })))
+      const file = Path.join(dir, "db.sqlite")
+      // what an earlier emulator left: every migration applied, logged by name in `_migrations (name, applied_at)`
+      const old = new DatabaseSync(file)
+      old.exec("PRAGMA journal_mode = WAL")
+      old.exec("CREATE TABLE _migrations (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)")
+      for (const migration of Db.migrations) {
+        for (const statement of migration.statements) old.exec(statement)
+        old.prepare("INSERT INTO _migrations (name, applied_at) VALUES (?, ?)").run(migration.name, 1_700_000_000_000)
+      }
+      old.exec("INSERT INTO apps (id, auth_key) VALUES (9, 'kept')")
+      old.close()
+
+      const read = Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        return {
+          apps: yield* sql<{ id: number; auth_key: string }>`SELECT id, auth_key FROM apps`,
+          log: yield* sql<{ migration_id: number; name: string }>`SELECT migration_id, name FROM _migrations ORDER BY migration_id`
+        }
+      })
+      const first = yield* Effect.scoped(Effect.provide(read, Db.layer({ filename: file })))
+      // a second start finds the Migrator's own log
+      const second = yield* Effect.scoped(Effect.provide(read, Db.layer({ filename: file })))
+      const expected = {
+        apps: [{ id: 9, auth_key: "kept" }],
+        log: Db.migrations.map((m) => ({ migration_id: Number(m.name.slice(0, 4)), name: m.name.slice(5) }))
+      }
+      assert.deepStrictEqual(first, expected)
+      assert.deepStrictEqual(second, expected)
     }))
 })

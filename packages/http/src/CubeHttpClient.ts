@@ -26,8 +26,9 @@ import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import * as SchemaIssue from "effect/SchemaIssue"
+import type * as Clock from "effect/Clock"
 import * as Tracer from "effect/Tracer"
-import { skipsSpanWithoutTracer } from "./internal/untraced.js"
+import { type Deadline, executeWithDeadline, skipsSpanWithoutTracer } from "./internal/untraced.js"
 import * as QueryString from "./QueryString.js"
 
 /**
@@ -209,6 +210,12 @@ const parseBody = (text: string): unknown => {
   }
 }
 
+let defaultClock: Clock.Clock | undefined
+
+/** Effect's own clock (real time), not a `TestClock`: the only one a plain timer can stand in for. */
+const isLiveClock = (clock: Clock.Clock): boolean =>
+  clock === (defaultClock ??= Effect.runSync(Effect.clockWith(Effect.succeed)))
+
 /** The current tracer, read from the fiber (v4 has no `Effect.tracerWith`). */
 const tracerWith = <A, E, R>(f: (tracer: Tracer.Tracer) => Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
   Effect.withFiber((fiber) => f(fiber.getRef(Tracer.Tracer)))
@@ -305,6 +312,7 @@ export const make = (options: Options = {}): Effect.Effect<CubeHttpClient.Servic
     // call in test/bench. With no tracer installed nobody can see it, so it is only made when one is. A client
     // that skips it by itself (UndiciClient) is called as it is, without the context swap.
     const quietByItself = skipsSpanWithoutTracer(base)
+    const direct = executeWithDeadline(base)
     const execute = (request: HttpClientRequest.HttpClientRequest) =>
       tracerWith((tracer) =>
         !Span.isNativeTracer(tracer)
@@ -328,7 +336,13 @@ export const make = (options: Options = {}): Effect.Effect<CubeHttpClient.Servic
     const expirationDate = lastOne(parseExpirationDate)
     const httpDate = lastOne(Date.parse)
 
-    const attempt = (request: Request, token: Redacted.Redacted<string> | undefined, info: Errors.RequestInfo) => {
+    const attempt = (
+      request: Request,
+      token: Redacted.Redacted<string> | undefined,
+      info: Errors.RequestInfo,
+      deadline: Deadline | undefined,
+      timedOut: () => Errors.CubeError
+    ): Effect.Effect<Response, Errors.CubeError> => {
       const headers: Record<string, string> = { "CB-SDK": SDK_HEADER }
       const auth = request.auth ?? "session"
       if (auth !== "none" && token !== undefined) headers["CB-Token"] = Redacted.value(token)
@@ -340,10 +354,13 @@ export const make = (options: Options = {}): Effect.Effect<CubeHttpClient.Servic
       })
       if (request.body !== undefined) req = HttpClientRequest.bodyJsonUnsafe(req, request.body)
       const received = Effect.mapError(
-        Effect.flatMap(execute(req), (response) => Effect.map(response.text, (text) => ({ response, text }))),
-        (error) => transportError(error, info)
+        Effect.flatMap(
+          deadline === undefined ? execute(req) : direct!(req, deadline),
+          (response) => Effect.map(response.text, (text) => ({ response, text }))
+        ),
+        (error) => deadline?.expired === true ? timedOut() : transportError(error, info)
       )
-      return Effect.flatMap(received, ({ response, text }) =>
+      const answer = Effect.flatMap(received, ({ response, text }) =>
         Effect.clockWith((clock): Effect.Effect<Response, Errors.CubeError> => {
           const now = clock.currentTimeMillisUnsafe()
           const body = parseBody(text)
@@ -367,41 +384,65 @@ export const make = (options: Options = {}): Effect.Effect<CubeHttpClient.Servic
             now
           }))
         }))
+      // Checked on every run (`Effect.retry` runs this effect again): a retry's pause that ran to the transport's
+      // deadline sends no other request.
+      return deadline === undefined ? answer : Effect.suspend(() => deadline.expired ? Effect.fail(timedOut()) : answer)
     }
 
-    // Exponential backoff (baseDelay, doubled each retry, capped at maxDelay) with ±25 % jitter, and never
-    // sooner than the server's `Retry-After`; `Effect.retry` bounds it to `times` retries of transient failures.
-    const schedule = Schedule.exponential(policy.baseDelay).pipe(
-      Schedule.setInputType<Errors.CubeError>(),
-      Schedule.modifyDelay(({ duration, input }) =>
-        Effect.map(Random.nextBetween(0.75, 1.25), (jitter) => {
-          const exp = Math.min(maxDelay, Duration.toMillis(duration)) * jitter
-          return input._tag === "RateLimited" && input.retryAfterMs !== undefined ? Math.max(exp, input.retryAfterMs) : exp
-        })
+    // Exponential backoff (baseDelay, doubled each retry, capped at maxDelay) with ±25 % jitter, and never sooner
+    // than the server's `Retry-After`; `Effect.retry` bounds it to `times` retries of transient failures. On a
+    // transport's deadline, a pause lasts at most until the deadline, and then the call fails with `Timeout`.
+    const schedule = (deadline: Deadline | undefined) =>
+      Schedule.exponential(policy.baseDelay).pipe(
+        Schedule.setInputType<Errors.CubeError>(),
+        Schedule.modifyDelay(({ duration, input }) =>
+          Effect.map(Random.nextBetween(0.75, 1.25), (jitter) => {
+            const exp = Math.min(maxDelay, Duration.toMillis(duration)) * jitter
+            const delay = input._tag === "RateLimited" && input.retryAfterMs !== undefined
+              ? Math.max(exp, input.retryAfterMs)
+              : exp
+            if (deadline === undefined) return delay
+            const left = deadline.at - performance.now()
+            if (delay < left) return delay
+            deadline.expired = true
+            return Math.max(0, left)
+          })
+        )
       )
-    )
-    const retry = {
-      schedule,
+    const retry = (deadline: Deadline | undefined) => ({
+      schedule: schedule(deadline),
       times: policy.times,
       // a Retry-After longer than the cap is not waited for: the call fails with RateLimited at once
       while: (error: Errors.CubeError) =>
         Errors.isTransient(error) && !(error._tag === "RateLimited" && (error.retryAfterMs ?? 0) > maxRetryAfter)
-    }
+    })
+    const retryWithoutDeadline = retry(undefined)
 
     const send = (request: Request, token: Redacted.Redacted<string> | undefined) => {
       const info: Errors.RequestInfo = { method: request.method, path: `/${request.path}.json` }
-      const once = attempt(request, token, info)
-      const call = (request.retry ?? request.method !== "POST") ? Effect.retry(once, retry) : once
+      const retryable = request.retry ?? request.method !== "POST"
       const timeout = request.timeout !== undefined ? Duration.fromInputUnsafe(request.timeout) : config.timeout
       const ms = Duration.toMillis(timeout)
-      // The whole call, retries and their pauses included: a pause that would end past the deadline is cut short
-      // by it (no other attempt), and the call's fiber is interrupted, which aborts its request.
-      return Number.isFinite(ms)
-        ? Effect.timeoutOrElse(call, {
-          duration: timeout,
-          orElse: () => Effect.fail(new Errors.Timeout({ timeoutMs: ms, request: info }))
-        })
-        : call
+      const timedOut = () => new Errors.Timeout({ timeoutMs: ms, request: info })
+      const call = (deadline: Deadline | undefined) => {
+        const once = attempt(request, token, info, deadline, timedOut)
+        return retryable ? Effect.retry(once, deadline === undefined ? retryWithoutDeadline : retry(deadline)) : once
+      }
+      if (!Number.isFinite(ms)) return call(undefined)
+      // The whole call, retries and their pauses included: a pause that would end past the deadline is cut short by
+      // it (no other attempt), and the call's fiber is interrupted, which aborts its request.
+      const raced = () => Effect.timeoutOrElse(call(undefined), { duration: timeout, orElse: () => Effect.fail(timedOut()) })
+      if (direct === undefined || ms > 2 ** 31 - 1) return raced()
+      // A transport that enforces the deadline itself (UndiciClient) needs no fiber race for it, as long as nothing
+      // else decides: effect's own clock (real time) and no tracer (the traced path is the platform's client). The
+      // race cost a quarter to a half of such a call's client CPU in test/bench/handwritten.bench.ts.
+      return tracerWith((tracer) =>
+        Effect.clockWith((clock) =>
+          Span.isNativeTracer(tracer) && isLiveClock(clock)
+            ? call({ at: performance.now() + ms, expired: false })
+            : raced()
+        )
+      )
     }
 
     return CubeHttpClient.of({ config, httpClient, url, send })

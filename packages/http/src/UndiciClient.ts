@@ -38,9 +38,9 @@ import * as References from "effect/References"
 import * as Result from "effect/Result"
 import type * as Schema from "effect/Schema"
 import type * as Socket from "effect/socket/Socket"
-import type * as Stream from "effect/Stream"
+import * as Stream from "effect/Stream"
 import * as Tracer from "effect/Tracer"
-import { SkipsSpanWithoutTracer } from "./internal/untraced.js"
+import { type Deadline, ExecuteWithDeadline, SkipsSpanWithoutTracer } from "./internal/untraced.js"
 
 type UndiciBody = Exclude<Undici.Dispatcher.DispatchOptions["body"], undefined>
 
@@ -111,7 +111,9 @@ class Response extends Inspectable.Class implements HttpClientResponse.HttpClien
   constructor(
     readonly request: HttpClientRequest.HttpClientRequest,
     readonly source: Undici.Dispatcher.ResponseData,
-    readonly url: string
+    readonly url: string,
+    /** Clears the deadline's timer, if the request has one: once a body read settles or is interrupted. */
+    private readonly release: (() => void) | undefined = undefined
   ) {
     super()
     this.headers = Headers.fromInput(source.headers as Record<string, string | ReadonlyArray<string>>)
@@ -146,10 +148,19 @@ class Response extends Inspectable.Class implements HttpClientResponse.HttpClien
   ): Effect.Effect<A, HttpClientError.HttpClientError> {
     return Effect.callback<A, HttpClientError.HttpClientError>((resume) => {
       ;(this.body ??= f(this.source.body)).then(
-        (value) => resume(Effect.succeed(value as A)),
-        (cause) => resume(Effect.fail(this.decodeError(cause)))
+        (value) => {
+          this.release?.()
+          resume(Effect.succeed(value as A))
+        },
+        (cause) => {
+          this.release?.()
+          resume(Effect.fail(this.decodeError(cause)))
+        }
       )
-      return Effect.sync(() => this.source.body.destroy())
+      return Effect.sync(() => {
+        this.release?.()
+        this.source.body.destroy()
+      })
     })
   }
 
@@ -182,10 +193,11 @@ class Response extends Inspectable.Class implements HttpClientResponse.HttpClien
   }
 
   get stream(): Stream.Stream<Uint8Array, HttpClientError.HttpClientError> {
+    // the deadline's timer goes when the stream ends, fails or is interrupted, as after any other read
     return NodeStream.fromReadable({
       evaluate: () => this.source.body,
       onError: (cause) => this.decodeError(cause)
-    })
+    }).pipe(Stream.ensuring(Effect.sync(() => this.release?.())))
   }
 
   get upgrade(): Effect.Effect<Socket.Socket, HttpClientError.HttpClientError> {
@@ -267,11 +279,13 @@ export const make = (dispatcher: Undici.Dispatcher): HttpClient.HttpClient => {
       })).pipe(Effect.map((source) => new Response(request, source, url.href.split("#")[0]!)))
   )
 
-  // Without one, the same call without what only a span needs. Interruption (the caller's, or the call's timeout)
-  // aborts the request through an `Abort` (an AbortController per call cost more than the rest of this function in
-  // test/bench), and the call ends at once, even while undici still queues the request for a connection.
+  // Without one, the same call without what only a span needs. Interruption aborts the request through an
+  // `Abort` (an AbortController per call cost more than the rest of this function in test/bench).
+  // With a deadline (CubeHttpClient's calls), a timer aborts the request at `deadline.at`, headers or body alike;
+  // the response clears it once its body is read.
   const quiet = (
-    request: HttpClientRequest.HttpClientRequest
+    request: HttpClientRequest.HttpClientRequest,
+    deadline?: Deadline
   ): Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError> => {
     const url = Url.make(request.url, request.urlParams, Option.getOrUndefined(request.hash))
     if (Result.isFailure(url)) {
@@ -287,25 +301,45 @@ export const make = (dispatcher: Undici.Dispatcher): HttpClient.HttpClient => {
         Effect.callback<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>((resume) => {
           const abort = new Abort()
           let settled = false
+          let timer: ReturnType<typeof setTimeout> | undefined
+          const release = () => {
+            if (timer !== undefined) clearTimeout(timer)
+            timer = undefined
+          }
           const fail = (cause: unknown) => {
             if (settled) return
             settled = true
             resume(Effect.fail(transportError(request, cause)))
+          }
+          if (deadline !== undefined) {
+            timer = setTimeout(() => {
+              timer = undefined
+              deadline.expired = true
+              abort.abort()
+              // undici aborts a request still queued or connecting only once it reaches a socket: answer now
+              fail(new Error("the call's deadline passed"))
+            }, Math.max(0, deadline.at - performance.now()))
+            // a timer left armed (a response never read) must not keep the process alive
+            timer.unref()
           }
           try {
             dispatcher.request(options(request, target, abort, converted, requestOptions(fiber))).then(
               (source) => {
                 if (settled) return source.body.destroy()
                 settled = true
-                resume(Effect.succeed(new Response(request, source, target.href.split("#")[0]!)))
+                resume(Effect.succeed(new Response(request, source, target.href.split("#")[0]!, deadline && release)))
               },
-              fail
+              (cause) => {
+                release()
+                fail(cause)
+              }
             )
           } catch (cause) {
+            release()
             fail(cause)
           }
           return Effect.sync(() => {
-            settled = true
+            release()
             abort.abort()
           })
         })
@@ -323,7 +357,8 @@ export const make = (dispatcher: Undici.Dispatcher): HttpClient.HttpClient => {
         )),
     Effect.succeed as HttpClient.HttpClient.Preprocess<never, never>
   )
-  return Object.assign(client, { [SkipsSpanWithoutTracer]: true })
+  const withDeadline: ExecuteWithDeadline = (request, deadline) => quiet(request, deadline)
+  return Object.assign(client, { [SkipsSpanWithoutTracer]: true, [ExecuteWithDeadline]: withDeadline })
 }
 
 /**

@@ -256,6 +256,19 @@ describe("CubeHttpClient", () => {
       }).pipe(Effect.provide(cubeLayer(http.layer)))
     })
 
+    it.effect("a retry pause that would end past the deadline: Timeout when the deadline passes, no other request", () => {
+      const http = fakeHttp(() => ({ status: 503 }))
+      return Effect.gen(function*() {
+        const fiber = yield* Effect.forkChild(Effect.flip(send({ method: "GET", path: "users/v2", timeout: "150 millis" }, "T")))
+        yield* TestClock.adjust("149 millis")
+        assert.isUndefined(fiber.pollUnsafe())
+        yield* TestClock.adjust("1 millis")
+        assert.strictEqual((yield* Fiber.join(fiber))._tag, "Timeout")
+        yield* TestClock.adjust("10 seconds")
+        assert.strictEqual(http.requests.length, 1)
+      }).pipe(Effect.provide(cubeLayer(http.layer, { retry: { baseDelay: "2 seconds" } })))
+    })
+
     it.effect("an answer before the deadline wins", () => {
       const http = fakeHttp(() => ({ status: 200, body: { ok: true } }))
       return Effect.gen(function*() {

@@ -440,15 +440,15 @@ describe("the default export", () => {
 })
 
 describe("default transport", () => {
-  it("is undici in Node, selected by the #transport import's node condition", async () => {
+  it("is node:http in Node, selected by the #transport import's node condition", async () => {
     const transport = await import("#transport")
-    expect(transport.name).toBe("undici")
+    expect(transport.name).toBe("node:http")
   })
 
-  it("answers through undici, not the global fetch (which adds sec-fetch-mode)", async () => {
+  it("answers through node:http, not the global fetch (which adds sec-fetch-mode; node:http writes `Host`)", async () => {
     const seen: Array<string | undefined> = []
     const server = Http.createServer((req, res) => {
-      seen.push(req.headers["sec-fetch-mode"])
+      seen.push(req.headers["sec-fetch-mode"] ?? req.rawHeaders.find((name) => name.toLowerCase() === "host"))
       req.resume()
       req.on("end", () => {
         res.writeHead(201, { "content-type": "application/json" })
@@ -460,7 +460,7 @@ describe("default transport", () => {
       const { port } = server.address() as Net.AddressInfo
       await using cube = createClient({ credentials: creds, config: { endpoints: { api_url: `http://127.0.0.1:${port}` } } })
       expect((await cube.createSession()).token).toBe("T1")
-      expect(seen).toEqual([undefined])
+      expect(seen).toEqual(["Host"])
     } finally {
       server.closeAllConnections()
       await new Promise((resolve) => server.close(resolve))

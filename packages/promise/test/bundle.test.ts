@@ -1,7 +1,8 @@
 /**
  * The adapter bundled by esbuild into one file, as a server app ships it, run by Node (no node_modules beside
- * it) against a `node:http` server on 127.0.0.1. The server tells the transports apart by the headers the global
- * fetch adds (`sec-fetch-mode`, `user-agent: node`) and undici's `request` does not.
+ * it) against a `node:http` server on 127.0.0.1. The server tells the transports apart by their headers: the global
+ * fetch adds `sec-fetch-mode` (and `user-agent: node`); `node:http` writes `Host` capitalised, undici's `request`
+ * lowercase.
  */
 import { execFile } from "node:child_process"
 import * as fs from "node:fs"
@@ -47,13 +48,20 @@ const loadEsbuild = async (): Promise<Esbuild> => {
   throw new Error("esbuild is not installed in the workspace (a devDependency of test/ and docs/)")
 }
 
-/** What a server app does: two clients in one process, one call each; prints the tokens the server handed out. */
-const app = `
+/**
+ * What a server app does: two clients in one process, one call each; prints the tokens the server handed out.
+ * `transport` is the `layer` the app passes to createClient, if any (an import line and the expression).
+ */
+const appWith = (transport?: { readonly imports: string; readonly layer: string }) => `
   import { createClient } from "../src/index.ts"
+  ${transport?.imports ?? ""}
   const main = async () => {
     const tokens = []
     for (const appId of [1, 2]) {
-      const cube = createClient({ credentials: { appId, authKey: "key" }, config: { endpoints: { api_url: process.argv[2] } } })
+      const cube = createClient({
+        credentials: { appId, authKey: "key" },
+        config: { endpoints: { api_url: process.argv[2] } }${transport !== undefined ? `,\n        layer: ${transport.layer}` : ""}
+      })
       tokens.push((await cube.createSession()).token)
       await cube.dispose()
     }
@@ -62,8 +70,13 @@ const app = `
   main()
 `
 
+const app = appWith()
+const withUndici = appWith({
+  imports: `import * as UndiciClient from "@connectycube-effect/http/UndiciClient"`,
+  layer: "UndiciClient.layer"
+})
+
 const requireBanner = "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);"
-const warning = "@connectycube-effect/promise: undici cannot load in this bundle"
 
 describe("the adapter bundled into one file by esbuild", () => {
   let server: Http.Server
@@ -74,7 +87,11 @@ describe("the adapter bundled into one file by esbuild", () => {
     server = Http.createServer((req, res) => {
       req.resume()
       req.on("end", () => {
-        const transport = req.headers["sec-fetch-mode"] !== undefined || req.headers["user-agent"] === "node" ? "fetch" : "undici"
+        const transport = req.headers["sec-fetch-mode"] !== undefined || req.headers["user-agent"] === "node"
+          ? "fetch"
+          : req.rawHeaders.includes("Host")
+          ? "node:http"
+          : "undici"
         res.writeHead(201, { "content-type": "application/json" })
         res.end(JSON.stringify(sessionBody(transport)))
       })
@@ -87,12 +104,15 @@ describe("the adapter bundled into one file by esbuild", () => {
     fs.rmSync(dir, { recursive: true, force: true })
   })
 
-  /** Bundles `app`, runs it with this Node; answers the tokens (the transport per client) and its stderr. */
-  const bundleAndRun = async (file: string, options: { readonly format: "esm" | "cjs"; readonly banner?: string }) => {
+  /** Bundles the app, runs it with this Node; answers the tokens (the transport per client) and its stderr. */
+  const bundleAndRun = async (
+    file: string,
+    options: { readonly format: "esm" | "cjs"; readonly banner?: string; readonly app?: string }
+  ) => {
     const esbuild = await loadEsbuild()
     const outfile = path.join(dir, file)
     const result = await esbuild.build({
-      stdin: { contents: app, resolveDir: here, loader: "ts" },
+      stdin: { contents: options.app ?? app, resolveDir: here, loader: "ts" },
       bundle: true,
       platform: "node",
       format: options.format,
@@ -107,22 +127,24 @@ describe("the adapter bundled into one file by esbuild", () => {
     return { transports: JSON.parse(stdout) as Array<string>, stderr }
   }
 
-  it("an ES module with a `require` (the createRequire banner) answers through undici, silently", async () => {
-    const { stderr, transports } = await bundleAndRun("banner.mjs", { format: "esm", banner: requireBanner })
-    expect(transports).toEqual(["undici", "undici"])
-    expect(stderr).toBe("")
+  it("an ES module answers through node:http, silently, without any banner (nothing in it needs `require`)", async () => {
+    const app = await bundleAndRun("plain.mjs", { format: "esm" })
+    expect(app).toEqual({ transports: ["node:http", "node:http"], stderr: "" })
   })
 
-  it("an ES module without one falls back to fetch, and says so once, with the fix", async () => {
-    const { stderr, transports } = await bundleAndRun("plain.mjs", { format: "esm" })
-    expect(transports).toEqual(["fetch", "fetch"])
-    expect(stderr.split(warning)).toHaveLength(2)
-    expect(stderr).toContain("Dynamic require of \"node:")
-    expect(stderr).toContain(requireBanner)
-  })
-
-  it("a CommonJS bundle answers through undici", async () => {
+  it("a CommonJS bundle answers through node:http", async () => {
     const app = await bundleAndRun("app.cjs", { format: "cjs" })
+    expect(app).toEqual({ transports: ["node:http", "node:http"], stderr: "" })
+  })
+
+  it("the default bundles no npm undici (it is loaded only by an app that picks UndiciClient)", async () => {
+    await bundleAndRun("size.mjs", { format: "esm" })
+    const bundle = fs.readFileSync(path.join(dir, "size.mjs"), "utf8")
+    expect(bundle).not.toContain("node_modules/undici/")
+  })
+
+  it("UndiciClient stays selectable: an ES module with the `require` banner answers through undici", async () => {
+    const app = await bundleAndRun("undici.mjs", { format: "esm", banner: requireBanner, app: withUndici })
     expect(app).toEqual({ transports: ["undici", "undici"], stderr: "" })
   })
 })

@@ -374,7 +374,8 @@ export const make: Effect.Effect<Users.Service, never, Session.Session> = Effect
         : Effect.fail(needUser(method, path)))
 
   /** The user is gone, so is what its session could do: forget it (an already dead token is fine). */
-  const forgetSession = Effect.ignore(session.destroy)
+  // not Effect.ignore, which brings the logger to the bundle
+  const forgetSession = Effect.catch(session.destroy, () => Effect.void)
 
   const signup = Span.fn("Users.signup")(function*(profile: SignupProfile) {
     yield* checkSignup(profile)

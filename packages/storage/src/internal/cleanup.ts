@@ -8,4 +8,8 @@ import * as Effect from "effect/Effect"
  * @internal
  */
 export const cleanUp = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<void, never, R> =>
-  Effect.interruptible(effect).pipe(Effect.timeout("10 seconds"), Effect.ignore)
+  // timeoutOrElse and catch rather than timeout and ignore: those two bring the logger (~2 KB gz) to the bundle
+  Effect.catch(
+    Effect.timeoutOrElse(Effect.asVoid(Effect.interruptible(effect)), { duration: "10 seconds", orElse: () => Effect.void }),
+    () => Effect.void
+  )

@@ -1,0 +1,439 @@
+/**
+ * An `HttpClient` for Node on its built-in `node:http` / `node:https` (a keep-alive `Agent` each): nothing to
+ * load but Node's own modules, and it works unchanged in any bundle (ES module or CommonJS), since Node's
+ * built-ins are reached through `process.getBuiltinModule` (no `import`, no `require`).
+ *
+ * Built as `UndiciClient` is: without a tracer it skips the platform's `HttpClient.make` wrapper (the client
+ * span, trace headers); the response headers are copied once, a body read is one promise, interrupting a call
+ * destroys its request, and a call's deadline (`CubeHttpClient`'s timeout) is enforced by a timer rather than a
+ * fiber. Request bodies: bytes, text, `Blob`, web or Node streams, `FormData` (encoded by Node's `Response`)
+ * and Effect streams, the last ones piped with backpressure (an upload is never buffered whole).
+ *
+ * Node only, but it imports no Node module at load: importing it elsewhere is harmless. It needs no
+ * `@effect/platform-node`.
+ *
+ * @since 0.1.0
+ */
+import type * as NodeHttp from "node:http"
+import type * as NodeHttps from "node:https"
+import type * as NodeStream from "node:stream"
+import type * as Fiber from "effect/Fiber"
+import * as Span from "@connectycube-effect/core/Span"
+import * as Effect from "effect/Effect"
+import * as Cookies from "effect/http/Cookies"
+import * as Headers from "effect/http/Headers"
+import * as HttpClient from "effect/http/HttpClient"
+import * as HttpClientError from "effect/http/HttpClientError"
+import type * as HttpClientRequest from "effect/http/HttpClientRequest"
+import * as HttpClientResponse from "effect/http/HttpClientResponse"
+import * as HttpIncomingMessage from "effect/http/HttpIncomingMessage"
+import * as Url from "effect/http/Url"
+import * as UrlParams from "effect/http/UrlParams"
+import * as Inspectable from "effect/Inspectable"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import { pipeArguments } from "effect/Pipeable"
+import * as References from "effect/References"
+import * as Result from "effect/Result"
+import type * as Schema from "effect/Schema"
+import type * as Scope from "effect/Scope"
+import type * as Socket from "effect/socket/Socket"
+import * as Stream from "effect/Stream"
+import * as Tracer from "effect/Tracer"
+import { type Deadline, ExecuteWithDeadline, SkipsSpanWithoutTracer } from "./internal/untraced.js"
+
+/**
+ * Node's built-ins, reached without a module import: an ES module `import` of `node:http` evaluates its lazy
+ * `WebSocket` exports (which load Node's internal undici), and a bundle may have no `require`.
+ */
+const builtin = <A>(name: string): A => (globalThis.process as unknown as { getBuiltinModule(id: string): A }).getBuiltinModule(name)
+const nodeHttp = (): typeof NodeHttp => builtin("node:http")
+const nodeHttps = (): typeof NodeHttps => builtin("node:https")
+const nodeStream = (): typeof NodeStream => builtin("node:stream")
+
+/**
+ * The `http` and `https` agents a client sends through.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Agents {
+  readonly http: NodeHttp.Agent
+  readonly https: NodeHttps.Agent
+}
+
+const decoder = new TextDecoder()
+
+const ignore = (_: unknown) => {}
+
+class Response extends Inspectable.Class implements HttpClientResponse.HttpClientResponse {
+  readonly [HttpIncomingMessage.TypeId]: typeof HttpIncomingMessage.TypeId = HttpIncomingMessage.TypeId
+  readonly [HttpClientResponse.TypeId]: typeof HttpClientResponse.TypeId = HttpClientResponse.TypeId
+  readonly headers: Headers.Headers
+  private body: Promise<Uint8Array> | undefined
+
+  constructor(
+    readonly request: HttpClientRequest.HttpClientRequest,
+    readonly source: NodeHttp.IncomingMessage,
+    readonly url: string,
+    /** Clears the deadline's timer, if the request has one: once a body read settles or is interrupted. */
+    private readonly release: (() => void) | undefined = undefined
+  ) {
+    super()
+    this.headers = Headers.fromInput(source.headers as Record<string, string | ReadonlyArray<string>>)
+    source.on("error", ignore)
+  }
+
+  get status(): number {
+    return this.source.statusCode!
+  }
+
+  get cookies(): Cookies.Cookies {
+    const header = this.source.headers["set-cookie"]
+    return header === undefined ? Cookies.empty : Cookies.fromSetCookie(header)
+  }
+
+  get remoteAddress(): Option.Option<string> {
+    return Option.fromNullishOr(this.source.socket?.remoteAddress)
+  }
+
+  private decodeError(cause: unknown): HttpClientError.HttpClientError {
+    return new HttpClientError.HttpClientError({
+      reason: new HttpClientError.DecodeError({ request: this.request, response: this, cause })
+    })
+  }
+
+  /** The whole body, read once: the first read's promise answers every later one. */
+  private bytes(): Promise<Uint8Array> {
+    return this.body ??= new Promise<Uint8Array>((resolve, reject) => {
+      const source = this.source
+      const chunks: Array<Buffer> = []
+      let length = 0
+      source.on("data", (chunk: Buffer) => {
+        chunks.push(chunk)
+        length += chunk.length
+      })
+      source.once("end", () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length)))
+      source.once("error", reject)
+      // a connection lost mid-body (the request destroyed by the deadline, a reset): `error` may not come
+      source.once("close", () => {
+        if (!source.complete) reject(new Error("the response body was cut short"))
+      })
+    })
+  }
+
+  /** Interrupting a read destroys the body, which releases the connection. */
+  private read<A>(f: (bytes: Uint8Array) => A): Effect.Effect<A, HttpClientError.HttpClientError> {
+    return Effect.callback<A, HttpClientError.HttpClientError>((resume) => {
+      this.bytes().then(
+        (bytes) => {
+          this.release?.()
+          try {
+            resume(Effect.succeed(f(bytes)))
+          } catch (cause) {
+            resume(Effect.fail(this.decodeError(cause)))
+          }
+        },
+        (cause) => {
+          this.release?.()
+          resume(Effect.fail(this.decodeError(cause)))
+        }
+      )
+      return Effect.sync(() => {
+        this.release?.()
+        this.source.destroy()
+      })
+    })
+  }
+
+  get text(): Effect.Effect<string, HttpClientError.HttpClientError> {
+    return this.read((bytes) => decoder.decode(bytes))
+  }
+
+  get json(): Effect.Effect<Schema.Json, HttpClientError.HttpClientError> {
+    return this.read((bytes) => {
+      const text = decoder.decode(bytes)
+      return text === "" ? null : JSON.parse(text) as Schema.Json
+    })
+  }
+
+  get arrayBuffer(): Effect.Effect<ArrayBuffer, HttpClientError.HttpClientError> {
+    return this.read((bytes) => bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer)
+  }
+
+  get formData(): Effect.Effect<FormData, HttpClientError.HttpClientError> {
+    return Effect.flatMap(this.arrayBuffer, (body) =>
+      Effect.tryPromise({
+        try: () => new globalThis.Response(body, { headers: this.headers }).formData(),
+        catch: (cause) => this.decodeError(cause)
+      }))
+  }
+
+  get urlParamsBody(): Effect.Effect<UrlParams.UrlParams, HttpClientError.HttpClientError> {
+    return this.read((bytes) => UrlParams.fromInput(new URLSearchParams(decoder.decode(bytes))))
+  }
+
+  get stream(): Stream.Stream<Uint8Array, HttpClientError.HttpClientError> {
+    // the deadline's timer goes when the stream ends, fails or is interrupted, as after any other read
+    return Stream.fromAsyncIterable(this.source as AsyncIterable<Uint8Array>, (cause) => this.decodeError(cause)).pipe(
+      Stream.ensuring(Effect.sync(() => this.release?.()))
+    )
+  }
+
+  get upgrade(): Effect.Effect<Socket.Socket, HttpClientError.HttpClientError> {
+    return Effect.fail(
+      new HttpClientError.HttpClientError({
+        reason: new HttpClientError.StatusCodeError({
+          request: this.request,
+          response: this,
+          description: "NodeClient does not hand over the connection of an HTTP upgrade"
+        })
+      })
+    )
+  }
+
+  toJSON(): unknown {
+    return HttpIncomingMessage.inspect(this, {
+      _id: "effect/http/HttpClientResponse",
+      request: this.request.toJSON(),
+      status: this.status
+    })
+  }
+
+  pipe() {
+    // as effect's own responses do: pipeArguments takes the `arguments` object
+    // eslint-disable-next-line prefer-rest-params
+    return pipeArguments(this, arguments)
+  }
+}
+
+const isNodeReadable = (body: unknown): body is NodeStream.Readable =>
+  typeof body === "object" && body !== null && typeof (body as { pipe?: unknown }).pipe === "function"
+
+/**
+ * Sends the body; `fail` is called when sending it fails (the request is destroyed then).
+ * `context` is the calling fiber's, for an Effect stream body.
+ */
+const sendBody = (
+  req: NodeHttp.ClientRequest,
+  body: HttpClientRequest.HttpClientRequest["body"],
+  fiber: Fiber.Fiber<unknown, unknown>
+): void => {
+  const pipe = (source: NodeStream.Readable) => nodeStream().pipeline(source, req, ignore)
+  switch (body._tag) {
+    case "Empty":
+      req.end()
+      return
+    case "Uint8Array":
+      req.end(body.body)
+      return
+    case "Raw": {
+      const raw: unknown = body.body
+      if (typeof raw === "string" || raw instanceof Uint8Array) req.end(raw)
+      else if (raw instanceof ArrayBuffer) req.end(new Uint8Array(raw))
+      else if (raw instanceof globalThis.Blob) pipe(nodeStream().Readable.fromWeb(raw.stream() as never))
+      else if (raw instanceof globalThis.ReadableStream) pipe(nodeStream().Readable.fromWeb(raw as never))
+      else if (isNodeReadable(raw)) pipe(raw)
+      else req.destroy(new TypeError("NodeClient cannot send a raw body of this type"))
+      return
+    }
+    case "FormData": {
+      // Node's `Response` writes the multipart body and its boundary, as a stream
+      const encoded = new globalThis.Response(body.formData)
+      req.setHeader("content-type", encoded.headers.get("content-type")!)
+      req.removeHeader("content-length")
+      pipe(nodeStream().Readable.fromWeb(encoded.body! as never))
+      return
+    }
+    case "Stream": {
+      // one chunk in flight at a time (a byte high-water mark): the upload is never buffered
+      const iterable = Stream.toAsyncIterableWith(body.stream, fiber.context)
+      pipe(nodeStream().Readable.from(iterable, { objectMode: false, highWaterMark: 16 * 1024 }))
+      return
+    }
+  }
+}
+
+/**
+ * The client over a pair of agents.
+ *
+ * @example
+ * ```ts
+ * import * as NodeClient from "@connectycube-effect/http/NodeClient"
+ * import { Effect } from "effect"
+ * import * as Http from "node:http"
+ * import * as Https from "node:https"
+ *
+ * const client = NodeClient.make({ http: new Http.Agent({ keepAlive: true }), https: new Https.Agent({ keepAlive: true }) })
+ * const status = Effect.map(client.get("http://127.0.0.1:8090/session.json"), (response) => response.status)
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (agents: Agents): HttpClient.HttpClient => {
+  const transportError = (request: HttpClientRequest.HttpClientRequest, cause: unknown) =>
+    new HttpClientError.HttpClientError({ reason: new HttpClientError.TransportError({ request, cause }) })
+
+  const send = (
+    request: HttpClientRequest.HttpClientRequest,
+    url: URL,
+    deadline: Deadline | undefined
+  ): Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError> =>
+    Effect.withFiber((fiber) =>
+      Effect.callback<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>((resume) => {
+        let settled = false
+        let timer: ReturnType<typeof setTimeout> | undefined
+        const release = () => {
+          if (timer !== undefined) clearTimeout(timer)
+          timer = undefined
+        }
+        const fail = (cause: unknown) => {
+          if (settled) return
+          settled = true
+          release()
+          resume(Effect.fail(transportError(request, cause)))
+        }
+        const https = url.protocol === "https:"
+        const host = url.hostname
+        let req: NodeHttp.ClientRequest
+        try {
+          req = (https ? nodeHttps() : nodeHttp()).request({
+            agent: https ? agents.https : agents.http,
+            protocol: url.protocol,
+            hostname: host.startsWith("[") ? host.slice(1, -1) : host,
+            port: url.port,
+            path: url.pathname + url.search,
+            method: request.method,
+            headers: request.headers,
+            ...(url.username !== "" || url.password !== ""
+              ? { auth: `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}` }
+              : {})
+          })
+        } catch (cause) {
+          fail(cause)
+          return
+        }
+        req.on("error", fail)
+        req.once("response", (source: NodeHttp.IncomingMessage) => {
+          if (settled) return source.destroy()
+          settled = true
+          resume(Effect.succeed(new Response(request, source, url.href.split("#")[0]!, deadline && release)))
+        })
+        if (deadline !== undefined) {
+          timer = setTimeout(() => {
+            timer = undefined
+            deadline.expired = true
+            const cause = new Error("the call's deadline passed")
+            fail(cause)
+            req.destroy(cause)
+          }, Math.max(0, deadline.at - performance.now()))
+          // a timer left armed (a response never read) must not keep the process alive
+          timer.unref()
+        }
+        sendBody(req, request.body, fiber)
+        return Effect.sync(() => {
+          release()
+          settled = true
+          req.destroy()
+        })
+      })
+    )
+
+  // With a tracer installed: the platform's `HttpClient.make` (the client span, trace headers).
+  const traced = HttpClient.make((request, url) => send(request, url, undefined))
+
+  // Without one, the same call without what only a span needs.
+  const quiet = (
+    request: HttpClientRequest.HttpClientRequest,
+    deadline?: Deadline
+  ): Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError> => {
+    const url = Url.make(request.url, request.urlParams, Option.getOrUndefined(request.hash))
+    if (Result.isFailure(url)) {
+      return Effect.fail(
+        new HttpClientError.HttpClientError({
+          reason: new HttpClientError.InvalidUrlError({ request, cause: url.failure })
+        })
+      )
+    }
+    return send(request, url.success, deadline)
+  }
+
+  const client = HttpClient.makeWith(
+    (effect: Effect.Effect<HttpClientRequest.HttpClientRequest>) =>
+      Effect.flatMap(effect, (request) =>
+        Effect.withFiber((fiber) =>
+          Span.isNativeTracer(fiber.getRef(Tracer.Tracer)) || !fiber.getRef(References.TracerEnabled)
+            ? quiet(request)
+            : traced.execute(request)
+        )),
+    Effect.succeed as HttpClient.HttpClient.Preprocess<never, never>
+  )
+  const withDeadline: ExecuteWithDeadline = (request, deadline) => quiet(request, deadline)
+  return Object.assign(client, { [SkipsSpanWithoutTracer]: true, [ExecuteWithDeadline]: withDeadline })
+}
+
+/**
+ * Keep-alive `http` and `https` agents, destroyed (their sockets closed) with the scope.
+ *
+ * @example
+ * ```ts
+ * import * as NodeClient from "@connectycube-effect/http/NodeClient"
+ * import { Effect } from "effect"
+ *
+ * const program = Effect.scoped(Effect.map(NodeClient.makeAgents({ maxSockets: 16 }), NodeClient.make))
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const makeAgents = (options?: NodeHttp.AgentOptions): Effect.Effect<Agents, never, Scope.Scope> =>
+  Effect.acquireRelease(
+    Effect.sync((): Agents => ({
+      http: new (nodeHttp().Agent)({ keepAlive: true, ...options }),
+      https: new (nodeHttps().Agent)({ keepAlive: true, ...options })
+    })),
+    (agents) =>
+      Effect.sync(() => {
+        agents.http.destroy()
+        agents.https.destroy()
+      })
+  )
+
+/**
+ * The client on its own keep-alive agents, given options (closed with the layer).
+ *
+ * @example
+ * ```ts
+ * import * as NodeClient from "@connectycube-effect/http/NodeClient"
+ *
+ * const HttpLive = NodeClient.layerOptions({ maxSockets: 16 })
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerOptions = (options?: NodeHttp.AgentOptions): Layer.Layer<HttpClient.HttpClient> =>
+  Layer.effect(HttpClient.HttpClient, Effect.map(makeAgents(options), make))
+
+/**
+ * The client on its own keep-alive agents (closed with the layer): a drop-in for `UndiciClient.layer` that loads
+ * nothing but Node's built-ins.
+ *
+ * @example
+ * ```ts
+ * import { Cube } from "@connectycube-effect/http"
+ * import * as NodeClient from "@connectycube-effect/http/NodeClient"
+ * import { Users } from "@connectycube-effect/users"
+ * import { Layer } from "effect"
+ *
+ * const CubeLive = Users.layer.pipe(
+ *   Layer.provideMerge(Cube.layer({ appId: 1, authKey: "key" })),
+ *   Layer.provide(NodeClient.layer)
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer: Layer.Layer<HttpClient.HttpClient> = layerOptions()
