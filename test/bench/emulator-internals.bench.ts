@@ -15,15 +15,16 @@
  * figures per candidate: requests per second, and the emulator process's CPU per request (from /proc: steadier
  * than a rate on a shared machine). The bare node:http server of throughput.bench.ts is the rate baseline.
  *
- * This file is also the emulator process of each candidate: `tsx emulator-internals.bench.ts --serve <loop>
- * <client> <db>`.
+ * This file is also the emulator process of each candidate: `node --import tsx emulator-internals.bench.ts
+ * --serve <loop> <client> <db>`.
  */
 import { Db, Faults, Http, RequestLog, Route, Routes, Server, Settings } from "@connectycube-effect/emulator"
 import * as Clock from "@connectycube-effect/emulator/Clock"
 import * as Apps from "@connectycube-effect/emulator/store/Apps"
 import * as Sessions from "@connectycube-effect/emulator/store/Sessions"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
-import { Clock as EffectClock, Effect, Fiber, Layer } from "effect"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import { Clock as EffectClock, Effect, Layer } from "effect"
 import { SqlClient, type SqlError } from "effect/sql"
 import { createRequire } from "node:module"
 import * as Fs from "node:fs"
@@ -99,8 +100,8 @@ const serve = async (loop: Loop, client: Client, filename: string) => {
     console.log(`listening on http://127.0.0.1:${typeof address === "object" && address !== null ? address.port : 0}`)
     return yield* Effect.never
   })
-  const fiber = Effect.runFork(Effect.scoped(program))
-  process.once("SIGTERM", () => Effect.runPromise(Fiber.interrupt(fiber)).then(() => process.exit(0)))
+  // runMain interrupts on SIGTERM (how the bench stops it) and exits once the scope is closed
+  NodeRuntime.runMain(Effect.scoped(program), { teardown: (_exit, onExit) => onExit(0) })
 }
 
 if (process.argv[2] === "--serve") {
@@ -243,7 +244,10 @@ export const run = async (options: { seconds?: number; rounds?: number } = {}): 
       const db = Path.join(dir, `${name}.sqlite`)
       await seedDb(db, 10_000)
       const [loop, client] = candidates[name]
-      const server = await startProcess(Path.join(ROOT, "node_modules/.bin/tsx"), [
+      // node itself with tsx's loader (no tsx wrapper process between the bench and the emulator's signals)
+      const server = await startProcess(process.execPath, [
+        "--import",
+        "tsx",
         "test/bench/emulator-internals.bench.ts",
         "--serve",
         loop,
