@@ -9,8 +9,8 @@
  * fiber. Request bodies: bytes, text, `Blob`, web or Node streams, `FormData` (encoded by Node's `Response`)
  * and Effect streams, the last ones piped with backpressure (an upload is never buffered whole).
  *
- * Node only, but it imports no Node module at load: importing it elsewhere is harmless. It needs no
- * `@effect/platform-node`.
+ * Node only, but it imports no Node module at load (importing it elsewhere is harmless), and it needs no
+ * `@effect/platform-node`. It is the promise adapter's default transport in Node.
  *
  * @since 0.1.0
  */
@@ -46,10 +46,13 @@ import { type Deadline, ExecuteWithDeadline, SkipsSpanWithoutTracer } from "./in
  * Node's built-ins, reached without a module import: an ES module `import` of `node:http` evaluates its lazy
  * `WebSocket` exports (which load Node's internal undici), and a bundle may have no `require`.
  */
-const builtin = <A>(name: string): A => (globalThis.process as unknown as { getBuiltinModule(id: string): A }).getBuiltinModule(name)
-const nodeHttp = (): typeof NodeHttp => builtin("node:http")
-const nodeHttps = (): typeof NodeHttps => builtin("node:https")
-const nodeStream = (): typeof NodeStream => builtin("node:stream")
+const builtin = <A>(name: string): () => A => {
+  let module: A | undefined
+  return () => module ??= (globalThis.process as unknown as { getBuiltinModule(id: string): A }).getBuiltinModule(name)
+}
+const nodeHttp = /* @__PURE__ */ builtin<typeof NodeHttp>("node:http")
+const nodeHttps = /* @__PURE__ */ builtin<typeof NodeHttps>("node:https")
+const nodeStream = /* @__PURE__ */ builtin<typeof NodeStream>("node:stream")
 
 /**
  * The `http` and `https` agents a client sends through.
@@ -62,9 +65,25 @@ export interface Agents {
   readonly https: NodeHttps.Agent
 }
 
-const decoder = new TextDecoder()
+const decoder = /* @__PURE__ */ new TextDecoder()
 
 const ignore = (_: unknown) => {}
+
+const HeadersProto: object = /* @__PURE__ */ Object.getPrototypeOf(Headers.empty)
+
+/**
+ * The headers, read once from Node's raw list as `Headers.fromInput` reads a list (names lowercased, repeated
+ * ones joined with ", "), without Node's own `headers` object, which it builds on first read.
+ */
+const fromRaw = (raw: ReadonlyArray<string>): Headers.Headers => {
+  const out: Record<string, string> = Object.create(HeadersProto)
+  for (let i = 0; i < raw.length; i += 2) {
+    const key = raw[i]!.toLowerCase()
+    const value = raw[i + 1]!
+    out[key] = key in out ? `${out[key]}, ${value}` : value
+  }
+  return out as Headers.Headers
+}
 
 class Response extends Inspectable.Class implements HttpClientResponse.HttpClientResponse {
   readonly [HttpIncomingMessage.TypeId]: typeof HttpIncomingMessage.TypeId = HttpIncomingMessage.TypeId
@@ -80,7 +99,7 @@ class Response extends Inspectable.Class implements HttpClientResponse.HttpClien
     private readonly release: (() => void) | undefined = undefined
   ) {
     super()
-    this.headers = Headers.fromInput(source.headers as Record<string, string | ReadonlyArray<string>>)
+    this.headers = fromRaw(source.rawHeaders)
     source.on("error", ignore)
   }
 
@@ -113,12 +132,9 @@ class Response extends Inspectable.Class implements HttpClientResponse.HttpClien
         chunks.push(chunk)
         length += chunk.length
       })
-      source.once("end", () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length)))
-      source.once("error", reject)
-      // a connection lost mid-body (the request destroyed by the deadline, a reset): `error` may not come
-      source.once("close", () => {
-        if (!source.complete) reject(new Error("the response body was cut short"))
-      })
+      source.on("end", () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length)))
+      // a connection lost mid-body (a reset, the request destroyed by the deadline) destroys the body with an error
+      source.on("error", reject)
     })
   }
 
@@ -217,7 +233,7 @@ const isNodeReadable = (body: unknown): body is NodeStream.Readable =>
 const sendBody = (
   req: NodeHttp.ClientRequest,
   body: HttpClientRequest.HttpClientRequest["body"],
-  fiber: Fiber.Fiber<unknown, unknown>
+  fiber: Fiber.Fiber<unknown, unknown> | undefined
 ): void => {
   const pipe = (source: NodeStream.Readable) => nodeStream().pipeline(source, req, ignore)
   switch (body._tag) {
@@ -247,7 +263,7 @@ const sendBody = (
     }
     case "Stream": {
       // one chunk in flight at a time (a byte high-water mark): the upload is never buffered
-      const iterable = Stream.toAsyncIterableWith(body.stream, fiber.context)
+      const iterable = Stream.toAsyncIterableWith(body.stream, fiber!.context)
       pipe(nodeStream().Readable.from(iterable, { objectMode: false, highWaterMark: 16 * 1024 }))
       return
     }
@@ -275,70 +291,79 @@ export const make = (agents: Agents): HttpClient.HttpClient => {
   const transportError = (request: HttpClientRequest.HttpClientRequest, cause: unknown) =>
     new HttpClientError.HttpClientError({ reason: new HttpClientError.TransportError({ request, cause }) })
 
+  /** `fiber` is the caller's: an Effect stream body runs with its context. */
+  const sendWith = (
+    request: HttpClientRequest.HttpClientRequest,
+    url: URL,
+    deadline: Deadline | undefined,
+    fiber: Fiber.Fiber<unknown, unknown> | undefined
+  ): Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError> =>
+    Effect.callback<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>((resume) => {
+      let settled = false
+      let timer: ReturnType<typeof setTimeout> | undefined
+      const release = () => {
+        if (timer !== undefined) clearTimeout(timer)
+        timer = undefined
+      }
+      const fail = (cause: unknown) => {
+        if (settled) return
+        settled = true
+        release()
+        resume(Effect.fail(transportError(request, cause)))
+      }
+      const https = url.protocol === "https:"
+      const host = url.hostname
+      let req: NodeHttp.ClientRequest
+      try {
+        req = (https ? nodeHttps() : nodeHttp()).request({
+          agent: https ? agents.https : agents.http,
+          protocol: url.protocol,
+          hostname: host.startsWith("[") ? host.slice(1, -1) : host,
+          port: url.port,
+          path: url.pathname + url.search,
+          method: request.method,
+          headers: request.headers,
+          auth: url.username !== "" || url.password !== ""
+            ? `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`
+            : null
+        })
+      } catch (cause) {
+        fail(cause)
+        return
+      }
+      req.on("error", fail)
+      req.on("response", (source: NodeHttp.IncomingMessage) => {
+        if (settled) return source.destroy()
+        settled = true
+        resume(Effect.succeed(new Response(request, source, url.href.split("#")[0]!, deadline && release)))
+      })
+      if (deadline !== undefined) {
+        timer = setTimeout(() => {
+          timer = undefined
+          deadline.expired = true
+          const cause = new Error("the call's deadline passed")
+          fail(cause)
+          req.destroy(cause)
+        }, Math.max(0, deadline.at - performance.now()))
+        // a timer left armed (a response never read) must not keep the process alive
+        timer.unref()
+      }
+      sendBody(req, request.body, fiber)
+      return Effect.sync(() => {
+        release()
+        settled = true
+        req.destroy()
+      })
+    })
+
   const send = (
     request: HttpClientRequest.HttpClientRequest,
     url: URL,
     deadline: Deadline | undefined
   ): Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError> =>
-    Effect.withFiber((fiber) =>
-      Effect.callback<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>((resume) => {
-        let settled = false
-        let timer: ReturnType<typeof setTimeout> | undefined
-        const release = () => {
-          if (timer !== undefined) clearTimeout(timer)
-          timer = undefined
-        }
-        const fail = (cause: unknown) => {
-          if (settled) return
-          settled = true
-          release()
-          resume(Effect.fail(transportError(request, cause)))
-        }
-        const https = url.protocol === "https:"
-        const host = url.hostname
-        let req: NodeHttp.ClientRequest
-        try {
-          req = (https ? nodeHttps() : nodeHttp()).request({
-            agent: https ? agents.https : agents.http,
-            protocol: url.protocol,
-            hostname: host.startsWith("[") ? host.slice(1, -1) : host,
-            port: url.port,
-            path: url.pathname + url.search,
-            method: request.method,
-            headers: request.headers,
-            ...(url.username !== "" || url.password !== ""
-              ? { auth: `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}` }
-              : {})
-          })
-        } catch (cause) {
-          fail(cause)
-          return
-        }
-        req.on("error", fail)
-        req.once("response", (source: NodeHttp.IncomingMessage) => {
-          if (settled) return source.destroy()
-          settled = true
-          resume(Effect.succeed(new Response(request, source, url.href.split("#")[0]!, deadline && release)))
-        })
-        if (deadline !== undefined) {
-          timer = setTimeout(() => {
-            timer = undefined
-            deadline.expired = true
-            const cause = new Error("the call's deadline passed")
-            fail(cause)
-            req.destroy(cause)
-          }, Math.max(0, deadline.at - performance.now()))
-          // a timer left armed (a response never read) must not keep the process alive
-          timer.unref()
-        }
-        sendBody(req, request.body, fiber)
-        return Effect.sync(() => {
-          release()
-          settled = true
-          req.destroy()
-        })
-      })
-    )
+    request.body._tag === "Stream"
+      ? Effect.withFiber((fiber) => sendWith(request, url, deadline, fiber))
+      : sendWith(request, url, deadline, undefined)
 
   // With a tracer installed: the platform's `HttpClient.make` (the client span, trace headers).
   const traced = HttpClient.make((request, url) => send(request, url, undefined))
@@ -436,4 +461,4 @@ export const layerOptions = (options?: NodeHttp.AgentOptions): Layer.Layer<HttpC
  * @since 0.1.0
  * @category layers
  */
-export const layer: Layer.Layer<HttpClient.HttpClient> = layerOptions()
+export const layer: Layer.Layer<HttpClient.HttpClient> = /* @__PURE__ */ layerOptions()

@@ -1,5 +1,5 @@
 /**
- * `Cube.layer` (config + transport + session in one layer; `CubeEnv.layer` reads the config from the environment), `CubeHttpClient` (the wire rules) and the `Session` service (every sign-in form, single-flight expiry recovery, events, persistence).
+ * `Cube.layer` (config + transport + session in one layer; `CubeEnv.layer` reads the config from the environment), `CubeHttpClient` (the wire rules), the `Session` service (every sign-in form, single-flight expiry recovery, events, persistence) and `NodeClient` (an `HttpClient` on Node's built-in `node:http`).
  *
  * @packageDocumentation
  * @module @connectycube-effect/http
@@ -19,6 +19,11 @@ export * as CubeEnv from "./CubeEnv.js"
  * @since 0.1.0
  */
 export * as CubeHttpClient from "./CubeHttpClient.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as NodeClient from "./NodeClient.js"
 
 /**
  * @since 0.1.0

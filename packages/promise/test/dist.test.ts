@@ -62,7 +62,7 @@ const expected = {
   storage: "function",
   createClient: "function",
   sameErrorClass: true,
-  // undici (the node condition of #transport) names the errno; the global fetch would say "fetch failed".
+  // node:http (the node condition of #transport) names the errno; the global fetch would say "fetch failed".
   error: { tag: "TransportError", code: "ECONNREFUSED", info: " ", instance: true }
 }
 
