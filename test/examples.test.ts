@@ -26,7 +26,7 @@ describe("docs/examples", () => {
     expect(stderr).toBe("")
     expect(code).toBe(0)
     expect(stdout).toMatch(/^Emulator listening on http:\/\/127\.0\.0\.1:\d+/m)
-    expect(stdout).toContain("▸ Sign up a user (the seed's profile)")
+    expect(stdout).toContain("▸ Sign up a user (the guide's profile)")
     expect(stdout).toMatch(/logged in as: Marvin Simon \(#\d+\)/)
     expect(stdout).toContain("full_name: Mar Sim")
     expect(stdout).toMatch(/private URL: http:\/\/127\.0\.0\.1:\d+\/blobs\/\w+\?token=<redacted>/)

@@ -1,5 +1,5 @@
 /**
- * The seed's guide with the promise adapter, in plain Node: no Effect in sight. An emulator runs in-process
+ * ConnectyCube's "Authentication and Users" guide with the promise adapter, in plain Node: no Effect in sight. An emulator runs in-process
  * on a free port; the client is the official SDK's surface (`init`, `createSession`, `users.*`, `storage.*`).
  *
  *   pnpm tsx docs/examples/promise-node.ts

@@ -1,5 +1,5 @@
 /**
- * The tour `pnpm demo` runs: the seed's "Authentication and Users" guide, step by step, as one Effect
+ * The tour `pnpm demo` runs: ConnectyCube's "Authentication and Users" guide, step by step, as one Effect
  * program. It starts the emulator in-process on a free port, unless CONNECTYCUBE_APP_ID and
  * CONNECTYCUBE_AUTH_KEY are set: then the same program runs against the real API (emulator-only steps,
  * such as moving the clock, are skipped).
@@ -13,7 +13,10 @@ import { Console, Effect, Fiber, Layer, Option, Stream } from "effect"
 import { FetchHttpClient } from "effect/http"
 
 const step = (title: string) => Console.log(`\n▸ ${title}`)
-const show = (label: string, value: unknown) => Console.log(`  ${label}: ${typeof value === "string" ? value : JSON.stringify(value)}`)
+// Yields first, so the session events a step caused (printed by a forked fiber) come before its result, not after
+// the next step's title.
+const show = (label: string, value: unknown) =>
+  Effect.andThen(Effect.yieldNow, Console.log(`  ${label}: ${typeof value === "string" ? value : JSON.stringify(value)}`))
 
 const tour = (emulator: Option.Option<Emulator.Service>) =>
   Effect.gen(function*() {
@@ -35,7 +38,7 @@ const tour = (emulator: Option.Option<Emulator.Service>) =>
     const again = yield* session.get
     yield* show("same session", again.id === app.id)
 
-    yield* step("Sign up a user (the seed's profile)")
+    yield* step("Sign up a user (the guide's profile)")
     const user = yield* users.signup({
       login,
       password,

@@ -36,7 +36,7 @@ process.exit(0)
         bundle: true,
         format: "esm",
         platform: "node",
-        target: "node20",
+        target: "node22",
         logLevel: "silent"
       }
       await build({

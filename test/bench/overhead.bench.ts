@@ -1,5 +1,5 @@
 /**
- * 1. Call overhead: `users.getV2` through the Effect SDK (the SDK's `UndiciClient`, the platform's undici and fetch
+ * 1. Call overhead: `users.getV2` through the Effect SDK (the SDK's `UndiciClient` and `NodeClient`, the platform's undici and fetch
  * transports), the promise adapter,
  * the official `connectycube` SDK and a raw `fetch` with a hand-built URL — same emulator process, same
  * data, interleaved rounds in one run. Ratios are against raw fetch. Each client's time per call, and this process's CPU
@@ -7,6 +7,7 @@
  */
 import ConnectyCubePromise, { createClient } from "@connectycube-effect/promise"
 import { Cube } from "@connectycube-effect/http"
+import * as NodeClient from "@connectycube-effect/http/NodeClient"
 import * as UndiciClient from "@connectycube-effect/http/UndiciClient"
 import { Users } from "@connectycube-effect/users"
 import { NodeHttpClient } from "@effect/platform-node"
@@ -34,6 +35,7 @@ export const run = async (options: { calls?: number; rounds?: number } = {}): Pr
         Users.layer.pipe(Layer.provideMerge(Cube.layer({ ...APP, apiUrl: url })), Layer.provide(transport))
       )
     const leanRt = effectRuntime(UndiciClient.layer)
+    const nodeRt = effectRuntime(NodeClient.layer)
     const undiciRt = effectRuntime(NodeHttpClient.layerUndici)
     const fetchRt = effectRuntime(FetchHttpClient.layer)
     const loop = (rt: ManagedRuntime.ManagedRuntime<Users.Users, unknown>) => (n: number) =>
@@ -47,6 +49,7 @@ export const run = async (options: { calls?: number; rounds?: number } = {}): Pr
 
     // warm up every client (sessions, connections, JIT)
     await loop(leanRt)(50)
+    await loop(nodeRt)(50)
     await loop(undiciRt)(50)
     await loop(fetchRt)(50)
     await adapter.createSession()
@@ -64,6 +67,7 @@ export const run = async (options: { calls?: number; rounds?: number } = {}): Pr
         }
       },
       "Effect API (UndiciClient)": loop(leanRt),
+      "Effect API (NodeClient)": loop(nodeRt),
       "Effect API (platform NodeHttpClient.layerUndici)": loop(undiciRt),
       "Effect API (fetch)": loop(fetchRt),
       "promise adapter": async (n) => {
@@ -91,6 +95,7 @@ export const run = async (options: { calls?: number; rounds?: number } = {}): Pr
       }
     }
     await leanRt.dispose()
+    await nodeRt.dispose()
     await undiciRt.dispose()
     await fetchRt.dispose()
     await adapter.dispose()
@@ -103,16 +108,16 @@ export const run = async (options: { calls?: number; rounds?: number } = {}): Pr
       value: `${fmt(median(xs), 0)} µs`,
       baseline: `raw fetch ${fmt(cpuBase, 0)} µs`,
       ratio: ratio(median(xs), cpuBase),
-      goal: name === "promise adapter" || name === "Effect API (UndiciClient)" ? `≤ official (${ratio(officialCpu, cpuBase)})` : ""
+      goal: name === "promise adapter" || name.startsWith("Effect API (UndiciClient)") || name === "Effect API (NodeClient)" ? `≤ official (${ratio(officialCpu, cpuBase)})` : ""
     }))
     return Object.entries(samples).map(([name, xs]) => ({
       figure: `getV2 per call: ${name}`,
       value: `${fmt(median(xs) * 1000, 0)} µs`,
       baseline: `raw fetch ${fmt(base * 1000, 0)} µs`,
       ratio: ratio(median(xs), base),
-      goal: name === "Effect API (UndiciClient)"
+      goal: name === "Effect API (UndiciClient)" || name === "Effect API (NodeClient)"
         ? `≤ 1.10x fetch; ≤ official (${ratio(officialMs, base)})`
-        : name === "promise adapter"
+        : name === "promise adapter (NodeClient)" || name === "promise adapter"
         ? `≤ official (${ratio(officialMs, base)})`
         : ""
     })).concat(cpuRows)

@@ -45,7 +45,7 @@ const run = async () => {
     const me = await cube.login({ login, password: "supersecurepwd" })
     log(`logged in as ${me.full_name}`)
 
-    // The seed's "User avatar" sample: upload the file, then connect it to the user
+    // ConnectyCube's "User avatar" sample: upload the file, then connect it to the user
     const inputFile = await drawPicture("MS")
     const fileParams = { name: inputFile.name, file: inputFile, type: inputFile.type, size: inputFile.size, public: false }
     const uploadedFile = await cube.storage.createAndUpload(fileParams)
@@ -55,6 +55,7 @@ const run = async () => {
     // Now other users can get the avatar: <img src=privateUrl>
     avatar.src = cube.storage.privateUrl(updated.user.avatar!)
     await avatar.decode()
+    avatar.hidden = false // hidden until then: an <img> without a loaded picture shows as a broken image
     log(`avatar shown: ${avatar.naturalWidth}×${avatar.naturalHeight}`)
 
     status.dataset.state = "done"

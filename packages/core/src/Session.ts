@@ -7,6 +7,7 @@
 import * as Schema from "effect/Schema"
 import * as Open from "./internal/open.js"
 import { User } from "./User.js"
+import * as UserInput from "./UserInput.js"
 
 /**
  * A session. An application session has `user_id: null` (old servers sent `0`); a user session embeds `user`.
@@ -52,6 +53,26 @@ export const isUserSession = (session: { readonly user_id?: number | null | unde
   typeof session.user_id === "number" && session.user_id > 0
 
 const NonEmpty = (field: string) => Schema.String.check(Schema.makeFilter((s) => s.length > 0 || `${field} must not be empty`))
+
+/**
+ * The `login` of a sign-in: sign-up's rules (`UserInput.Login`: well-formed text, no control characters, at least
+ * 3 characters) but a longer bound, 4096 characters, because an app with a Custom Identity Provider takes its
+ * external token (a JWT is often longer than 70) in `login`. A longer login names no user the server can have.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const SignInLogin = UserInput.Text.check(
+  Schema.makeFilter((s: string) =>
+    s.length < 3
+      ? "is too short (minimum is 3 characters)"
+      : s.length > 4096
+      ? "is too long (maximum is 4096 characters)"
+      : /[\u0000-\u001F\u007F]/.test(s)
+      ? "must not contain control characters"
+      : undefined
+  )
+)
 
 /**
  * `{ login, password }`. Also the custom identity provider form: `login` carries the external token.

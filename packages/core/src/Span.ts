@@ -2,8 +2,9 @@
  * The span every service method runs in, made only when a tracer is installed (see `isNativeTracer`).
  * `Span.fn("Users.getV2")(function*(query) { … })` is
  * `Effect.fn("Users.getV2")(…)` without the call-site stack capture: the same span per call, named for the
- * method, at a fraction of the bundle (`Effect.fn` costs ~0.6 KB gz in a browser bundle) and without an
- * `Error` allocated on every call.
+ * method, without an `Error` allocated on every call, and no span at all under effect's own tracer, where nobody
+ * reads it. In test/bench/handwritten.bench.ts a `getV2`-like call over loopback took about 12 % (1-18 %) less
+ * client CPU than in `Effect.fn`'s span (and a method's failure carries no span annotation on its cause).
  *
  * @since 0.1.0
  */

@@ -264,12 +264,20 @@ export const minLength = (min: number, message: string) => <S extends Schema.Top
   self.check(Schema.makeFilter((s: string) => s.length >= min || message, { arbitraryConstraint: { minLength: min } }))
 
 /**
- * A login: 3 to 70 characters (the server's documented rule).
+ * C0 control characters and DEL. Refused in logins and email addresses: SQLite's `COLLATE NOCASE` stops comparing
+ * at a NUL, so `"victim\u0000x"` would match `"victim"`, and no person types a tab into a login.
+ */
+const CONTROL = /[\u0000-\u001F\u007F]/
+
+const noControl = Schema.makeFilter((s: string) => !CONTROL.test(s), { message: "must not contain control characters" })
+
+/**
+ * A login: 3 to 70 characters (the server's documented rule), no control characters.
  *
  * @since 0.1.0
  * @category fields
  */
-export const Login = Text.pipe(
+export const Login = Text.check(noControl).pipe(
   minLength(3, "is too short (minimum is 3 characters)"),
   Schema.check(Schema.makeFilter((s: string) => s.length <= 70 || "is too long (maximum is 70 characters)", {
     arbitraryConstraint: { maxLength: 70 }
@@ -279,13 +287,13 @@ export const Login = Text.pipe(
 const EMAIL = /^[^\s@]+@[^\s@.]+(?:\.[^\s@.]+)+$/
 
 /**
- * An email address: `local@domain.tld`, no spaces.
+ * An email address: `local@domain.tld`, no spaces, no control characters.
  *
  * @since 0.1.0
  * @category fields
  */
 export const Email = Text.check(
-  Schema.makeFilter((s: string) => EMAIL.test(s) && s.length <= 254, {
+  Schema.makeFilter((s: string) => EMAIL.test(s) && s.length <= 254 && !CONTROL.test(s), {
     message: "is invalid",
     arbitraryConstraint: { patterns: [{ source: "^[a-z0-9._-]{1,20}@[a-z0-9-]{1,20}(\\.[a-z]{2,6}){1,2}$", flags: "" }] }
   })

@@ -19,7 +19,10 @@ const port = Flag.Int("port").pipe(
   Flag.withDefault(8090),
   Flag.withDescription("TCP port (0 picks a free one)")
 )
-const host = Flag.String("host").pipe(Flag.withDefault("127.0.0.1"), Flag.withDescription("interface to listen on"))
+const host = Flag.String("host").pipe(
+  Flag.optional,
+  Flag.withDescription("interface to listen on (default 127.0.0.1: loopback only; any other must be given here)")
+)
 const db = Flag.String("db").pipe(
   Flag.optional,
   Flag.withDescription("SQLite file (default: in memory); WAL, synchronous=NORMAL")
@@ -58,6 +61,29 @@ const bodyLimit = Flag.Int("body-limit").pipe(
   Flag.optional,
   Flag.withDescription("largest API request body in bytes (default 1048576)")
 )
+
+/**
+ * Is `host` a loopback interface (`127.x.x.x`, `::1`, `localhost`)?
+ *
+ * @since 0.2.0
+ * @category parsing
+ */
+export const isLoopback = (host: string): boolean =>
+  /^(localhost|127(\.\d{1,3}){3}|::1|::ffff:127(\.\d{1,3}){3})$/i.test(host.replace(/^\[|\]$/g, ""))
+
+/**
+ * What the CLI says at start (on stderr, after `listening on ...`) about who can reach it.
+ *
+ * @since 0.2.0
+ * @category parsing
+ */
+export const securityNotice = (host: string, explicit: boolean): string =>
+  isLoopback(host) ?
+    `bound to loopback (${host}) only: the REST API and the control API (/__emulator/*) are not reachable from the network${
+      explicit ? "" : "; --host <address> binds another interface"
+    }` :
+    `WARNING: bound to ${host} (--host): anyone who can reach it can call the control API (/__emulator/*: reset, import, ` +
+    `clock) and read users and blobs; it has no authentication`
 
 /**
  * Parses `id:authKey[:authSecret]`.
@@ -112,7 +138,7 @@ export const command = Command.make(
       )
       const emulator = yield* Emulator.make({
         port: args.port,
-        host: args.host,
+        host: Option.getOrElse(args.host, () => "127.0.0.1"),
         db: Option.getOrUndefined(args.db),
         synchronous: args.synchronous,
         apps: configured,
@@ -131,9 +157,15 @@ export const command = Command.make(
         )
       }
       yield* Console.log(`listening on ${emulator.url}`)
+      // after the one line tools wait for: where the control API (reset, import, export) can be reached from
+      yield* Console.error(securityNotice(emulator.host, Option.isSome(args.host)))
       return yield* Effect.never
     }).pipe(Effect.scoped)
 )
+
+// `--version`: the package's version, put in by the build (tsup.base.ts `define`); from sources (tsx) it is unset.
+declare const __CUBE_PACKAGE_VERSION__: string | undefined
+const VERSION = typeof __CUBE_PACKAGE_VERSION__ === "string" ? __CUBE_PACKAGE_VERSION__ : "0.0.0 (from sources)"
 
 /**
  * The CLI program for `process.argv` (the node binary and the script first). A literal `--` (as
@@ -143,4 +175,4 @@ export const command = Command.make(
  * @category commands
  */
 export const run = (argv: ReadonlyArray<string>) =>
-  Command.runWith(command, { version: "0.1.0" })(argv.slice(2).filter((a) => a !== "--"))
+  Command.runWith(command, { version: VERSION })(argv.slice(2).filter((a) => a !== "--"))

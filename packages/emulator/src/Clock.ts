@@ -34,6 +34,31 @@ export interface Service {
 export class EmulatorClock extends Context.Service<EmulatorClock, Service>()("@connectycube-effect/emulator/Clock") {}
 
 /**
+ * The earliest time the emulator clock can show: the Unix epoch.
+ *
+ * @since 0.2.0
+ * @category constants
+ */
+export const MIN_MS = 0
+
+/**
+ * The latest time the emulator clock can show: 9999-12-31T23:59:59.999Z (dates stay four-digit years
+ * in every header and JSON field).
+ *
+ * @since 0.2.0
+ * @category constants
+ */
+export const MAX_MS = 253402300799999
+
+/**
+ * Is `ms` a time the emulator clock can show (`MIN_MS`..`MAX_MS`)?
+ *
+ * @since 0.2.0
+ * @category constants
+ */
+export const inRange = (ms: number): boolean => Number.isFinite(ms) && ms >= MIN_MS && ms <= MAX_MS
+
+/**
  * A clock that starts at real time (or at `start`, Unix ms).
  *
  * @since 0.1.0
@@ -44,8 +69,10 @@ export const make = (start?: number): Service => {
   let offset = start === undefined ? 0 : start - Date.now()
   let frozenAt: number | undefined
   const unsafeNow = () => (frozenAt !== undefined ? frozenAt : Date.now() + offset)
-  const set = (ms: number) =>
+  const set = (wanted: number) =>
     Effect.sync(() => {
+      // kept within the range every date format can show (a time out of it would break every later answer)
+      const ms = Number.isNaN(wanted) ? unsafeNow() : Math.min(MAX_MS, Math.max(MIN_MS, wanted))
       if (frozenAt !== undefined) frozenAt = ms
       else offset = ms - Date.now()
       return ms

@@ -18,6 +18,7 @@ import * as SqlError from "effect/sql/SqlError"
 import * as Sqlite from "./internal/Sqlite.js"
 import * as BlobStore from "./store/Blobs.js"
 import * as Sessions from "./store/Sessions.js"
+import * as UsersStore from "./store/Users.js"
 import * as UsersSearch from "./store/UsersSearch.js"
 
 /**
@@ -158,7 +159,9 @@ export const migrations: ReadonlyArray<Migration> = [
   BlobStore.migration,
   UsersSearch.migration,
   touchUserPerSecond,
-  guestIndex
+  guestIndex,
+  BlobStore.secretsMigration,
+  UsersStore.identitiesMigration
 ]
 
 /**

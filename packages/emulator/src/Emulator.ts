@@ -227,9 +227,9 @@ export const make = (options: Options = {}): Effect.Effect<Service, EmulatorErro
       yield* provide(loadSeed(data, settings, clock.unsafeNow()))
     }
 
-    const handle = yield* provide(Server.makeHandle(routes))
-    const nodeServer = NodeHttp.createServer()
     const host = options.host ?? "127.0.0.1"
+    const handle = yield* provide(Server.makeHandle(routes).pipe(Effect.provideService(Server.BoundHost, host)))
+    const nodeServer = NodeHttp.createServer()
     yield* NodeHttpServer.make(() => nodeServer, { port: options.port ?? 0, host }).pipe(
       Effect.mapError((e) => new EmulatorError({ reason: "Serve", message: `cannot listen on ${host}:${options.port ?? 0}`, cause: e.cause }))
     )

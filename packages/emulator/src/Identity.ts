@@ -5,9 +5,12 @@
  *
  * @since 0.1.0
  */
+import { UserInput } from "@connectycube-effect/core"
 import type * as SqlClient from "effect/sql/SqlClient"
 import type * as SqlError from "effect/sql/SqlError"
 import * as Effect from "effect/Effect"
+import * as Result from "effect/Result"
+import * as Schema from "effect/Schema"
 import * as Crypto from "node:crypto"
 import { ApiError, Errors } from "./Http.js"
 import type { AppRow } from "./store/Apps.js"
@@ -96,23 +99,79 @@ type Env = SqlClient.SqlClient
  * @category models
  */
 export interface Resolved {
+  /** The user as it was before this request (a user created by it has never made a request). */
   readonly user: Users.UserRow
   readonly guest: boolean
 }
+
+/**
+ * Sign-in takes what sign-up takes (issue 17): the fields of a user created on sign-in, and the login/email/password
+ * of a password sign-in, are checked with the Schemas of `POST /users` (from core); a value sign-up refuses is 422
+ * here too. Only the fields present are checked.
+ */
+const SignInFields = Schema.Struct({
+  login: Schema.optional(UserInput.Login),
+  email: Schema.optional(UserInput.Email),
+  password: Schema.optional(UserInput.Password),
+  full_name: Schema.optional(UserInput.Text),
+  phone: Schema.optional(UserInput.Text),
+  external_id: Schema.optional(UserInput.ExternalId)
+})
+
+/** The token a Custom Identity Provider app takes in `login`: not a login (no length rule), but still text. */
+const ExternalToken = UserInput.NonBlank.check(
+  Schema.makeFilter((s: string) => !/[\u0000-\u001F\u007F]/.test(s), { message: "must not contain control characters" })
+)
+
+const checkWith = <A>(schema: Schema.Codec<A, unknown>) => {
+  const run = UserInput.decode(schema, "lenient")
+  return (input: unknown): Effect.Effect<A, ApiError> =>
+    Result.match(run(input), {
+      onFailure: (issues) => Effect.fail(ApiError.fields(422, UserInput.toFieldErrors(issues))),
+      onSuccess: Effect.succeed
+    })
+}
+
+const checkFields = checkWith(SignInFields as Schema.Codec<typeof SignInFields.Type, unknown>)
+const checkToken = checkWith(Schema.Struct({ login: ExternalToken }) as Schema.Codec<{ readonly login: string }, unknown>)
+
+/** Checks the fields of `input` that are set (`null` and `undefined` are absent). */
+const valid = (input: Users.UserInput): Effect.Effect<Users.UserInput, ApiError> =>
+  Effect.as(
+    checkFields(Object.fromEntries(
+      Object.entries({
+        login: input.login,
+        email: input.email,
+        password: input.password,
+        full_name: input.full_name,
+        phone: input.phone,
+        external_id: input.external_id
+      }).filter(([, v]) => v != null)
+    )),
+    input
+  )
+
+const byIdentity = (
+  app: AppRow,
+  provider: Users.Provider,
+  subject: string,
+  input: Users.UserInput,
+  now: number
+): Effect.Effect<Users.UserRow, ApiError | SqlError.SqlError, Env> =>
+  Effect.flatMap(
+    Users.findByIdentity(app.id, provider, subject),
+    (existing) =>
+      existing !== undefined ?
+        Effect.succeed(existing) :
+        Effect.flatMap(valid(input), (checked) =>
+          Effect.map(Users.findOrCreateByIdentity(app.id, provider, subject, checked, now), (r) => r.user))
+  )
 
 const digits = (token: string, prefix: string): string => {
   // Deterministic per token: the same Facebook/Twitter token is always the same user.
   const hex = Crypto.createHash("sha256").update(`${prefix}:${token}`).digest("hex").slice(0, 13)
   return BigInt(`0x${hex}`).toString(10)
 }
-
-const findOrCreate = (
-  app: AppRow,
-  find: Effect.Effect<Users.UserRow | undefined, SqlError.SqlError, Env>,
-  input: Users.UserInput,
-  now: number
-): Effect.Effect<Users.UserRow, ApiError | SqlError.SqlError, Env> =>
-  Effect.flatMap(find, (existing) => (existing !== undefined ? Effect.succeed(existing) : Users.create(app.id, input, now)))
 
 const base64UrlJson = (part: string): unknown => {
   try {
@@ -150,13 +209,13 @@ const firebase = (
       if (phone === undefined || phone === "") {
         return yield* Effect.fail(ApiError.base(422, "Firebase access token has no phone_number"))
       }
-      return yield* findOrCreate(app, Users.findByField(app.id, "phone", phone), { phone }, now)
+      return yield* byIdentity(app, "firebase_phone", phone, { phone }, now)
     }
     const email = str(payload.email)
     if (email === undefined || email === "") {
       return yield* Effect.fail(ApiError.base(422, "Firebase access token has no email"))
     }
-    return yield* findOrCreate(app, Users.findByEmail(app.id, email), { email }, now)
+    return yield* byIdentity(app, "firebase_email", email, { email }, now)
   })
 
 const cidpError = (message: string, status: number) =>
@@ -179,7 +238,8 @@ const messageOf = (text: string): string => {
 /**
  * Verifies an external token with the app's Custom Identity Provider, as the real server does:
  * `GET <cidpUrl>?token=<token>`, expecting `{ uid, login?, email?, full_name? }`. The user is
- * found by `external_id = uid`, or created (login = returned login or `custom_<uid>`).
+ * the one linked to the uid, or created and linked (login = returned login or `custom_<uid>`, `external_id` = uid;
+ * a later change of `external_id` does not move the link).
  *
  * @since 0.1.0
  * @category providers
@@ -216,7 +276,7 @@ export const customIdentity = (
     const login = str(parsed.login)
     const email = str(parsed.email)
     const fullName = str(parsed.full_name)
-    return yield* findOrCreate(app, Users.findByField(app.id, "external_id", uid), {
+    return yield* byIdentity(app, "cidp", uid, {
       login: login ?? `custom_${uid}`,
       email: email ?? null,
       full_name: fullName ?? null,
@@ -244,7 +304,8 @@ export const resolve = (
         return yield* Effect.fail(ApiError.fields(422, { provider: [`is not supported: ${c.provider}`] }))
       case "Guest": {
         const login = `guest_login_${Crypto.randomBytes(8).toString("hex").toUpperCase()}`
-        const user = yield* Users.create(app.id, { login, full_name: c.fullName ?? null, is_guest: true }, now)
+        const input = yield* valid({ login, full_name: c.fullName ?? null, is_guest: true })
+        const user = yield* Users.create(app.id, input, now)
         return { user, guest: true }
       }
       case "Social": {
@@ -253,7 +314,7 @@ export const resolve = (
         }
         const field = c.provider === "facebook" ? "facebook_id" : "twitter_id"
         const id = digits(c.token, c.provider)
-        const user = yield* findOrCreate(app, Users.findByField(app.id, field, id), {
+        const user = yield* byIdentity(app, c.provider, id, {
           [field]: id,
           full_name: `${c.provider === "facebook" ? "Facebook" : "Twitter"} user ${id.slice(-6)}`
         }, now)
@@ -267,18 +328,22 @@ export const resolve = (
         if (!hasLogin && !hasEmail) return yield* Effect.fail(Errors.blank("login"))
         if (c.password === undefined || c.password === "") return yield* Effect.fail(Errors.blank("password"))
         if (app.cidp_url !== null && hasLogin) {
+          yield* checkToken({ login: c.login })
+          yield* checkFields({ password: c.password })
           const user = yield* customIdentity({ ...app, cidp_url: app.cidp_url }, c.login!, now, settings.cidpTimeoutMs)
           return { user, guest: false }
         }
-        const existing = hasLogin ? yield* Users.findByLogin(app.id, c.login!) : yield* Users.findByEmail(app.id, c.email!)
+        const input: Users.UserInput = hasLogin ? { login: c.login!, password: c.password } : { email: c.email!, password: c.password }
+        yield* valid(input)
+        const find = hasLogin ? Users.findByLogin(app.id, c.login!) : Users.findByEmail(app.id, c.email!)
+        let existing = yield* find
         if (existing === undefined) {
           if (app.allow_user_creation === 0) return yield* Effect.fail(Errors.userNotFound())
-          const user = yield* Users.create(
-            app.id,
-            hasLogin ? { login: c.login!, password: c.password } : { email: c.email!, password: c.password },
-            now
-          )
-          return { user, guest: false }
+          // parallel first sign-ins of one login: one creates the user, the others find it and check the password
+          const user = yield* Users.createUnlessTaken(app.id, input, now)
+          if (user !== undefined) return { user, guest: false }
+          existing = yield* find
+          if (existing === undefined) return yield* Effect.fail(Errors.userNotFound())
         }
         if (!(yield* Users.verifyPassword(c.password, existing.password_hash))) {
           return yield* Effect.fail(Errors.invalidPassword())

@@ -19,6 +19,7 @@ import * as HttpRouter from "effect/http/HttpRouter"
 import { HttpServerError } from "effect/http/HttpServerError"
 import * as HttpServerRequest from "effect/http/HttpServerRequest"
 import * as HttpServerResponse from "effect/http/HttpServerResponse"
+import * as Option from "effect/Option"
 import * as Auth from "./Auth.js"
 import { EmulatorClock } from "./Clock.js"
 import * as Faults from "./Faults.js"
@@ -98,8 +99,55 @@ export const stripJson = (pathname: string): string =>
 
 const ADMIN_PREFIX = "/__emulator/"
 
+/** Control calls that change state: a browser sends them cross-origin only after a preflight (refused). */
+const STATE_CHANGING = new Set(["POST", "PUT", "PATCH", "DELETE"])
+
+const isJson = (contentType: string | undefined) =>
+  contentType !== undefined && contentType.split(";")[0]!.trim().toLowerCase() === "application/json"
+
+const LOOPBACK_HOST = /^(localhost|[^:]*\.localhost|127(\.\d{1,3}){3}|\[::1\]|\[::ffff:127(\.\d{1,3}){3}\])(:\d+)?$/i
+
+/**
+ * The security model of `/__emulator/*` (no credentials, as a dev tool): it answers no CORS (a page of
+ * another origin cannot read it, and its preflight is refused); a call that changes state needs
+ * `Content-Type: application/json` (which a page can only send after that refused preflight); and the
+ * `Host` must be a loopback name or the host the emulator was bound to (a DNS-rebound page names its
+ * own host). The REST API keeps its CORS for the browser example.
+ *
+ * @since 0.2.0
+ * @category security
+ */
+export const controlRefusal = (
+  method: string,
+  headers: Readonly<Record<string, string | ReadonlyArray<string> | undefined>>,
+  boundHost: string
+): Http.ApiError | undefined => {
+  if (method === "OPTIONS") {
+    return Http.ApiError.messages(403, "The emulator control API does not answer cross-origin requests")
+  }
+  const host = typeof headers.host === "string" ? headers.host : ""
+  const bound = boundHost.includes(":") ? `[${boundHost}]` : boundHost
+  const open = boundHost === "0.0.0.0" || boundHost === "::"
+  if (!open && !LOOPBACK_HOST.test(host) && host.split(/:(?=\d+$)/)[0]!.toLowerCase() !== bound.toLowerCase()) {
+    return Http.ApiError.messages(403, `The emulator control API answers only to loopback host names, not ${JSON.stringify(host)}`)
+  }
+  if (STATE_CHANGING.has(method) && !isJson(typeof headers["content-type"] === "string" ? headers["content-type"] : undefined)) {
+    return Http.ApiError.messages(415, "Emulator control calls that change state need Content-Type: application/json")
+  }
+  return undefined
+}
+
 /** How often (emulator time) the expired guest users are deleted: checked by the first API request after. */
 const GUEST_SWEEP_EVERY_MS = 60_000
+
+/**
+ * The interface the server was bound to (the control API also answers to it as a `Host`); loopback
+ * when absent.
+ *
+ * @since 0.2.0
+ * @category tags
+ */
+export class BoundHost extends Context.Service<BoundHost, string>()("@connectycube-effect/emulator/Server/BoundHost") {}
 
 /**
  * One request, ready to run: the context its fiber starts with (the server's services, the request
@@ -138,6 +186,7 @@ export const makeHandle = (routes: ReadonlyArray<Route.Route>) =>
     const log = yield* RequestLog
     const faults = yield* Faults.Faults
     const settings = yield* Settings
+    const boundHost = Option.getOrElse(yield* Effect.serviceOption(BoundHost), () => "127.0.0.1")
     // -Infinity: the first request sweeps (a database kept from an earlier run may hold expired guests)
     let lastSweep = -Infinity
     const sweep = (now: number) =>
@@ -215,7 +264,12 @@ export const makeHandle = (routes: ReadonlyArray<Route.Route>) =>
       // Context.add keeps the base and layers the request's services over it (no copy of the base).
       let context: Context.Context<never> = base
       let run: Effect.Effect<HttpServerResponse.HttpServerResponse, unknown, any>
-      if (method === "OPTIONS") {
+      const deep = search === "" ? undefined : Http.queryTooDeep(search)
+      const refused = admin ? controlRefusal(method, request.headers, boundHost) : deep !== undefined ? Http.nestedTooDeeply(deep) : undefined
+      if (refused !== undefined) {
+        context = Context.add(context, HttpServerRequest.HttpServerRequest, request)
+        run = Effect.succeed(Http.errorResponse(refused))
+      } else if (method === "OPTIONS") {
         context = Context.add(context, HttpServerRequest.HttpServerRequest, request)
         run = Effect.succeed(HttpServerResponse.empty({ status: 204, headers: PREFLIGHT_HEADERS }))
       } else {
@@ -260,7 +314,8 @@ export const makeHandle = (routes: ReadonlyArray<Route.Route>) =>
         Effect.map((response) => {
           // Straight onto the node response: cheaper than copying the Effect response's headers.
           const out = NodeHttpServerRequest.toServerResponse(request)
-          for (const [name, value] of cors) out.setHeader(name, value)
+          // no CORS on the control API: a page of another origin can neither read it nor pass a preflight
+          if (!admin) for (const [name, value] of cors) out.setHeader(name, value)
           out.setHeader("date", Http.httpDate(now))
           if (state.sessionExpiresAt !== undefined) {
             out.setHeader("cb-token-expirationdate", Http.formatExpiration(state.sessionExpiresAt))

@@ -36,7 +36,7 @@ describe("faults", () => {
       assert.strictEqual(bad.status, 422)
       const invalid = yield* call("POST", "/__emulator/faults", { body: { status: 42 } })
       assert.strictEqual(invalid.status, 422)
-      assert.strictEqual((yield* call("DELETE", "/__emulator/faults")).status, 200)
+      assert.strictEqual((yield* call("DELETE", "/__emulator/faults", { headers: { "content-type": "application/json" } })).status, 200)
       assert.strictEqual((yield* call("GET", "/session")).status, 401)
     }))
 
@@ -96,7 +96,7 @@ describe("reset, request log, export/import, openapi", () => {
       const token = (yield* call("POST", "/session", { body: appSession({ user: { login: "gone", password: "secret12" } }) }))
         .body.session.token
       yield* call("POST", "/__emulator/faults", { body: { path: "/nothing", status: 500 } })
-      assert.deepStrictEqual((yield* call("POST", "/__emulator/reset")).body, { ok: true })
+      assert.deepStrictEqual((yield* call("POST", "/__emulator/reset", { headers: { "content-type": "application/json" } })).body, { ok: true })
       assert.strictEqual((yield* call("GET", "/session", { token })).status, 401)
       const state = yield* emu.exportState
       assert.deepStrictEqual(state.tables.users, [])
@@ -111,7 +111,7 @@ describe("reset, request log, export/import, openapi", () => {
   it.effect("the request log is in order and never holds tokens, keys or passwords", () =>
     Effect.gen(function*() {
       const { call } = yield* emulator()
-      yield* call("DELETE", "/__emulator/requests")
+      yield* call("DELETE", "/__emulator/requests", { headers: { "content-type": "application/json" } })
       const session = (yield* call("POST", "/session.json", {
         body: appSession({ user: { login: "logme", password: "hunter2-secret" } })
       })).body.session
@@ -129,7 +129,7 @@ describe("reset, request log, export/import, openapi", () => {
       assert.notInclude(r.text, session.token)
       assert.notInclude(r.text, "hunter2-secret")
       assert.notInclude(r.text, "emulator-auth-key")
-      assert.strictEqual((yield* call("DELETE", "/__emulator/requests")).status, 200)
+      assert.strictEqual((yield* call("DELETE", "/__emulator/requests", { headers: { "content-type": "application/json" } })).status, 200)
       assert.deepStrictEqual(((yield* call("GET", "/__emulator/requests")).body.requests as Array<unknown>).length, 0)
     }))
 
@@ -139,7 +139,7 @@ describe("reset, request log, export/import, openapi", () => {
       const created = (yield* a.call("POST", "/session", {
         body: appSession({ user: { login: "roundtrip", password: "secret12" } })
       })).body.session
-      const exported = yield* a.call("GET", "/__emulator/export")
+      const exported = yield* a.call("GET", "/__emulator/export?secrets=true")
       assert.strictEqual(exported.status, 200)
       assert.strictEqual(exported.body.format, "connectycube-emulator")
       assert.notInclude(exported.text, "secret12")
@@ -148,7 +148,7 @@ describe("reset, request log, export/import, openapi", () => {
       const imported = yield* b.call("POST", "/__emulator/import", { body: exported.body })
       assert.strictEqual(imported.status, 200)
       assert.strictEqual(imported.body.imported.users, 1)
-      const reexported = yield* b.call("GET", "/__emulator/export")
+      const reexported = yield* b.call("GET", "/__emulator/export?secrets=true")
       assert.deepStrictEqual(reexported.body.tables, exported.body.tables)
       const session = yield* b.call("GET", "/session", { token: created.token })
       assert.strictEqual(session.status, 200)
@@ -226,7 +226,7 @@ describe("reset, request log, export/import, openapi", () => {
     Effect.gen(function*() {
       const { call, emu } = yield* emulator()
       assert.deepStrictEqual((yield* call("GET", "/__emulator/emails")).body, { emails: [] })
-      assert.strictEqual((yield* call("DELETE", "/__emulator/emails")).status, 200)
+      assert.strictEqual((yield* call("DELETE", "/__emulator/emails", { headers: { "content-type": "application/json" } })).status, 200)
       assert.deepStrictEqual(yield* emu.emails, [])
     }))
 })

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Emulator } from "@connectycube-effect/emulator"
+import * as BlobStore from "../src/store/Blobs.js"
 import { Effect } from "effect"
 import { fetchAnswer } from "./helpers.js"
 import * as Fs from "node:fs"
@@ -417,5 +418,51 @@ describe("bytes on disk", () => {
         expect(complete.status).toBe(422)
         expect(Fs.existsSync(`${db}.blobs`) ? Fs.readdirSync(`${db}.blobs`) : []).toEqual([])
       }), { db }).pipe(Effect.ensuring(Effect.sync(() => Fs.rmSync(dir, { recursive: true, force: true }))))
+  })
+})
+
+describe("upload grant policy (issue 17, item 1)", () => {
+  const secret = "s".repeat(64)
+  const now = Date.parse("2030-01-01T00:00:00Z")
+  const formOf = (policy: unknown, extra: Record<string, string> = {}) => {
+    const encoded = Buffer.from(JSON.stringify(policy)).toString("base64")
+    return new Map<string, string>([
+      ["key", "uid1"],
+      ["success_action_status", "201"],
+      ["policy", encoded],
+      ["x-amz-signature", BlobStore.sign(encoded, secret)],
+      ...Object.entries(extra)
+    ])
+  }
+  const expiration = "2030-01-01T01:00:00Z"
+  const full = [{ key: "uid1" }, { success_action_status: "201" }, ["content-length-range", 0, 10]]
+
+  it("a policy signed with the secret passes, and carries its size range", () => {
+    expect(BlobStore.verifyPolicy(formOf({ expiration, conditions: full }), secret, now)).toEqual({
+      _tag: "Granted",
+      grant: { minSize: 0, maxSize: 10 }
+    })
+  })
+
+  it("a policy without key, success_action_status, range or expiry is refused even when signed", () => {
+    const missing = [
+      { expiration, conditions: [] },
+      { expiration, conditions: full.filter((_, i) => i !== 0) },
+      { expiration, conditions: full.filter((_, i) => i !== 1) },
+      { expiration, conditions: full.filter((_, i) => i !== 2) },
+      { conditions: full },
+      { expiration: "2029-12-31T23:59:59Z", conditions: full }
+    ]
+    for (const policy of missing) {
+      const verdict = BlobStore.verifyPolicy(formOf(policy), secret, now)
+      expect(verdict._tag, JSON.stringify(policy)).toBe("Denied")
+    }
+  })
+
+  it("another key or another secret is refused", () => {
+    const form = formOf({ expiration, conditions: full })
+    expect(BlobStore.verifyPolicy(form, "other", now)).toMatchObject({ denial: { code: "SignatureDoesNotMatch" } })
+    form.set("key", "uid2")
+    expect(BlobStore.verifyPolicy(form, secret, now)).toMatchObject({ denial: { code: "AccessDenied" } })
   })
 })

@@ -460,18 +460,18 @@ describe("GET/DELETE /session, POST/DELETE /login", () => {
     Effect.gen(function*() {
       const { call } = yield* emulator()
       const app = (yield* call("POST", "/session", { body: appSession() })).body.session
-      const login = yield* call("POST", "/login.json", { token: app.token, body: { login: "up", password: "secret12" } })
+      const login = yield* call("POST", "/login.json", { token: app.token, body: { login: "upgraded", password: "secret12" } })
       assert.strictEqual(login.status, 200)
       const { user } = decodeUser(login.body)
-      assert.strictEqual(user.login, "up")
+      assert.strictEqual(user.login, "upgraded")
       assert.isNotNull(login.headers.get("cb-token-expirationdate"))
       const upgraded = yield* call("GET", "/session", { token: app.token })
       assert.strictEqual(upgraded.body.session.user_id, user.id)
       assert.strictEqual(upgraded.body.session.id, user.id)
 
-      const wrong = yield* call("POST", "/login", { token: app.token, body: { login: "up", password: "nope" } })
+      const wrong = yield* call("POST", "/login", { token: app.token, body: { login: "upgraded", password: "nope" } })
       assert.deepStrictEqual([wrong.status, wrong.body], [401, { errors: ["Invalid password"] }])
-      const blank = yield* call("POST", "/login", { token: app.token, body: { login: "up" } })
+      const blank = yield* call("POST", "/login", { token: app.token, body: { login: "upgraded" } })
       assert.deepStrictEqual([blank.status, blank.body], [422, { errors: { password: ["cannot be blank"] } }])
 
       const out = yield* call("DELETE", "/login.json", { token: app.token })

@@ -23,7 +23,6 @@ import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import * as Layer from "effect/Layer"
 import * as Random from "effect/Random"
 import * as Redacted from "effect/Redacted"
-import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import * as SchemaIssue from "effect/SchemaIssue"
 import type * as Clock from "effect/Clock"
@@ -220,6 +219,16 @@ const isLiveClock = (clock: Clock.Clock): boolean =>
 const tracerWith = <A, E, R>(f: (tracer: Tracer.Tracer) => Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
   Effect.withFiber((fiber) => f(fiber.getRef(Tracer.Tracer)))
 
+/** `Effect.timeoutOrElse` (a fiber race), when the deadline is finite. */
+const withDeadline = <A, E, E2>(
+  self: Effect.Effect<A, E>,
+  timeout: Duration.Duration,
+  onTimeout: () => E2
+): Effect.Effect<A, E | E2> =>
+  Number.isFinite(Duration.toMillis(timeout))
+    ? Effect.timeoutOrElse(self, { duration: timeout, orElse: () => Effect.fail(onTimeout()) })
+    : self
+
 /**
  * A transport failure as the SDK's `TransportError`: the platform error's reason, and its cause's message with
  * that cause's own cause (fetch says only "fetch failed" and keeps "connect ECONNREFUSED …" one level down).
@@ -295,6 +304,7 @@ export const make = (options: Options = {}): Effect.Effect<CubeHttpClient.Servic
   Effect.gen(function*() {
     const config = yield* CubeConfig
     const policy = { ...defaultRetryPolicy, ...options.retry }
+    const baseDelay = Duration.toMillis(policy.baseDelay)
     const maxDelay = Duration.toMillis(policy.maxDelay)
     const maxRetryAfter = Duration.toMillis(policy.maxRetryAfter)
     const redactedNames: ReadonlyArray<string | RegExp> = [...(yield* Headers.CurrentRedactedNames), ...REDACTED_HEADERS]
@@ -342,7 +352,7 @@ export const make = (options: Options = {}): Effect.Effect<CubeHttpClient.Servic
       info: Errors.RequestInfo,
       deadline: Deadline | undefined,
       timedOut: () => Errors.CubeError
-    ): Effect.Effect<Response, Errors.CubeError> => {
+    ) => {
       const headers: Record<string, string> = { "CB-SDK": SDK_HEADER }
       const auth = request.auth ?? "session"
       if (auth !== "none" && token !== undefined) headers["CB-Token"] = Redacted.value(token)
@@ -360,7 +370,7 @@ export const make = (options: Options = {}): Effect.Effect<CubeHttpClient.Servic
         ),
         (error) => deadline?.expired === true ? timedOut() : transportError(error, info)
       )
-      const answer = Effect.flatMap(received, ({ response, text }) =>
+      return Effect.flatMap(received, ({ response, text }) =>
         Effect.clockWith((clock): Effect.Effect<Response, Errors.CubeError> => {
           const now = clock.currentTimeMillisUnsafe()
           const body = parseBody(text)
@@ -384,39 +394,17 @@ export const make = (options: Options = {}): Effect.Effect<CubeHttpClient.Servic
             now
           }))
         }))
-      // Checked on every run (`Effect.retry` runs this effect again): a retry's pause that ran to the transport's
-      // deadline sends no other request.
-      return deadline === undefined ? answer : Effect.suspend(() => deadline.expired ? Effect.fail(timedOut()) : answer)
     }
 
-    // Exponential backoff (baseDelay, doubled each retry, capped at maxDelay) with ±25 % jitter, and never sooner
-    // than the server's `Retry-After`; `Effect.retry` bounds it to `times` retries of transient failures. On a
-    // transport's deadline, a pause lasts at most until the deadline, and then the call fails with `Timeout`.
-    const schedule = (deadline: Deadline | undefined) =>
-      Schedule.exponential(policy.baseDelay).pipe(
-        Schedule.setInputType<Errors.CubeError>(),
-        Schedule.modifyDelay(({ duration, input }) =>
-          Effect.map(Random.nextBetween(0.75, 1.25), (jitter) => {
-            const exp = Math.min(maxDelay, Duration.toMillis(duration)) * jitter
-            const delay = input._tag === "RateLimited" && input.retryAfterMs !== undefined
-              ? Math.max(exp, input.retryAfterMs)
-              : exp
-            if (deadline === undefined) return delay
-            const left = deadline.at - performance.now()
-            if (delay < left) return delay
-            deadline.expired = true
-            return Math.max(0, left)
-          })
-        )
-      )
-    const retry = (deadline: Deadline | undefined) => ({
-      schedule: schedule(deadline),
-      times: policy.times,
-      // a Retry-After longer than the cap is not waited for: the call fails with RateLimited at once
-      while: (error: Errors.CubeError) =>
-        Errors.isTransient(error) && !(error._tag === "RateLimited" && (error.retryAfterMs ?? 0) > maxRetryAfter)
-    })
-    const retryWithoutDeadline = retry(undefined)
+    // Exponential backoff with ±25 % jitter, never sooner than the server's `Retry-After`. A loop rather than
+    // `Effect.retry` + `Schedule`: the same pauses, and a whole call on UndiciClient took 7-22 % less client CPU
+    // in test/bench/handwritten.bench.ts (the schedule's state and metadata on every attempt, even a first one
+    // that succeeds). Its pauses are `Effect.sleep`s, so the TestClock drives them.
+    const backoff = (error: Errors.CubeError, retry: number) =>
+      Effect.map(Random.nextBetween(0.75, 1.25), (jitter) => {
+        const exp = Math.min(maxDelay, baseDelay * 2 ** retry) * jitter
+        return error._tag === "RateLimited" && error.retryAfterMs !== undefined ? Math.max(exp, error.retryAfterMs) : exp
+      })
 
     const send = (request: Request, token: Redacted.Redacted<string> | undefined) => {
       const info: Errors.RequestInfo = { method: request.method, path: `/${request.path}.json` }
@@ -424,23 +412,35 @@ export const make = (options: Options = {}): Effect.Effect<CubeHttpClient.Servic
       const timeout = request.timeout !== undefined ? Duration.fromInputUnsafe(request.timeout) : config.timeout
       const ms = Duration.toMillis(timeout)
       const timedOut = () => new Errors.Timeout({ timeoutMs: ms, request: info })
-      const call = (deadline: Deadline | undefined) => {
-        const once = attempt(request, token, info, deadline, timedOut)
-        return retryable ? Effect.retry(once, deadline === undefined ? retryWithoutDeadline : retry(deadline)) : once
+      const loop = (retry: number, deadline: Deadline | undefined): Effect.Effect<Response, Errors.CubeError> =>
+        attempt(request, token, info, deadline, timedOut).pipe(
+          Effect.catchIf(
+            (error) =>
+              retryable && retry < policy.times && Errors.isTransient(error) &&
+              !(error._tag === "RateLimited" && (error.retryAfterMs ?? 0) > maxRetryAfter),
+            (error) =>
+              Effect.flatMap(backoff(error, retry), (delay) => {
+                if (deadline === undefined) return Effect.andThen(Effect.sleep(delay), loop(retry + 1, deadline))
+                // the deadline falls within the pause: no other attempt, the call times out when it passes
+                const left = deadline.at - performance.now()
+                return delay < left
+                  ? Effect.andThen(Effect.sleep(delay), loop(retry + 1, deadline))
+                  : Effect.andThen(Effect.sleep(Math.max(0, left)), Effect.fail(timedOut()))
+              })
+          )
+        )
+      if (direct === undefined || !Number.isFinite(ms) || ms > 2 ** 31 - 1) {
+        return withDeadline(loop(0, undefined), timeout, timedOut)
       }
-      if (!Number.isFinite(ms)) return call(undefined)
-      // The whole call, retries and their pauses included: a pause that would end past the deadline is cut short by
-      // it (no other attempt), and the call's fiber is interrupted, which aborts its request.
-      const raced = () => Effect.timeoutOrElse(call(undefined), { duration: timeout, orElse: () => Effect.fail(timedOut()) })
-      if (direct === undefined || ms > 2 ** 31 - 1) return raced()
-      // A transport that enforces the deadline itself (UndiciClient) needs no fiber race for it, as long as nothing
-      // else decides: effect's own clock (real time) and no tracer (the traced path is the platform's client). The
-      // race cost a quarter to a half of such a call's client CPU in test/bench/handwritten.bench.ts.
+      // A client that enforces the deadline itself (UndiciClient, NodeClient) needs no fiber race for it, as long as
+      // nothing else decides: effect's own clock (real time) and no tracer (the traced path is the platform's client).
+      // The race cost 3-18 % of such a call's client CPU in test/bench/handwritten.bench.ts; on other clients (fetch)
+      // it cost about as much as the timer fiber it replaced, so they take it.
       return tracerWith((tracer) =>
         Effect.clockWith((clock) =>
           Span.isNativeTracer(tracer) && isLiveClock(clock)
-            ? call({ at: performance.now() + ms, expired: false })
-            : raced()
+            ? loop(0, { at: performance.now() + ms, expired: false })
+            : withDeadline(loop(0, undefined), timeout, timedOut)
         )
       )
     }

@@ -15,6 +15,7 @@ import type { CubeConfig } from "@connectycube-effect/core/CubeConfig"
 import * as Errors from "@connectycube-effect/core/Errors"
 import * as PushStream from "@connectycube-effect/core/PushStream"
 import * as CoreSession from "@connectycube-effect/core/Session"
+import * as UserInput from "@connectycube-effect/core/UserInput"
 import * as Span from "@connectycube-effect/core/Span"
 import { UserEnvelope } from "@connectycube-effect/core/User"
 import type { User } from "@connectycube-effect/core/User"
@@ -29,6 +30,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Ref from "effect/Ref"
+import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import type * as Stream from "effect/Stream"
@@ -232,6 +234,20 @@ const infoOf = (state: State): Info => ({
 const decodeCredentials = Schema.decodeUnknownEffect(CoreSession.Credentials, { errors: "first" })
 
 /**
+ * What `POST /users` checks of the fields a sign-in sends (core's `UserInput`): `login` is sign-up's login but for
+ * its length, as it also carries a Custom Identity Provider token (`CoreSession.SignInLogin`).
+ */
+const checkSignInFields = Schema.decodeUnknownResult(
+  Schema.Struct({
+    login: Schema.optional(CoreSession.SignInLogin),
+    email: Schema.optional(UserInput.Email),
+    password: Schema.optional(UserInput.Password),
+    full_name: Schema.optional(UserInput.Text)
+  }),
+  { errors: "first", onExcessProperty: "ignore" }
+)
+
+/**
  * Validates credential input (the typed union, or the seed's flat Firebase keys) before anything is sent.
  *
  * @since 0.1.0
@@ -258,7 +274,16 @@ export const validateCredentials = (
         ? "expected {login, password}, {email, password}, {guest: \"1\"}, or a provider with its keys"
         : /must not be empty|not an address/.exec(error.message)?.[0] ?? "does not match any credential form"
       return new Errors.InvalidInput({ field, reason })
-    })
+    }),
+    // then sign-up's rules for the fields that make a user (issue 17): a 1 MB login or a lone surrogate is not sent
+    Effect.flatMap((credentials) =>
+      Effect.fromResult(
+        Result.map(
+          Result.mapError(checkSignInFields(credentials), (error) => UserInput.toInvalidInput(error)),
+          () => credentials
+        )
+      )
+    )
   )
 
 const sessionBody = (appId: number, authKey: string, credentials: CoreSession.Credentials | undefined) => {
@@ -313,7 +338,8 @@ export const make = (
     const renewBefore = Duration.toMillis(options.renewBefore ?? "1 minute")
     const autoCreate = options.autoCreate ?? true
     const hook = options.onSessionExpired
-    // A plain listener set rather than a PubSub: events are rare, and PubSub costs ~9 KB of bundle.
+    // A plain listener set rather than a PubSub: events are rare, and PubSub + Stream.fromPubSub add ~2.5 KB gz to a
+    // browser bundle (test/bench/handwritten.bench.ts) for the same delivery cost.
     const listeners = new Set<(event: SessionEvent) => void>()
     const publish = (event: SessionEvent) =>
       Effect.sync(() => {
@@ -537,7 +563,8 @@ export const make = (
       })
 
     const create = Span.fn("Session.create")(function*(input?: CoreSession.CredentialsInput | undefined) {
-      const credentials = input === undefined || (typeof input === "object" && Object.keys(input).length === 0)
+      // `null` is not "no credentials": it is refused as InvalidInput below (Object.keys(null) would throw)
+      const credentials = input === undefined || (typeof input === "object" && input !== null && Object.keys(input).length === 0)
         ? undefined
         : yield* validateCredentials(input)
       const [session, state] = yield* postSession(credentials)

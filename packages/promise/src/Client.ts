@@ -23,8 +23,8 @@ export interface ClientOptions {
   /** A `fetch` to send requests with (a test double, a proxy-aware fetch, …). */
   readonly fetch?: typeof globalThis.fetch | undefined
   /**
-   * The `HttpClient` layer to send requests with. Wins over `fetch`. By default: undici in Node (when
-   * `@effect/platform-node` is installed), the global `fetch` elsewhere.
+   * The `HttpClient` layer to send requests with. Wins over `fetch`. By default: `NodeClient` (Node's
+   * built-in `node:http`) in Node, the global `fetch` elsewhere.
    */
   readonly layer?: Layer.Layer<HttpClient.HttpClient> | undefined
   /**

@@ -529,7 +529,7 @@ export const make: Effect.Effect<Storage.Service, never, Session.Session | CubeH
     }) as Storage.Service["createAndUpload"]
 
     const createAndUploadWithProgress = <E>(params: CreateAndUploadParams<E>) =>
-      // PushStream rather than Stream.callback: the same behaviour for a fraction of the bundle.
+      // PushStream: the callbacks of the transport become the stream of progress events.
       PushStream.make<UploadEvent, Errors.CubeError | E>((emit) =>
         Effect.map(
           // interruptible: registration runs uninterruptibly, so stopping the stream must not wait for the whole

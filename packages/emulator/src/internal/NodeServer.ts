@@ -28,6 +28,8 @@ import type * as Scope from "effect/Scope"
 import type * as Socket from "effect/socket/Socket"
 import * as Stream from "effect/Stream"
 import type * as Http from "node:http"
+import { STATUS_CODES } from "node:http"
+import type { Duplex } from "node:stream"
 import { Readable } from "node:stream"
 import { pipeline } from "node:stream/promises"
 
@@ -167,6 +169,45 @@ const write = (
   }
 }
 
+/** What node's parser refused, as the emulator's JSON error (node's own answer has no body). */
+const clientErrorAnswer = (code: string | undefined): readonly [number, string] => {
+  switch (code) {
+    case "HPE_HEADER_OVERFLOW":
+      return [431, "Request header fields too large: the request line and headers are limited to 16 KB"]
+    case "HPE_REQUEST_TIMEOUT":
+    case "ERR_HTTP_REQUEST_TIMEOUT":
+      return [408, "Request timeout: the request was not received in time"]
+    case "HPE_INVALID_CONTENT_LENGTH":
+    case "HPE_UNEXPECTED_CONTENT_LENGTH":
+      return [400, "Bad request: invalid Content-Length"]
+    default:
+      return [400, `Bad request: malformed HTTP (${code ?? "parse error"})`]
+  }
+}
+
+/** The socket's response in progress, when node has one (its `_httpMessage`). */
+interface ParserSocket extends Duplex {
+  readonly _httpMessage?: { readonly headersSent?: boolean } | null
+}
+
+/**
+ * Node's parser refused the bytes (a URL or header over its limits, a bad Content-Length, a timeout):
+ * answer a JSON error as every other error, then close. Nothing is written over a response already
+ * started on the socket.
+ */
+const onClientError = (error: Error & { readonly code?: string }, socket: ParserSocket) => {
+  if (error.code === "ECONNRESET" || !socket.writable || socket._httpMessage?.headersSent === true) {
+    socket.destroy()
+    return
+  }
+  const [status, message] = clientErrorAnswer(error.code)
+  const body = JSON.stringify({ errors: [message] })
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Bad Request"}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`
+  )
+}
+
 /**
  * Serves `handle` on `server` until the scope closes. Each request's fiber starts with the context
  * `handle` built for it (no `Effect.provideService` around it); the effect must not fail (the app
@@ -218,5 +259,11 @@ export const serve = <R>(
       })
     }
     server.on("request", handler)
-    yield* Effect.addFinalizer(() => Effect.sync(() => server.off("request", handler)))
+    server.on("clientError", onClientError)
+    yield* Effect.addFinalizer(() =>
+      Effect.sync(() => {
+        server.off("request", handler)
+        server.off("clientError", onClientError)
+      })
+    )
   })

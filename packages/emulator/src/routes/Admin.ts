@@ -7,6 +7,7 @@
 import * as Effect from "effect/Effect"
 import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
+import * as Clock from "../Clock.js"
 import { EmulatorClock } from "../Clock.js"
 import * as Faults from "../Faults.js"
 import * as Http from "../Http.js"
@@ -30,6 +31,8 @@ export const ClockInput = Schema.Struct({
   freeze: Schema.optional(Schema.Boolean)
 })
 
+const CLOCK_RANGE_MESSAGE = "must keep the clock between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z"
+
 const ClockView = Schema.Struct({ now: Schema.String, nowMs: Schema.Number, frozen: Schema.Boolean })
 
 const clockView = Effect.map(EmulatorClock, (clock) => {
@@ -41,6 +44,38 @@ const clockView = Effect.map(EmulatorClock, (clock) => {
 const IMPORT_LIMIT = 256 * 1024 * 1024
 
 const tag = "emulator"
+
+/** Tables that are nothing but secrets (a session row is its token). */
+const SECRET_TABLES = new Set(["sessions"])
+/** Columns that hold a secret, whatever their table. */
+const SECRET_COLUMN = /password|secret|token|auth_key|digest|hash/i
+
+/**
+ * An export without secrets (what `GET /__emulator/export` answers unless asked with `?secrets=true`):
+ * no session rows, and every secret-looking column (auth secrets, password hashes, tokens) set to
+ * `null`, auth keys to `"[redacted]"`. Importing it keeps the configured apps' keys
+ * (they are re-added after an import) but its users cannot sign in with a password.
+ *
+ * @since 0.2.0
+ * @category export
+ */
+export const withoutSecrets = (snapshot: State.Snapshot): State.Snapshot => {
+  const tables: Record<string, ReadonlyArray<Record<string, unknown>>> = {}
+  for (const [name, rows] of Object.entries(snapshot.tables)) {
+    if (SECRET_TABLES.has(name)) continue
+    tables[name] = rows.map((row) => {
+      let out: Record<string, unknown> | undefined
+      for (const [column, value] of Object.entries(row)) {
+        if (!SECRET_COLUMN.test(column) || value === null) continue
+        out ??= { ...row }
+        // auth_key is NOT NULL (an import re-adds the configured apps over it); a null hash signs in nobody
+        out[column] = column === "auth_key" ? "[redacted]" : null
+      }
+      return out ?? row
+    })
+  }
+  return { ...snapshot, tables }
+}
 
 /**
  * @since 0.1.0
@@ -81,12 +116,17 @@ export const routes: ReadonlyArray<Route.Route> = [
     handler: Effect.gen(function*() {
       const input = yield* Http.schemaBody(ClockInput)
       const clock = yield* EmulatorClock
-      if (input.freeze !== undefined) yield* clock.freeze(input.freeze)
-      if (input.now !== undefined) {
-        const ms = typeof input.now === "number" ? input.now : Date.parse(input.now)
-        if (!Number.isFinite(ms)) return yield* Effect.fail(Http.ApiError.fields(422, { now: ["is not a date"] }))
-        yield* clock.set(ms)
+      const outOfRange = (field: string) =>
+        Effect.fail(Http.ApiError.fields(422, { [field]: [CLOCK_RANGE_MESSAGE] }))
+      // every check before any change: a refused call moves nothing
+      const at = input.now === undefined ? undefined : typeof input.now === "number" ? input.now : Date.parse(input.now)
+      if (at !== undefined && Number.isNaN(at)) return yield* Effect.fail(Http.ApiError.fields(422, { now: ["is not a date"] }))
+      if (at !== undefined && !Clock.inRange(at)) return yield* outOfRange("now")
+      if (input.advanceMs !== undefined && !Clock.inRange((at ?? clock.unsafeNow()) + input.advanceMs)) {
+        return yield* outOfRange("advanceMs")
       }
+      if (input.freeze !== undefined) yield* clock.freeze(input.freeze)
+      if (at !== undefined) yield* clock.set(at)
       if (input.advanceMs !== undefined) yield* clock.advance(input.advanceMs)
       return Http.json(yield* clockView)
     })
@@ -168,12 +208,15 @@ export const routes: ReadonlyArray<Route.Route> = [
     method: "GET",
     path: "/__emulator/export",
     tag,
-    summary: "The whole state as JSON (the import/seed format)",
+    summary: "The whole state as JSON (the import/seed format); secrets only with ?secrets=true",
+    description: "Without `?secrets=true`: no sessions, no password hashes, auth keys and secrets replaced.",
     auth: "none",
     response: { status: 200, body: State.Snapshot },
     handler: Effect.gen(function*() {
       const now = yield* Http.now
-      return Http.json(yield* State.exportState(now))
+      const query = yield* Http.query
+      const snapshot = yield* State.exportState(now)
+      return Http.json(query.secrets === "true" || query.secrets === "1" ? snapshot : withoutSecrets(snapshot))
     })
   }),
   Route.make({

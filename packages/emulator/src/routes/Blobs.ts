@@ -133,6 +133,7 @@ const createBlob = Effect.gen(function*() {
   if (isPublic === undefined) return yield* Effect.fail(Http.ApiError.fields(422, { public: ["is invalid"] }))
   const app = yield* Apps.find(caller.app_id)
   if (app === undefined) return yield* Effect.fail(Http.Errors.unauthorized())
+  const secret = yield* Blobs.grantSecret
   const row = yield* Blobs.create({
     appId: caller.app_id,
     userId: caller.user_id!,
@@ -141,7 +142,7 @@ const createBlob = Effect.gen(function*() {
     isPublic,
     now
   })
-  const fields = Blobs.grantFields(row, app.auth_key, now)
+  const fields = Blobs.grantFields(row, secret, now)
   const params = `${yield* Http.baseUrl}${UPLOAD_PATH}?` +
     fields.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join("&")
   return Http.json({
@@ -246,29 +247,36 @@ const upload = Effect.gen(function*() {
         message: "Bucket POST must contain the fields 'key', 'policy' and 'x-amz-signature' before the file."
       })
     }
+    // the signature first: without the emulator's secret nothing is learnt about the key
+    const verdict = Blobs.verifyPolicy(fields, yield* Blobs.grantSecret, now)
+    if (verdict._tag === "Denied") return yield* Effect.fail<S3Failure>({ status: 403, ...verdict.denial })
     const row = yield* Blobs.findByUid(key)
     const app = row === undefined ? undefined : yield* Apps.find(row.app_id)
     if (row === undefined || app === undefined) {
       return yield* Effect.fail<S3Failure>({ status: 403, code: "AccessDenied", message: "No upload grant for this key." })
     }
-    const denied = Blobs.verifyPolicy(fields, app.auth_key, now)
-    if (denied !== undefined) return yield* Effect.fail<S3Failure>({ status: 403, ...denied })
     if (row.blob_status === "complete") {
       return yield* Effect.fail<S3Failure>({ status: 403, code: "AccessDenied", message: "The blob is already complete." })
     }
-    return row
+    return { row, grant: verdict.grant }
   })
 
   const store = (
     content: Stream.Stream<Uint8Array, Multipart.MultipartError>
   ): Effect.Effect<Outcome, never, SqlClient.SqlClient | FileSystem.FileSystem> =>
     Effect.gen(function*() {
-      const row = yield* authorize
+      const { grant, row } = yield* authorize
       const md5 = Crypto.createHash("md5")
-      yield* Blobs.writeBytes(row, Stream.tap(content, (chunk) => Effect.sync(() => md5.update(chunk))), now).pipe(
+      yield* Blobs.writeBytes(row, Stream.tap(content, (chunk) => Effect.sync(() => md5.update(chunk))), now, grant).pipe(
         Effect.mapError((failure): S3Failure =>
           failure._tag === "TooLarge"
-            ? tooLarge
+            ? (grant.maxSize < Blobs.MAX_SIZE ? { ...tooLarge, message: `Your proposed upload exceeds the maximum allowed size (${grant.maxSize} bytes).` } : tooLarge)
+            : failure._tag === "TooSmall"
+            ? {
+              status: 400,
+              code: "EntityTooSmall",
+              message: `Your proposed upload is smaller than the minimum allowed size (${grant.minSize} bytes).`
+            }
             : failure._tag === "Source"
             ? (isSizeLimit(failure.error) ? tooLarge : incompleteBody)
             : internalFailure

@@ -109,7 +109,9 @@ const createSession = Effect.gen(function*() {
   })
   const state = yield* Http.RequestState
   state.sessionExpiresAt = session.expires_at
-  return Http.json(yield* sessionBody(session), 201)
+  // The user as it was before this request (issue 17, 7a): `last_request_at` is the previous request's time,
+  // `null` for a user this sign-in created, as in the seed's guest example. GET /session shows this one.
+  return Http.json({ session: Sessions.toJson(session, resolved === undefined ? undefined : Users.toJson(resolved.user)) }, 201)
 })
 
 const login = Effect.gen(function*() {

@@ -110,11 +110,49 @@ const text = (u: unknown): string | undefined => {
   return typeof s === "string" && s !== "" ? s : typeof s === "number" ? String(s) : undefined
 }
 
-/** V1 paging: page ≥ 1, per_page 1..100 (default 10). */
-const pagingV1 = (params: Record<string, unknown>) => {
+/**
+ * Limits where the reference is silent (README "Limits"): past them, 422 `{"errors":{"<field>":[...]}}`.
+ *
+ * @since 0.2.0
+ * @category limits
+ */
+export const LIMITS = {
+  /** The largest V1 `page` (so `(page - 1) * per_page` stays a small integer). */
+  page: 1_000_000,
+  /** The most `filter[]` conditions in one V1 list. */
+  filters: 20,
+  /** The most values in one list: `id[in]`, `user_tags[in]`, V1 `... in a,b,c`, `by_tags` tags. */
+  listItems: 1_000
+} as const
+
+const tooMany = (field: string, what: string, max: number) =>
+  Http.ApiError.fields(422, { [field]: [`has too many ${what} (maximum is ${max})`] })
+
+/** V1 paging: page 1..`LIMITS.page`, per_page 1..100 (default 10). */
+const pagingV1 = (params: Record<string, unknown>): Effect.Effect<{ page: number; perPage: number }, Http.ApiError> => {
   const page = Math.max(1, toInt(params.page) ?? 1)
   const perPage = Math.min(100, Math.max(1, toInt(params.per_page) ?? 10))
-  return { page, perPage }
+  if (page > LIMITS.page) {
+    return Effect.fail(Http.ApiError.fields(422, { page: [`must be less than or equal to ${LIMITS.page}`] }))
+  }
+  return Effect.succeed({ page, perPage })
+}
+
+/** The V2 lists (`k[in]`, `k[nin]`, `k[]`, `k=a,b`) within `LIMITS.listItems`. */
+const checkListsV2 = (normalized: Record<string, unknown>): Http.ApiError | undefined => {
+  for (const [key, value] of Object.entries(normalized)) {
+    const ops = value !== null && typeof value === "object" && !Array.isArray(value) ? Object.values(value) : [value]
+    for (const op of ops) {
+      if (Http.list(op).length > LIMITS.listItems) return tooMany(key, "values", LIMITS.listItems)
+    }
+  }
+  return undefined
+}
+
+const decodeV2 = (params: Record<string, unknown>) => {
+  const normalized = normalizeV2(params)
+  const refused = checkListsV2(normalized)
+  return refused === undefined ? decodeQuery(normalized) : Effect.fail(refused)
 }
 
 const pageV1 = (page: Search.Page, paging: { readonly page: number; readonly perPage: number }) =>
@@ -251,13 +289,13 @@ type V2Env = Http.RequestState | HttpServerRequest.HttpServerRequest | Http.Body
 const v2Query: Effect.Effect<UsersQuery.UsersQuery, Http.ApiError, V2Env> = Effect.contextWith(
   (context: Context.Context<V2Env>) =>
     Effect.flatMap(Http.body, (body): Effect.Effect<UsersQuery.UsersQuery, Http.ApiError, V2Env> => {
-      if (Object.keys(body).length > 0) return Effect.flatMap(Http.params, (params) => decodeQuery(normalizeV2(params)))
+      if (Object.keys(body).length > 0) return Effect.flatMap(Http.params, decodeV2)
       const url = Context.get(context, HttpServerRequest.HttpServerRequest).url
       const i = url.indexOf("?")
       const search = i === -1 ? "" : url.slice(i + 1)
       const cached = decodedV2.get(search)
       if (cached !== undefined) return Effect.succeed(cached)
-      return Effect.map(Effect.flatMap(Http.query, (q) => decodeQuery(normalizeV2(q))), (decoded) => {
+      return Effect.map(Effect.flatMap(Http.query, decodeV2), (decoded) => {
         if (decodedV2.size >= DECODED_V2_MAX) decodedV2.clear()
         decodedV2.set(search, decoded)
         return decoded
@@ -274,10 +312,12 @@ const listV1 = Effect.gen(function*() {
   const caller = yield* Auth.caller
   const params = yield* Http.params
   const rawFilters = params.filter === undefined ? [] : Array.isArray(params.filter) ? params.filter : [params.filter]
+  if (rawFilters.length > LIMITS.filters) return yield* Effect.fail(tooMany("filter", "conditions", LIMITS.filters))
   const filters: Array<UsersQuery.ParsedFilterV1> = []
   for (const raw of rawFilters) {
     const parsed = UsersQuery.parseFilterV1(String(raw))
     if (Result.isFailure(parsed)) return yield* Effect.fail(unprocessable([parsed.failure]))
+    if (parsed.success.values.length > LIMITS.listItems) return yield* Effect.fail(tooMany("filter", "values", LIMITS.listItems))
     filters.push(parsed.success)
   }
   let order: { readonly sort: "asc" | "desc"; readonly field: string } | undefined
@@ -287,7 +327,7 @@ const listV1 = Effect.gen(function*() {
     if (Result.isFailure(parsed)) return yield* Effect.fail(unprocessable([parsed.failure]))
     order = parsed.success
   }
-  const paging = pagingV1(params)
+  const paging = yield* pagingV1(params)
   return pageV1(yield* Search.listV1(caller.app_id, { filters, order, ...paging }), paging)
 })
 
@@ -324,7 +364,7 @@ const byFullName = Effect.gen(function*() {
   const params = yield* Http.params
   const name = text(params.full_name)
   if (name === undefined) return yield* Effect.fail(Http.Errors.blank("full_name"))
-  const paging = pagingV1(params)
+  const paging = yield* pagingV1(params)
   return pageV1(yield* Search.byFullName(caller.app_id, name, paging.page, paging.perPage), paging)
 })
 
@@ -333,7 +373,8 @@ const byTags = Effect.gen(function*() {
   const params = yield* Http.params
   const tags = Http.list(params.tags)
   if (tags.length === 0) return yield* Effect.fail(Http.Errors.blank("tags"))
-  const paging = pagingV1(params)
+  if (tags.length > LIMITS.listItems) return yield* Effect.fail(tooMany("tags", "values", LIMITS.listItems))
+  const paging = yield* pagingV1(params)
   return pageV1(yield* Search.byTags(caller.app_id, tags, paging.page, paging.perPage), paging)
 })
 

@@ -226,7 +226,39 @@ export const complete = (id: number, size: number, now: number): Effect.Effect<v
 // Upload grants
 // ---------------------------------------------------------------------------
 
-const signingKey = (authKey: string) => `connectycube-emulator-s3:${authKey}`
+/**
+ * The grant secret's table (`_` keeps it out of export, import and reset): one random key per
+ * emulator database, made on first use, so grants survive a restart and no client can compute one.
+ *
+ * @since 0.2.0
+ * @category migrations
+ */
+export const secretsMigration: Migration = {
+  name: "0006_emulator_secrets",
+  statements: [
+    `CREATE TABLE _emulator_secrets (name TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL)`
+  ]
+}
+
+/**
+ * The key upload grants are signed with: 32 random bytes kept in the database (made on first use).
+ * It never leaves the emulator: not in an answer, an export or a log.
+ *
+ * @since 0.2.0
+ * @category grants
+ */
+export const grantSecret: Effect.Effect<string, SqlError.SqlError, SqlClient.SqlClient> = Effect.flatMap(
+  SqlClient.SqlClient,
+  (sql) =>
+    Effect.gen(function*() {
+      const found = yield* sql<{ value: string }>`SELECT value FROM _emulator_secrets WHERE name = 's3_grant'`
+      if (found[0] !== undefined) return found[0].value
+      const fresh = Crypto.randomBytes(32).toString("hex")
+      yield* sql`INSERT OR IGNORE INTO _emulator_secrets (name, value) VALUES ('s3_grant', ${fresh})`
+      const rows = yield* sql<{ value: string }>`SELECT value FROM _emulator_secrets WHERE name = 's3_grant'`
+      return rows[0]?.value ?? fresh
+    })
+)
 
 const amzDate = (ms: number) => new Date(ms).toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "")
 
@@ -234,14 +266,14 @@ const amzDate = (ms: number) => new Date(ms).toISOString().replace(/[-:]/g, "").
  * The S3 browser-POST form fields of an upload grant, in the order the real server lists them:
  * `Content-Type`, `Expires`, `acl`, `key`, `policy`, `success_action_status`, `x-amz-*`. The policy
  * (base64 JSON) pins every field and the size range; the signature is an HMAC-SHA256 of the policy
- * with a key derived from the app's auth key, so only this emulator can issue one.
+ * with the emulator's grant secret (`grantSecret`), so only this emulator can issue one.
  *
  * @since 0.1.0
  * @category grants
  */
 export const grantFields = (
   row: BlobRow,
-  authKey: string,
+  secret: string,
   now: number
 ): ReadonlyArray<readonly [string, string]> => {
   const expires = now + GRANT_TTL_MS
@@ -272,7 +304,7 @@ export const grantFields = (
     ["x-amz-algorithm", "AWS4-HMAC-SHA256"],
     ["x-amz-credential", credential],
     ["x-amz-date", date],
-    ["x-amz-signature", sign(policy, authKey)]
+    ["x-amz-signature", sign(policy, secret)]
   ]
 }
 
@@ -282,56 +314,115 @@ export const grantFields = (
  * @since 0.1.0
  * @category grants
  */
-export const sign = (policy: string, authKey: string): string =>
-  Crypto.createHmac("sha256", signingKey(authKey)).update(policy).digest("hex")
+export const sign = (policy: string, secret: string): string =>
+  Crypto.createHmac("sha256", secret).update(policy).digest("hex")
 
 /**
- * Checks a posted form against its policy: the signature, the expiry, and every `eq` condition.
- * Returns `undefined` when it passes, else the S3 error code and message.
+ * Why a posted form does not match its grant (an S3 error code and message).
+ *
+ * @since 0.2.0
+ * @category grants
+ */
+export interface PolicyDenial {
+  readonly code: string
+  readonly message: string
+}
+
+/**
+ * What a grant allows, once its form checked out: the file's size range (bytes, inclusive).
+ *
+ * @since 0.2.0
+ * @category grants
+ */
+export interface PolicyGrant {
+  readonly minSize: number
+  readonly maxSize: number
+}
+
+const conditionFailed = (condition: unknown): PolicyDenial => ({
+  code: "AccessDenied",
+  message: `Invalid according to Policy: Policy Condition failed: ${JSON.stringify(condition)}`
+})
+
+/**
+ * Checks a posted form against its policy: the signature (with the emulator's secret), the expiry
+ * (on the emulator clock), and every condition. The policy must carry `key` (the form's key),
+ * `success_action_status` and a `content-length-range` within the 100 MB limit; every `eq` /
+ * `starts-with` condition must match the form. Returns the allowed size range, or the S3 error.
  *
  * @since 0.1.0
  * @category grants
  */
 export const verifyPolicy = (
   fields: ReadonlyMap<string, string>,
-  authKey: string,
+  secret: string,
   now: number
-): { readonly code: string; readonly message: string } | undefined => {
+): { readonly _tag: "Denied"; readonly denial: PolicyDenial } | { readonly _tag: "Granted"; readonly grant: PolicyGrant } => {
+  const deny = (denial: PolicyDenial) => ({ _tag: "Denied" as const, denial })
   const policy = fields.get("policy") ?? ""
-  const signature = fields.get("x-amz-signature") ?? fields.get("signature") ?? ""
-  const expected = sign(policy, authKey)
+  const signature = (fields.get("x-amz-signature") ?? fields.get("signature") ?? "").toLowerCase()
+  const expected = sign(policy, secret)
   if (
+    policy === "" ||
     signature.length !== expected.length ||
     !Crypto.timingSafeEqual(Buffer.from(signature), Buffer.from(expected))
   ) {
-    return {
+    return deny({
       code: "SignatureDoesNotMatch",
       message: "The request signature we calculated does not match the signature you provided."
-    }
+    })
   }
   let parsed: { expiration?: unknown; conditions?: unknown }
   try {
     parsed = JSON.parse(Buffer.from(policy, "base64").toString("utf8"))
   } catch {
-    return { code: "InvalidPolicyDocument", message: "Invalid Policy: Invalid JSON." }
+    return deny({ code: "InvalidPolicyDocument", message: "Invalid Policy: Invalid JSON." })
+  }
+  if (parsed === null || typeof parsed !== "object") {
+    return deny({ code: "InvalidPolicyDocument", message: "Invalid Policy: Invalid JSON." })
   }
   const expiration = typeof parsed.expiration === "string" ? Date.parse(parsed.expiration) : NaN
-  if (Number.isNaN(expiration) || now > expiration) {
-    return { code: "AccessDenied", message: "Invalid according to Policy: Policy expired." }
+  if (Number.isNaN(expiration)) {
+    return deny({ code: "InvalidPolicyDocument", message: "Invalid Policy: Policy missing expiration." })
   }
-  for (const condition of Array.isArray(parsed.conditions) ? parsed.conditions : []) {
-    if (condition === null || typeof condition !== "object" || Array.isArray(condition)) continue
+  if (now > expiration) return deny({ code: "AccessDenied", message: "Invalid according to Policy: Policy expired." })
+  const conditions = Array.isArray(parsed.conditions) ? (parsed.conditions as ReadonlyArray<unknown>) : []
+  const pinned = new Set<string>()
+  let range: PolicyGrant | undefined
+  for (const condition of conditions) {
+    if (Array.isArray(condition)) {
+      const [op, a, b] = condition as ReadonlyArray<unknown>
+      if (op === "content-length-range" && typeof a === "number" && typeof b === "number") {
+        range = { minSize: Math.max(0, a), maxSize: Math.min(MAX_SIZE, b) }
+        continue
+      }
+      if ((op === "eq" || op === "starts-with") && typeof a === "string" && a.startsWith("$") && typeof b === "string") {
+        const name = a.slice(1)
+        const value = fields.get(name)
+        if (value === undefined || (op === "eq" ? value !== b : !value.startsWith(b))) return deny(conditionFailed(condition))
+        if (op === "eq") pinned.add(name)
+        continue
+      }
+      return deny({ code: "InvalidPolicyDocument", message: `Invalid Policy: Invalid condition ${JSON.stringify(condition)}.` })
+    }
+    if (condition === null || typeof condition !== "object") {
+      return deny({ code: "InvalidPolicyDocument", message: "Invalid Policy: Invalid condition." })
+    }
     for (const [name, value] of Object.entries(condition as Record<string, unknown>)) {
       if (name === "bucket") continue
-      if (fields.get(name) !== value) {
-        return {
-          code: "AccessDenied",
-          message: `Invalid according to Policy: Policy Condition failed: ["eq", "$${name}", ${JSON.stringify(value)}]`
-        }
-      }
+      if (fields.get(name) !== value) return deny(conditionFailed(["eq", `$${name}`, value]))
+      pinned.add(name)
     }
   }
-  return undefined
+  for (const required of ["key", "success_action_status"]) {
+    if (!pinned.has(required)) {
+      return deny({ code: "AccessDenied", message: `Invalid according to Policy: the policy must pin '${required}'.` })
+    }
+  }
+  if (range === undefined || range.minSize > range.maxSize) {
+    return deny({ code: "AccessDenied", message: "Invalid according to Policy: the policy must carry content-length-range." })
+  }
+  return { _tag: "Granted", grant: range }
 }
 
 // ---------------------------------------------------------------------------
@@ -372,12 +463,13 @@ const ROW_BYTES = 256 * 1024
  */
 export type WriteFailure<E> =
   | { readonly _tag: "TooLarge" }
+  | { readonly _tag: "TooSmall" }
   | { readonly _tag: "Source"; readonly error: E }
   | { readonly _tag: "Storage"; readonly cause: unknown }
 
 /**
- * Streams `content` into the blob's storage, at most `MAX_SIZE` bytes, replacing earlier bytes only
- * once the new ones are complete. Resolves to the byte count and records it (`uploaded_size`).
+ * Streams `content` into the blob's storage, within the grant's size `range` (at most `MAX_SIZE`
+ * bytes), replacing earlier bytes only once the new ones are complete. Resolves to the byte count and records it (`uploaded_size`).
  *
  * @since 0.1.0
  * @category bytes
@@ -385,19 +477,25 @@ export type WriteFailure<E> =
 export const writeBytes = <E>(
   row: BlobRow,
   content: Stream.Stream<Uint8Array, E>,
-  now: number
+  now: number,
+  range: { readonly minSize: number; readonly maxSize: number } = { minSize: 0, maxSize: MAX_SIZE }
 ): Effect.Effect<number, WriteFailure<E>, SqlClient.SqlClient | FileSystem.FileSystem> =>
   Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
     const where = yield* Effect.mapError(storage, (cause): WriteFailure<E> => ({ _tag: "Storage", cause }))
     const counted = Stream.suspend(() => {
       let size = 0
+      const max = Math.min(MAX_SIZE, range.maxSize)
       return content.pipe(
         Stream.mapError((error): WriteFailure<E> => ({ _tag: "Source", error })),
         Stream.mapEffect((chunk) => {
           size += chunk.byteLength
-          return size > MAX_SIZE ? Effect.fail<WriteFailure<E>>({ _tag: "TooLarge" }) : Effect.succeed(chunk)
-        })
+          return size > max ? Effect.fail<WriteFailure<E>>({ _tag: "TooLarge" }) : Effect.succeed(chunk)
+        }),
+        // the grant's lower bound, checked before the bytes replace the old ones
+        Stream.concat(Stream.fromEffectDrain(Effect.suspend(() =>
+          size < range.minSize ? Effect.fail<WriteFailure<E>>({ _tag: "TooSmall" }) : Effect.void
+        )))
       )
     })
     const storageFailure = (cause: unknown): WriteFailure<E> => ({ _tag: "Storage", cause })

@@ -290,6 +290,25 @@ export const create = (
   input: UserInput,
   now: number
 ): Effect.Effect<UserRow, ApiError | SqlError.SqlError, SqlClient.SqlClient> =>
+  // with the uniqueness check failing the transaction, a user is always inserted
+  Effect.flatMap(prepare(appId, input, now), (insert) => Effect.map(insert(true), (user) => user!))
+
+/**
+ * Creates a user unless its login or email is already taken (then `undefined`, nothing written): the
+ * check and the insert are one transaction, so of parallel first sign-ins of one login exactly one creates it.
+ *
+ * @since 0.1.0
+ * @category commands
+ */
+export const createUnlessTaken = (
+  appId: number,
+  input: UserInput,
+  now: number
+): Effect.Effect<UserRow | undefined, ApiError | SqlError.SqlError, SqlClient.SqlClient> =>
+  Effect.flatMap(prepare(appId, input, now), (insert) => insert(false))
+
+/** Hashes the password (slow, outside the transaction), then gives the transaction that inserts. */
+const prepare = (appId: number, input: UserInput, now: number) =>
   Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
     const hash = input.password === undefined ? null : yield* hashPassword(input.password)
@@ -305,12 +324,119 @@ export const create = (
       last_request_at: null
     }
     for (const column of COLUMNS) row[column] = input[column] ?? null
+    return (failIfTaken: boolean): Effect.Effect<UserRow | undefined, ApiError | SqlError.SqlError> =>
+      sql.withTransaction(Effect.gen(function*() {
+        if (failIfTaken) yield* checkUnique(appId, input)
+        else if (yield* isTaken(appId, input)) return undefined
+        const inserted = yield* sql<UserRow>`INSERT INTO users ${sql.insert(row)} RETURNING *`
+        const user = inserted[0]!
+        if (tags.length > 0) yield* writeTags(sql, appId, user.id, tags)
+        return user
+      })).pipe(Effect.provideService(SqlClient.SqlClient, sql))
+  })
+
+const isTaken = (
+  appId: number,
+  input: { readonly login?: string | null | undefined; readonly email?: string | null | undefined }
+) =>
+  Effect.map(Effect.result(checkUnique(appId, input)), (result) => result._tag === "Failure")
+
+// ---------------------------------------------------------------------------
+// Sign-in identities
+// ---------------------------------------------------------------------------
+
+/**
+ * The ways to sign in that name a user by an outside subject: a Facebook/Twitter id, a Firebase phone number or
+ * email (lower-cased), a Custom Identity Provider uid.
+ *
+ * @since 0.1.0
+ * @category identities
+ */
+export type Provider = "facebook" | "twitter" | "firebase_phone" | "firebase_email" | "cidp"
+
+/**
+ * The identities table (issue 17): `(app, provider, subject)` is unique and names exactly one user, linked when
+ * that user is created by (or first signs in with) the provider, and never moved by a profile update, which
+ * only changes the profile fields (`facebook_id`, `phone`, `email`, `external_id`, ...). Deleting the user
+ * deletes its identities. The users that existed before are linked once, as the old lookups found them
+ * (the first user by id with that field).
+ *
+ * @since 0.1.0
+ * @category identities
+ */
+export const identitiesMigration = {
+  name: "0007_identities",
+  statements: [
+    `CREATE TABLE identities (
+      app_id INTEGER NOT NULL,
+      provider TEXT NOT NULL,
+      subject TEXT NOT NULL,
+      user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+      created_at INTEGER NOT NULL,
+      PRIMARY KEY (app_id, provider, subject)
+    )`,
+    `CREATE INDEX identities_user ON identities (user_id)`,
+    ...([
+      ["facebook", "facebook_id"],
+      ["twitter", "twitter_id"],
+      ["firebase_phone", "phone"],
+      ["firebase_email", "lower(email)"],
+      ["cidp", "external_id"]
+    ] as const).map(([provider, column]) =>
+      `INSERT OR IGNORE INTO identities (app_id, provider, subject, user_id, created_at)
+        SELECT app_id, '${provider}', ${column}, id, created_at FROM users
+        WHERE ${column} IS NOT NULL AND ${column} != '' ORDER BY id`
+    )
+  ]
+} as const
+
+const subjectOf = (provider: Provider, subject: string) => (provider === "firebase_email" ? subject.toLowerCase() : subject)
+
+/**
+ * The user an identity is linked to.
+ *
+ * @since 0.1.0
+ * @category identities
+ */
+export const findByIdentity = (
+  appId: number,
+  provider: Provider,
+  subject: string
+): Effect.Effect<UserRow | undefined, SqlError.SqlError, SqlClient.SqlClient> =>
+  Effect.flatMap(SqlClient.SqlClient, (sql) =>
+    Effect.map(
+      sql<UserRow>`SELECT users.* FROM identities JOIN users ON users.id = identities.user_id
+        WHERE identities.app_id = ${appId} AND identities.provider = ${provider}
+          AND identities.subject = ${subjectOf(provider, subject)}`,
+      one
+    ))
+
+/**
+ * The user linked to an identity, or a new user created with `input` and linked to it, in one transaction (so
+ * parallel first sign-ins make one user). An `email` of `input` that another user already has is left out
+ * (the address is a profile field; the identity is what signs in). `created` tells which.
+ *
+ * @since 0.1.0
+ * @category identities
+ */
+export const findOrCreateByIdentity = (
+  appId: number,
+  provider: Provider,
+  subject: string,
+  input: UserInput,
+  now: number
+): Effect.Effect<{ readonly user: UserRow; readonly created: boolean }, ApiError | SqlError.SqlError, SqlClient.SqlClient> =>
+  Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
     return yield* sql.withTransaction(Effect.gen(function*() {
-      yield* checkUnique(appId, input)
-      const inserted = yield* sql<UserRow>`INSERT INTO users ${sql.insert(row)} RETURNING *`
-      const user = inserted[0]!
-      if (tags.length > 0) yield* writeTags(sql, appId, user.id, tags)
-      return user
+      const existing = yield* findByIdentity(appId, provider, subject)
+      if (existing !== undefined) return { user: existing, created: false }
+      const emailTaken = input.email != null && (yield* findByEmail(appId, input.email)) !== undefined
+      const user = yield* create(appId, emailTaken ? { ...input, email: null } : input, now)
+      yield* sql`INSERT INTO identities ${
+        sql.insert({ app_id: appId, provider, subject: subjectOf(provider, subject), user_id: user.id, created_at: now })
+      }`
+      return { user, created: true }
     }))
   })
 

@@ -246,6 +246,19 @@ const V1_OPERATORS: Record<string, string> = { gt: ">", lt: "<", ge: ">=", le: "
 
 const V1_DATE_OPERATORS: Record<string, string> = { gt: "gt", lt: "lt", ge: "gte", le: "lte", eq: "eq" }
 
+/**
+ * `a OR b OR ...` as a balanced tree: SQLite parses a flat chain into an expression as deep as it is long
+ * (its limit is 1000), a balanced one is as deep as its log.
+ */
+const balancedOr = (parts: ReadonlyArray<Condition>): Condition => {
+  if (parts.length === 0) return { sql: "0", params: [] }
+  if (parts.length === 1) return parts[0]!
+  const half = Math.ceil(parts.length / 2)
+  const left = balancedOr(parts.slice(0, half))
+  const right = balancedOr(parts.slice(half))
+  return { sql: `(${left.sql}) OR (${right.sql})`, params: [...left.params, ...right.params] }
+}
+
 const v1Condition = (filter: UsersQuery.ParsedFilterV1): Condition => {
   const { field, op, values } = filter
   if (field === "user_tags" && (op === "eq" || op === "in" || op === "ne")) {
@@ -257,8 +270,7 @@ const v1Condition = (filter: UsersQuery.ParsedFilterV1): Condition => {
       return { sql: `u.${field} >= ? AND u.${field} < ?`, params: [second(dates[0]!), second(dates[1]!) + 1000] }
     }
     if (op === "in") {
-      const parts = dates.map((d) => dateConditions(field, "eq", d))
-      return { sql: parts.map((p) => `(${p.sql})`).join(" OR "), params: parts.flatMap((p) => p.params) }
+      return balancedOr(dates.map((d) => dateConditions(field, "eq", d)))
     }
     if (op === "ne") {
       const eq = dateConditions(field, "eq", dates[0]!)
