@@ -1,7 +1,7 @@
 /**
  * The emulator's command line (`connectycube-emulator`, `pnpm emulator -- ...`), built with
- * `effect/cli`. Prints exactly `listening on http://HOST:PORT` once it accepts connections and
- * runs until SIGINT/SIGTERM.
+ * `effect/cli`. Prints exactly `listening on http://HOST:PORT` (`https://` with `--tls`) once it
+ * accepts connections and runs until SIGINT/SIGTERM.
  *
  * @since 0.1.0
  */
@@ -10,6 +10,11 @@ import * as Effect from "effect/Effect"
 import * as Command from "effect/cli/Command"
 import * as Flag from "effect/cli/Flag"
 import * as Option from "effect/Option"
+import { execFileSync } from "node:child_process"
+import { X509Certificate } from "node:crypto"
+import * as Fs from "node:fs"
+import * as Os from "node:os"
+import * as Path from "node:path"
 import * as Emulator from "./Emulator.js"
 import type { AppOptions } from "./Settings.js"
 import { DEFAULT_APP } from "./Settings.js"
@@ -57,6 +62,25 @@ const exportFile = Flag.String("export").pipe(
   Flag.optional,
   Flag.withDescription("write the whole state to this JSON file on shutdown (atomically)")
 )
+const requestTimeout = Flag.Int("request-timeout").pipe(
+  Flag.optional,
+  Flag.withDescription("milliseconds a request may take to arrive, headers and body, before a 408 (default 30000; 0: no limit)")
+)
+const tls = Flag.Boolean("tls").pipe(
+  Flag.withDefault(false),
+  Flag.withDescription(
+    "serve HTTPS with a self-signed certificate for 127.0.0.1, ::1 and localhost, made with openssl next to the --db file " +
+      "(or in the temp folder without one) and reused; its path is printed for NODE_EXTRA_CA_CERTS"
+  )
+)
+const tlsCert = Flag.String("tls-cert").pipe(
+  Flag.optional,
+  Flag.withDescription("serve HTTPS with this certificate (PEM file; with --tls-key)")
+)
+const tlsKey = Flag.String("tls-key").pipe(
+  Flag.optional,
+  Flag.withDescription("the private key of --tls-cert (PEM file)")
+)
 const bodyLimit = Flag.Int("body-limit").pipe(
   Flag.optional,
   Flag.withDescription("largest API request body in bytes (default 1048576)")
@@ -84,6 +108,135 @@ export const securityNotice = (host: string, explicit: boolean): string =>
     }` :
     `WARNING: bound to ${host} (--host): anyone who can reach it can call the control API (/__emulator/*: reset, import, ` +
     `clock) and read users and blobs; it has no authentication`
+
+/**
+ * The file names of the certificate `--tls` generates, in its folder.
+ *
+ * @since 0.2.0
+ * @category tls
+ */
+export const CERT_FILE = "emulator-tls-cert.pem"
+
+/**
+ * @since 0.2.0
+ * @category tls
+ */
+export const KEY_FILE = "emulator-tls-key.pem"
+
+/**
+ * Where `--tls` keeps its certificate: the folder of the `--db` file, or (in memory) the temp folder's
+ * `connectycube-emulator`.
+ *
+ * @since 0.2.0
+ * @category tls
+ */
+export const tlsFolder = (db: string | undefined): string =>
+  db === undefined || db === ":memory:" || db === "" ?
+    Path.join(Os.tmpdir(), "connectycube-emulator") :
+    Path.dirname(Path.resolve(db))
+
+/**
+ * A certificate and its key (PEM) and where they are.
+ *
+ * @since 0.2.0
+ * @category tls
+ */
+export interface Certificate {
+  readonly certFile: string
+  readonly keyFile: string
+  readonly cert: string
+  readonly key: string
+  /** Made now (not found, or expiring within a day), rather than reused. */
+  readonly generated: boolean
+}
+
+const validForADay = (pem: string, now: number): boolean => {
+  try {
+    const cert = new X509Certificate(pem)
+    return Date.parse(cert.validFrom) <= now && Date.parse(cert.validTo) > now + 24 * 60 * 60 * 1000
+  } catch {
+    return false
+  }
+}
+
+/**
+ * The self-signed certificate of `--tls` in `folder`: reused when there (and valid for another day),
+ * else made with the system's \`openssl\` (an EC P-256 key, valid 825 days, for 127.0.0.1, ::1 and
+ * localhost; the key file readable by its owner only). No dependency: without \`openssl\` on the PATH
+ * this fails and says to pass `--tls-cert`/`--tls-key` instead.
+ *
+ * @since 0.2.0
+ * @category tls
+ */
+export const ensureCertificate = (folder: string): Effect.Effect<Certificate, Error> =>
+  Effect.try({
+    try: (): Certificate => {
+      const certFile = Path.join(folder, CERT_FILE)
+      const keyFile = Path.join(folder, KEY_FILE)
+      if (Fs.existsSync(certFile) && Fs.existsSync(keyFile)) {
+        const cert = Fs.readFileSync(certFile, "utf8")
+        if (validForADay(cert, Date.now())) return { certFile, keyFile, cert, key: Fs.readFileSync(keyFile, "utf8"), generated: false }
+      }
+      Fs.mkdirSync(folder, { recursive: true })
+      // made under temporary names, then renamed: a start that fails halfway leaves no half pair
+      const tmpCert = `${certFile}.${process.pid}.tmp`
+      const tmpKey = `${keyFile}.${process.pid}.tmp`
+      try {
+        execFileSync("openssl", [
+          "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+          "-keyout", tmpKey, "-out", tmpCert, "-days", "825",
+          "-subj", "/CN=ConnectyCube emulator (localhost)",
+          "-addext", "subjectAltName=IP:127.0.0.1,IP:::1,DNS:localhost",
+          "-addext", "basicConstraints=critical,CA:FALSE",
+          "-addext", "keyUsage=critical,digitalSignature",
+          "-addext", "extendedKeyUsage=serverAuth"
+        ], { stdio: ["ignore", "ignore", "pipe"] })
+        Fs.chmodSync(tmpKey, 0o600)
+        Fs.renameSync(tmpKey, keyFile)
+        Fs.renameSync(tmpCert, certFile)
+      } finally {
+        Fs.rmSync(tmpKey, { force: true })
+        Fs.rmSync(tmpCert, { force: true })
+      }
+      return { certFile, keyFile, cert: Fs.readFileSync(certFile, "utf8"), key: Fs.readFileSync(keyFile, "utf8"), generated: true }
+    },
+    catch: (cause) => {
+      const error = cause as NodeJS.ErrnoException & { readonly stderr?: Buffer }
+      return new Error(
+        error.code === "ENOENT" && error.path === "openssl" ?
+          "--tls: openssl was not found on the PATH to make a certificate; install it, or pass --tls-cert <file> --tls-key <file>" :
+          `--tls: cannot make a certificate in ${folder}: ${String(error.stderr ?? "").trim() || error.message}; ` +
+            "or pass --tls-cert <file> --tls-key <file>"
+      )
+    }
+  })
+
+/** The certificate for the flags: given files, one made by `--tls`, or none. */
+const certificateFor = (args: {
+  readonly tls: boolean
+  readonly tlsCert: Option.Option<string>
+  readonly tlsKey: Option.Option<string>
+  readonly db: Option.Option<string>
+}): Effect.Effect<Certificate | undefined, Error> => {
+  if (Option.isSome(args.tlsCert) !== Option.isSome(args.tlsKey)) {
+    return Effect.fail(new Error("--tls-cert and --tls-key go together"))
+  }
+  if (Option.isSome(args.tlsCert) && Option.isSome(args.tlsKey)) {
+    const certFile = args.tlsCert.value
+    const keyFile = args.tlsKey.value
+    return Effect.try({
+      try: (): Certificate => ({
+        certFile,
+        keyFile,
+        cert: Fs.readFileSync(certFile, "utf8"),
+        key: Fs.readFileSync(keyFile, "utf8"),
+        generated: false
+      }),
+      catch: (cause) => new Error(`--tls-cert/--tls-key: ${cause instanceof Error ? cause.message : String(cause)}`)
+    })
+  }
+  return args.tls ? ensureCertificate(tlsFolder(Option.getOrUndefined(args.db))) : Effect.succeed(undefined)
+}
 
 /**
  * Parses `id:authKey[:authSecret]`.
@@ -116,7 +269,11 @@ export const command = Command.make(
     cidpUrl,
     seed,
     exportFile,
-    bodyLimit
+    bodyLimit,
+    requestTimeout,
+    tls,
+    tlsCert,
+    tlsKey
   },
   (args) =>
     Effect.gen(function*() {
@@ -136,6 +293,7 @@ export const command = Command.make(
       const configured = (list.length > 0 ? list : [DEFAULT_APP]).map((app) =>
         args.denyUserCreation ? { ...app, allowUserCreation: false } : app
       )
+      const certificate = yield* certificateFor(args)
       const emulator = yield* Emulator.make({
         port: args.port,
         host: Option.getOrElse(args.host, () => "127.0.0.1"),
@@ -144,7 +302,9 @@ export const command = Command.make(
         apps: configured,
         cidpUrl: Option.getOrUndefined(args.cidpUrl),
         seed: Option.getOrUndefined(args.seed),
-        bodyLimit: Option.getOrUndefined(args.bodyLimit)
+        bodyLimit: Option.getOrUndefined(args.bodyLimit),
+        requestTimeoutMs: Option.getOrUndefined(args.requestTimeout),
+        tls: certificate
       })
       if (Option.isSome(args.exportFile)) {
         const file = args.exportFile.value
@@ -159,6 +319,12 @@ export const command = Command.make(
       yield* Console.log(`listening on ${emulator.url}`)
       // after the one line tools wait for: where the control API (reset, import, export) can be reached from
       yield* Console.error(securityNotice(emulator.host, Option.isSome(args.host)))
+      if (certificate !== undefined) {
+        yield* Console.error(
+          `TLS certificate: ${certificate.certFile}${certificate.generated ? " (made now)" : ""}; ` +
+            `trust it with NODE_EXTRA_CA_CERTS=${certificate.certFile}`
+        )
+      }
       return yield* Effect.never
     }).pipe(Effect.scoped)
 )

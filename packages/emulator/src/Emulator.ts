@@ -27,6 +27,7 @@ import * as Scope from "effect/Scope"
 import type * as SqlClient from "effect/sql/SqlClient"
 import * as Fs from "node:fs"
 import * as NodeHttp from "node:http"
+import * as NodeHttps from "node:https"
 import * as Clock from "./Clock.js"
 import * as Db from "./Db.js"
 import * as Faults from "./Faults.js"
@@ -56,8 +57,19 @@ export interface Options {
   readonly db?: string | undefined
   /** `"NORMAL"` (default; survives a killed process) or `"FULL"` (also survives power loss). */
   readonly synchronous?: "NORMAL" | "FULL" | undefined
+  /**
+   * Serve HTTPS (`node:https`, the same routes) with this certificate and private key (PEM); `url` is then
+   * `https://...`. The CLI's `--tls` generates a self-signed pair.
+   */
+  readonly tls?: { readonly cert: string; readonly key: string } | undefined
   /** Largest API request body in bytes (default 1 MiB). */
   readonly bodyLimit?: number | undefined
+  /**
+   * How long a request may take to arrive, headers and body (default 30 s; Node's own default is 5 min):
+   * past it the answer is 408 `{"errors":[...]}` and the connection is closed. Raise it for large
+   * uploads over a slow link; `0` sets no limit.
+   */
+  readonly requestTimeoutMs?: number | undefined
   /** Custom Identity Provider verify URL for apps that don't set their own. */
   readonly cidpUrl?: string | undefined
   /** A JSON file to load at start (an export, or `{"users":[...]}`). */
@@ -93,7 +105,7 @@ export class EmulatorError extends Data.TaggedError("EmulatorError")<{
  * @category models
  */
 export interface Service {
-  /** `http://127.0.0.1:<port>` */
+  /** `http://127.0.0.1:<port>` (`https://` with the `tls` option) */
   readonly url: string
   readonly port: number
   readonly host: string
@@ -135,6 +147,29 @@ export interface Service {
  * @category tags
  */
 export class Emulator extends Context.Service<Emulator, Service>()("@connectycube-effect/emulator/Emulator") {}
+
+/**
+ * How long a request may take to arrive by default (`requestTimeoutMs`).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000
+
+/**
+ * Node's server timeouts for a request timeout: the headers get the same time (at most Node's 60 s),
+ * and the check runs often enough for the timeout to mean what it says (Node checks every 30 s).
+ */
+const serverTimeouts = (requestTimeout: number): NodeHttp.ServerOptions => {
+  // 0 (or less): no limit, as in Node
+  if (!(requestTimeout > 0)) return { requestTimeout: 0 }
+  const timeout = Math.max(1, Math.floor(requestTimeout))
+  return {
+    requestTimeout: timeout,
+    headersTimeout: Math.min(60_000, timeout),
+    connectionsCheckingInterval: Math.max(50, Math.min(30_000, Math.floor(timeout / 4)))
+  }
+}
 
 const loadSeed = (data: unknown, settings: Settings.Service, now: number) =>
   Effect.gen(function*() {
@@ -229,7 +264,10 @@ export const make = (options: Options = {}): Effect.Effect<Service, EmulatorErro
 
     const host = options.host ?? "127.0.0.1"
     const handle = yield* provide(Server.makeHandle(routes).pipe(Effect.provideService(Server.BoundHost, host)))
-    const nodeServer = NodeHttp.createServer()
+    const timeouts = serverTimeouts(options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS)
+    const nodeServer = options.tls === undefined ?
+      NodeHttp.createServer(timeouts) :
+      NodeHttps.createServer({ ...timeouts, cert: options.tls.cert, key: options.tls.key })
     yield* NodeHttpServer.make(() => nodeServer, { port: options.port ?? 0, host }).pipe(
       Effect.mapError((e) => new EmulatorError({ reason: "Serve", message: `cannot listen on ${host}:${options.port ?? 0}`, cause: e.cause }))
     )
@@ -244,7 +282,7 @@ export const make = (options: Options = {}): Effect.Effect<Service, EmulatorErro
     )
     const address = nodeServer.address()
     const port = typeof address === "object" && address !== null ? address.port : 0
-    const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`
+    const url = `${options.tls === undefined ? "http" : "https"}://${host.includes(":") ? `[${host}]` : host}:${port}`
 
     const faults = Context.get(context, Faults.Faults)
     const log = Context.get(context, RequestLog.RequestLog)

@@ -474,8 +474,11 @@ const incomingOf = (request: HttpServerRequest.HttpServerRequest): IncomingMessa
 const knownBody = (incoming: IncomingMessage, limit: number): Effect.Effect<Buffer, ApiError> | undefined => {
   const declared = Number(incoming.headers["content-length"] ?? "NaN")
   if (Number.isFinite(declared) && declared > limit) {
-    // Don't read a body we refuse; closing the connection stops the client sending it.
-    return Effect.fail(new ApiError({ ...Errors.tooLarge(limit), headers: { connection: "close" } }))
+    // Refused before reading; the rest is read and dropped so that the client gets the answer.
+    return Effect.suspend(() => {
+      discardRest(incoming)
+      return Effect.fail(Errors.tooLarge(limit))
+    })
   }
   // A request has a body only with Content-Length or Transfer-Encoding (RFC 9112 §6.3): GETs
   // answer at once instead of waiting for an `end` event.
@@ -486,6 +489,26 @@ const knownBody = (incoming: IncomingMessage, limit: number): Effect.Effect<Buff
 }
 
 const NO_BODY = Effect.succeed(EMPTY)
+
+/** How much of a refused body is read and dropped before the connection is closed instead. */
+const DISCARD_LIMIT = 64 * 1024 * 1024
+
+/**
+ * Reads and drops the rest of a body refused as too large, so that the 413 reaches the client: closing
+ * the socket while the client still sends makes its next write fail (EPIPE/ECONNRESET), and the answer
+ * may be lost with it. The connection stays usable once the body has ended. A body that goes on past
+ * `DISCARD_LIMIT` bytes (counting `read`, those already read) is cut off by closing the connection; one
+ * that stalls is the server's request timeout's to end.
+ */
+const discardRest = (incoming: IncomingMessage, read = 0) => {
+  if (incoming.readableEnded) return
+  let size = read
+  incoming.on("data", (chunk: Buffer) => {
+    size += chunk.length
+    if (size > DISCARD_LIMIT) incoming.socket.destroy()
+  })
+  incoming.resume()
+}
 
 const readBody = (incoming: IncomingMessage, limit: number): Effect.Effect<Buffer, ApiError> =>
   Effect.callback<Buffer, ApiError>((resume) => {
@@ -500,8 +523,8 @@ const readBody = (incoming: IncomingMessage, limit: number): Effect.Effect<Buffe
       size += chunk.length
       if (size > limit) {
         cleanup()
-        incoming.pause()
-        resume(Effect.fail(new ApiError({ ...Errors.tooLarge(limit), headers: { connection: "close" } })))
+        discardRest(incoming, size)
+        resume(Effect.fail(Errors.tooLarge(limit)))
         return
       }
       chunks.push(chunk)
@@ -730,13 +753,16 @@ export const header = (name: string): Effect.Effect<string | undefined, never, H
   Effect.map(HttpServerRequest.HttpServerRequest, (r) => r.headers[name.toLowerCase()])
 
 /**
- * The emulator's base URL as the client reached it (`http://<Host header>`), for URLs handed back
- * to clients (e.g. blob upload targets).
+ * The emulator's base URL as the client reached it (`http://<Host header>`, `https://` over TLS), for
+ * URLs handed back to clients (e.g. blob upload targets).
  *
  * @since 0.1.0
  * @category request
  */
 export const baseUrl: Effect.Effect<string, never, HttpServerRequest.HttpServerRequest> = Effect.map(
   HttpServerRequest.HttpServerRequest,
-  (r) => `http://${r.headers.host ?? "127.0.0.1"}`
+  (r) =>
+    `${(incomingOf(r).socket as { readonly encrypted?: boolean }).encrypted === true ? "https" : "http"}://${
+      r.headers.host ?? "127.0.0.1"
+    }`
 )

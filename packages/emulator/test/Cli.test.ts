@@ -4,9 +4,12 @@ import * as Effect from "effect/Effect"
 import * as SqlClient from "effect/sql/SqlClient"
 import { type ChildProcess, spawn } from "node:child_process"
 import * as Fs from "node:fs"
+import * as Https from "node:https"
+import * as Net from "node:net"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
+import * as Cli from "../src/Cli.js"
 import { call } from "./helpers.js"
 
 const ROOT = Path.resolve(Path.dirname(fileURLToPath(import.meta.url)), "../../..")
@@ -36,7 +39,7 @@ const startCli = (args: ReadonlyArray<string>) =>
       }, 60_000)
       const onData = (data: Buffer) => {
         out += data.toString()
-        const m = /^listening on (http:\/\/127\.0\.0\.1:\d+)$/m.exec(out)
+        const m = /^listening on (https?:\/\/127\.0\.0\.1:\d+)$/m.exec(out)
         if (m !== null) {
           clearTimeout(timer)
           resume(Effect.succeed({ child, url: m[1]!, output: () => out, exited }))
@@ -62,7 +65,133 @@ const tempDir = Effect.acquireRelease(
   (dir) => Effect.sync(() => Fs.rmSync(dir, { recursive: true, force: true }))
 )
 
+/** GET over HTTPS trusting only `ca`: the status and body, or the TLS/connection error's code. */
+const httpsGet = (url: string, ca: string | undefined) =>
+  Effect.promise(() =>
+    new Promise<{ status: number; body: string } | { error: string }>((resolve) => {
+      const req = Https.get(url, { ...(ca === undefined ? {} : { ca }), agent: false, timeout: 10_000 }, (res) => {
+        let body = ""
+        res.on("data", (d: Buffer) => (body += d.toString()))
+        res.on("end", () => resolve({ status: res.statusCode!, body }))
+      })
+      req.on("error", (e: NodeJS.ErrnoException) => resolve({ error: e.code ?? e.message }))
+      req.on("timeout", () => req.destroy(new Error("timeout")))
+    })
+  )
+
+/** A plain-HTTP request over TCP: everything the server sent back before closing (or within 5 s). */
+const plainHttp = (port: number) =>
+  Effect.promise(() =>
+    new Promise<string>((resolve) => {
+      const socket = Net.connect(port, "127.0.0.1")
+      let data = ""
+      const done = () => {
+        clearTimeout(timer)
+        socket.destroy()
+        resolve(data)
+      }
+      const timer = setTimeout(done, 5_000)
+      socket.on("data", (d) => (data += d.toString("latin1")))
+      socket.on("close", done)
+      socket.on("error", done)
+      socket.write("GET /__emulator/clock HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+    })
+  )
+
 describe("CLI", () => {
+  it.live("--tls without openssl on the PATH: a clear error naming --tls-cert/--tls-key", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const dir = yield* tempDir
+      const path = process.env.PATH
+      process.env.PATH = Path.join(dir, "no-bin")
+      const exit = yield* Effect.exit(Cli.ensureCertificate(dir)).pipe(Effect.ensuring(Effect.sync(() => (process.env.PATH = path))))
+      assert.strictEqual(exit._tag, "Failure")
+      assert.include(String(exit._tag === "Failure" ? exit.cause : ""), "openssl was not found on the PATH")
+      assert.include(String(exit._tag === "Failure" ? exit.cause : ""), "--tls-cert <file> --tls-key <file>")
+      assert.deepStrictEqual(Fs.readdirSync(dir), [])
+    })))
+
+  it.live("--tls: HTTPS with a self-signed certificate made next to the --db file, printed for NODE_EXTRA_CA_CERTS, reused on restart; --tls-cert/--tls-key", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const dir = yield* tempDir
+      const db = Path.join(dir, "cube.sqlite")
+      const cli = yield* startCli(["--port", "0", "--db", db, "--tls"])
+      assert.match(cli.output(), /^listening on https:\/\/127\.0\.0\.1:\d+\n/)
+      const certFile = Path.join(dir, "emulator-tls-cert.pem")
+      const keyFile = Path.join(dir, "emulator-tls-key.pem")
+      yield* Effect.promise(() => new Promise((r) => setTimeout(r, 100)))
+      assert.include(cli.output(), `NODE_EXTRA_CA_CERTS=${certFile}`)
+      assert.strictEqual(Fs.statSync(keyFile).mode & 0o077, 0, "the key is readable by its owner only")
+      const ca = Fs.readFileSync(certFile, "utf8")
+      const port = Number(new URL(cli.url).port)
+
+      const clock = yield* httpsGet(`${cli.url}/__emulator/clock`, ca)
+      assert.strictEqual("status" in clock ? clock.status : clock.error, 200)
+      assert.isString("body" in clock ? JSON.parse(clock.body).now : undefined)
+      // the name the certificate is also made for
+      const byName = yield* httpsGet(`https://localhost:${port}/__emulator/clock`, ca)
+      assert.strictEqual("status" in byName ? byName.status : byName.error, 200)
+      // without the certificate trusted: refused by the client
+      const untrusted = yield* httpsGet(`${cli.url}/__emulator/clock`, undefined)
+      assert.deepStrictEqual(untrusted, { error: "DEPTH_ZERO_SELF_SIGNED_CERT" })
+      // plain HTTP is not answered as HTTP
+      assert.notMatch(yield* plainHttp(port), /HTTP\//)
+      // URLs handed back point at https (an old SDK uploads to blob_object_access.params as is)
+      const blob = yield* Effect.promise(async () => {
+        const session = await new Promise<string>((resolve, reject) => {
+          const req = Https.request(`${cli.url}/session`, { method: "POST", ca, agent: false, headers: { "content-type": "application/json" } }, (res) => {
+            let body = ""
+            res.on("data", (d: Buffer) => (body += d.toString()))
+            res.on("end", () => resolve(JSON.parse(body).session.token))
+          })
+          req.on("error", reject)
+          req.end(JSON.stringify({ application_id: 1, auth_key: "emulator-auth-key", user: { login: "tls", password: "secret12" } }))
+        })
+        return new Promise<string>((resolve, reject) => {
+          const req = Https.request(`${cli.url}/blobs`, {
+            method: "POST",
+            ca,
+            agent: false,
+            headers: { "content-type": "application/json", "cb-token": session }
+          }, (res) => {
+            let body = ""
+            res.on("data", (d: Buffer) => (body += d.toString()))
+            res.on("end", () => resolve(JSON.parse(body).blob.blob_object_access.params))
+          })
+          req.on("error", reject)
+          req.end(JSON.stringify({ blob: { name: "a.txt", content_type: "text/plain" } }))
+        })
+      })
+      assert.match(blob, new RegExp(`^https://127\\.0\\.0\\.1:${port}/`))
+      cli.child.kill("SIGTERM")
+      assert.strictEqual(yield* Effect.promise(() => cli.exited).pipe(Effect.timeout("15 seconds")), 0)
+
+      // the next start reuses the certificate (a trust set up once keeps working)
+      const again = yield* startCli(["--port", "0", "--db", db, "--tls"])
+      assert.strictEqual(Fs.readFileSync(certFile, "utf8"), ca)
+      const reused = yield* httpsGet(`${again.url}/__emulator/clock`, ca)
+      assert.strictEqual("status" in reused ? reused.status : reused.error, 200)
+      again.child.kill("SIGTERM")
+      yield* Effect.promise(() => again.exited)
+
+      // given files, in memory (no --db): used as they are
+      const other = Path.join(dir, "given")
+      Fs.mkdirSync(other)
+      Fs.copyFileSync(certFile, Path.join(other, "c.pem"))
+      Fs.copyFileSync(keyFile, Path.join(other, "k.pem"))
+      const given = yield* startCli(["--port", "0", "--tls-cert", Path.join(other, "c.pem"), "--tls-key", Path.join(other, "k.pem")])
+      assert.match(given.output(), /^listening on https:/)
+      const viaGiven = yield* httpsGet(`${given.url}/__emulator/clock`, ca)
+      assert.strictEqual("status" in viaGiven ? viaGiven.status : viaGiven.error, 200)
+      given.child.kill("SIGTERM")
+      yield* Effect.promise(() => given.exited)
+
+      // one without the other: a usage error, not a plain-HTTP server
+      const half = yield* Effect.exit(startCli(["--port", "0", "--tls-cert", Path.join(other, "c.pem")]))
+      assert.strictEqual(half._tag, "Failure")
+      assert.include(String(half._tag === "Failure" ? half.cause : ""), "--tls-cert and --tls-key go together")
+    })), 120_000)
+
   it.live("prints exactly `listening on http://127.0.0.1:PORT`, tolerates a literal --, stops cleanly on SIGTERM, --export/--seed", () =>
     Effect.scoped(Effect.gen(function*() {
       const dir = yield* tempDir
