@@ -131,37 +131,69 @@ export interface Page {
   readonly total: number
 }
 
+/** The SQL of one page (and of its count), built once per query shape. */
+interface PageStatement {
+  readonly text: string
+  readonly params: ReadonlyArray<unknown>
+  readonly countText: string
+  readonly countParams: ReadonlyArray<unknown>
+  readonly offset: number
+}
+
+const pageStatement = (
+  appId: number,
+  conditions: ReadonlyArray<Condition>,
+  order: string,
+  limit: number,
+  offset: number
+): PageStatement => {
+  const all: ReadonlyArray<Condition> = [{ sql: "u.app_id = ?", params: [appId] }, ...conditions]
+  const where = all.map((c) => `(${c.sql})`).join(" AND ")
+  const params = all.flatMap((c) => c.params)
+  // One statement for the page and the count (a scalar subquery, run once: the same index range the
+  // page reads, so it costs about what the page alone costs; `COUNT(*) OVER ()` would materialise
+  // every matching row and is several times slower). Only an empty page past the first needs its own
+  // count. The page's ids are chosen first (from an index alone when it covers the filter: the sort
+  // and the skipped rows then never read a user row) and only those rows are read; `order` always
+  // ends with `u.id`, a total order, so the outer ORDER BY returns them as the page had them.
+  const text = `SELECT u.*, (SELECT COUNT(*) FROM users u WHERE ${where}) AS __total FROM users u
+       WHERE u.id IN (SELECT u.id FROM users u WHERE ${where} ORDER BY ${order} LIMIT ${pageBound(limit)} OFFSET ${
+    pageBound(offset)
+  })
+       ORDER BY ${order}`
+  return {
+    text,
+    params: [...params, ...params],
+    countText: `SELECT COUNT(*) AS n FROM users u WHERE ${where}`,
+    countParams: params,
+    offset
+  }
+}
+
+const runPage = (statement: PageStatement): Effect.Effect<Page, SqlError.SqlError, SqlClient.SqlClient> =>
+  // Plain combinators (no generator): every V2 search runs this.
+  Effect.flatMap(SqlClient.SqlClient, (sql) => {
+    const pageOf = (rows: ReadonlyArray<UserRow & { readonly __total: number }>): Effect.Effect<Page, SqlError.SqlError> => {
+      if (rows.length > 0) return Effect.succeed({ rows, total: rows[0]!.__total })
+      if (statement.offset === 0) return Effect.succeed({ rows: [], total: 0 })
+      return Effect.map(
+        Sqlite.read<{ n: number }>(sql, statement.countText, statement.countParams),
+        (counted) => ({ rows: [], total: counted[0]?.n ?? 0 })
+      )
+    }
+    const rows = Sqlite.unsafeRead<UserRow & { readonly __total: number }>(sql, statement.text, statement.params)
+    return rows === undefined ?
+      Effect.flatMap(sql.unsafe<UserRow & { readonly __total: number }>(statement.text, statement.params as Array<unknown>), pageOf) :
+      pageOf(rows)
+  })
+
 const run = (
   appId: number,
   conditions: ReadonlyArray<Condition>,
   order: string,
   limit: number,
   offset: number
-): Effect.Effect<Page, SqlError.SqlError, SqlClient.SqlClient> =>
-  // Plain combinators (no generator): every V2 search runs this.
-  Effect.flatMap(SqlClient.SqlClient, (sql) => {
-    const all: ReadonlyArray<Condition> = [{ sql: "u.app_id = ?", params: [appId] }, ...conditions]
-    const where = all.map((c) => `(${c.sql})`).join(" AND ")
-    const params = all.flatMap((c) => c.params)
-    // One statement for the page and the count (a scalar subquery, run once: the same index range the
-    // page reads, so it costs about what the page alone costs; `COUNT(*) OVER ()` would materialise
-    // every matching row and is several times slower). Only an empty page past the first needs its own
-    // count.
-    const text = `SELECT u.*, (SELECT COUNT(*) FROM users u WHERE ${where}) AS __total FROM users u WHERE ${where}
-       ORDER BY ${order} LIMIT ${pageBound(limit)} OFFSET ${pageBound(offset)}`
-    const pageOf = (rows: ReadonlyArray<UserRow & { readonly __total: number }>): Effect.Effect<Page, SqlError.SqlError> => {
-      if (rows.length > 0) return Effect.succeed({ rows, total: rows[0]!.__total })
-      if (offset === 0) return Effect.succeed({ rows: [], total: 0 })
-      return Effect.map(
-        Sqlite.read<{ n: number }>(sql, `SELECT COUNT(*) AS n FROM users u WHERE ${where}`, params),
-        (counted) => ({ rows: [], total: counted[0]?.n ?? 0 })
-      )
-    }
-    const rows = Sqlite.unsafeRead<UserRow & { readonly __total: number }>(sql, text, [...params, ...params])
-    return rows === undefined ?
-      Effect.flatMap(sql.unsafe<UserRow & { readonly __total: number }>(text, [...params, ...params]), pageOf) :
-      pageOf(rows)
-  })
+): Effect.Effect<Page, SqlError.SqlError, SqlClient.SqlClient> => runPage(pageStatement(appId, conditions, order, limit, offset))
 
 const orderBy = (field: string | undefined, direction: "ASC" | "DESC") =>
   field === undefined || field === "id" ? `u.id ${direction}` : `u.${field} ${direction}, u.id ${direction}`
@@ -176,9 +208,35 @@ export const searchV2 = (
   appId: number,
   query: UsersQuery.UsersQuery
 ): Effect.Effect<Page & { readonly limit: number; readonly skip: number }, SqlError.SqlError, SqlClient.SqlClient> => {
-  const conditions = FILTER_COLUMNS.flatMap((column) =>
-    query[column] === undefined ? [] : fieldConditions(column, query[column])
-  )
+  let plan = plans.get(query)
+  if (plan === undefined || plan.appId !== appId) {
+    plan = planV2(appId, query)
+    plans.set(query, plan)
+  }
+  const { limit, skip } = plan
+  const page = plan.tags !== undefined
+    ? byTagIndex(appId, plan.tags, plan.direction, limit, skip)
+    : runPage(plan.statement!)
+  return Effect.map(page, (p) => ({ ...p, limit, skip }))
+}
+
+interface PlanV2 {
+  readonly appId: number
+  readonly limit: number
+  readonly skip: number
+  readonly direction: "ASC" | "DESC"
+  /** The tag index search, or else `statement`. */
+  readonly tags: ReadonlyArray<string> | undefined
+  readonly statement: PageStatement | undefined
+}
+
+/**
+ * The plan of a decoded query, by the query (clients repeat the same few query strings, which the route
+ * decodes once into the same object; a decoded query is never changed).
+ */
+const plans = new WeakMap<UsersQuery.UsersQuery, PlanV2>()
+
+const planV2 = (appId: number, query: UsersQuery.UsersQuery): PlanV2 => {
   const startsWith = FILTER_COLUMNS.some((column) => {
     const f = query[column]
     return f !== null && typeof f === "object" && !(f instanceof Date) && "start_with" in f && f.start_with !== undefined
@@ -188,10 +246,20 @@ export const searchV2 = (
   const sortField = query.sort_desc ?? query.sort_asc
   const direction = query.sort_desc !== undefined ? "DESC" : "ASC"
   const tags = onlyTags(query)
-  const page = tags !== undefined && (sortField === undefined || sortField === "id")
-    ? byTagIndex(appId, tags, direction, limit, skip)
-    : run(appId, conditions, orderBy(sortField, direction), limit, skip)
-  return Effect.map(page, (p) => ({ ...p, limit, skip }))
+  if (tags !== undefined && (sortField === undefined || sortField === "id")) {
+    return { appId, limit, skip, direction, tags, statement: undefined }
+  }
+  const conditions = FILTER_COLUMNS.flatMap((column) =>
+    query[column] === undefined ? [] : fieldConditions(column, query[column])
+  )
+  return {
+    appId,
+    limit,
+    skip,
+    direction,
+    tags: undefined,
+    statement: pageStatement(appId, conditions, orderBy(sortField, direction), limit, skip)
+  }
 }
 
 /** The tags of a query whose only filter is `user_tags` with `eq` or `in` (the common "everyone tagged X"). */
