@@ -10,9 +10,10 @@ import * as Session from "@connectycube-effect/http/Session"
 import * as Storage from "@connectycube-effect/storage/Storage"
 import * as Users from "@connectycube-effect/users/Users"
 import * as Cause from "effect/Cause"
-import type * as Context from "effect/Context"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
+import type * as Exit from "effect/Exit"
+import type * as Fiber from "effect/Fiber"
 import * as FetchHttpClient from "effect/http/FetchHttpClient"
 import type * as HttpClient from "effect/http/HttpClient"
 import * as Layer from "effect/Layer"
@@ -21,7 +22,7 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
-import type * as Client from "../Client.js"
+import type * as Client from "./api.js"
 import { Aborted, ClientDisposed, NotInitialized, withCompat } from "../Errors.js"
 import type * as Types from "../Types.js"
 
@@ -33,16 +34,37 @@ interface Live {
   readonly runtime: ManagedRuntime.ManagedRuntime<Services, CoreErrors.CubeError>
   /** Set once the layer is built, so `privateUrl`/`setSession` can run synchronously. */
   built: Context.Context<Services> | undefined
+  /** The services of `built`, taken out once: a call then runs its method without looking it up. */
+  resolved: Resolved | undefined
   /** `setSession` before the layer is built is queued here; calls wait for it. */
   barrier: Promise<void>
   /** No setSession pending: calls need not wait for `barrier`. */
   barrierSettled: boolean
   /** Every call in flight, so `dispose` can cancel them. */
-  readonly inflight: Set<Call>
+  readonly inflight: Set<Call<any, any>>
   readonly apiUrl: string
   readonly initialToken: string | undefined
   readonly config: Types.Config
 }
+
+/** The services a call uses. */
+interface Resolved {
+  readonly users: Users.Users.Service
+  readonly storage: Storage.Storage.Service
+  readonly session: Session.Session.Service
+}
+
+const resolve = (context: Context.Context<Services>): Resolved => ({
+  users: Context.get(context, Users.Users),
+  storage: Context.get(context, Storage.Storage),
+  session: Context.get(context, Session.Session)
+})
+
+/** Before the runtime is built (the first calls after `init`), the services are looked up by the call itself. */
+const resolveServices: Effect.Effect<Resolved, never, Services> = Effect.map(Effect.context<Services>(), resolve)
+
+/** What a call runs, given the services. */
+type Program<A> = (services: Resolved) => Effect.Effect<A, CoreErrors.CubeError, Services>
 
 type State =
   | { readonly _tag: "Idle" }
@@ -58,9 +80,24 @@ const encodeBlobPage = Schema.encodeSync(Storage.BlobPage)
  * instance's own properties equals `Schema.encodeSync(User)` (a test checks it on arbitrary users) at a
  * fraction of the cost: a page of users is the most common answer of the adapter.
  *
+ * A loop over its keys rather than `{ ...user }`: a decoded `User` holds its 20-odd properties in dictionary mode
+ * (they are added one by one to an `Object.create(User.prototype)`), which V8's spread copies about 4x slower;
+ * the copy made here is a fast-mode plain object.
+ *
  * @internal
  */
-export const encodeUser = (user: CoreUser.User): CoreUser.UserJson => ({ ...user })
+export const encodeUser = (user: CoreUser.User): CoreUser.UserJson => {
+  const json: Record<string, unknown> = {}
+  const keys = Object.keys(user)
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!
+    const value = (user as unknown as Record<string, unknown>)[key]
+    // an assignment to "__proto__" would set the prototype; the spread (and the Schema) define a property
+    if (key === "__proto__") Object.defineProperty(json, key, { value, enumerable: true, writable: true, configurable: true })
+    else json[key] = value
+  }
+  return json as unknown as CoreUser.UserJson
+}
 
 /** @internal */
 export const encodeUsersV2 = (page: Paging.PageV2<CoreUser.User>): Paging.PageV2<CoreUser.UserJson> => ({
@@ -74,9 +111,19 @@ export const encodeUsersV1 = (page: Users.PageV1): Paging.PageV1<"user", CoreUse
   items: page.items.map((item) => ({ ...item, user: encodeUser(item.user) }))
 })
 
+const encodeUsersV2Page = (page: Paging.PageV2<CoreUser.User>): Types.UsersV2Page =>
+  encodeUsersV2(page) as unknown as Types.UsersV2Page
+
+/** What the official SDK resolves when its answer has no body. */
+const toEmpty = (): "" => ""
+const toUndefined = (): undefined => undefined
+
 /** Is this the trailing `{ signal }` argument rather than a parameter object? */
-const isCallOptions = (u: unknown): u is Types.CallOptions =>
-  u !== null && typeof u === "object" && Object.keys(u).length > 0 && Object.keys(u).every((k) => k === "signal")
+const isCallOptions = (u: unknown): u is Types.CallOptions => {
+  if (u === null || typeof u !== "object") return false
+  const keys = Object.keys(u)
+  return keys.length === 1 && keys[0] === "signal"
+}
 
 const apiUrlOf = (config: Types.Config | undefined): string | undefined => {
   const endpoints = config?.endpoints
@@ -99,9 +146,21 @@ export const make = (
       : defaultTransport)
 
   const shutdown = (live: Live): Promise<void> => {
-    for (const call of live.inflight) call.abort(disposedMarker)
+    const calls = [...live.inflight]
     live.inflight.clear()
-    return live.runtime.dispose()
+    live.built = undefined
+    live.resolved = undefined
+    // A call started on the built runtime is not one of its fibers: the runtime's disposal would not wait for it.
+    // Interrupt every call, and wait for them to end before the runtime (and its transport) goes away.
+    const ending: Array<Promise<unknown>> = []
+    for (const call of calls) {
+      call.abort(disposedMarker)
+      const fiber = call.fiber
+      if (fiber !== undefined) ending.push(new Promise((resume) => fiber.addObserver(resume)))
+    }
+    return ending.length === 0
+      ? live.runtime.dispose()
+      : Promise.all(ending).then(() => live.runtime.dispose())
   }
 
   const init = (credentials: Types.Credentials, config: Types.Config = {}): void => {
@@ -152,6 +211,7 @@ export const make = (
     const live: Live = {
       runtime,
       built: undefined,
+      resolved: undefined,
       barrier: Promise.resolve(),
       barrierSettled: true,
       inflight: new Set(),
@@ -165,7 +225,10 @@ export const make = (
     // Build now (in the background) rather than on the first call: the synchronous methods need it built.
     runtime.context().then(
       (context) => {
+        // not once disposed (or replaced by another init): its calls must go through the runtime, which refuses them
+        if (state._tag !== "Live" || state.live !== live) return
         live.built = context
+        live.resolved = resolve(context)
       },
       () => undefined
     )
@@ -174,43 +237,25 @@ export const make = (
   const refuse = (s: State): Promise<never> =>
     Promise.reject(s._tag === "Disposed" ? new ClientDisposed({ inFlight: false }) : new NotInitialized())
 
-  const run = <A>(effect: Effect.Effect<A, CoreErrors.CubeError, Services>, options: Types.CallOptions | undefined): Promise<A> => {
+  /**
+   * Runs a call: `program` on the built runtime's services, its success through `post` (plain code after the
+   * fiber, rather than one more effect in it), its failure as the promise rejection. Kept lean, as it runs on
+   * every call: one `Call` object, no lookup effect, no `AbortController`.
+   */
+  const run = <A, B = A>(
+    program: Program<A>,
+    options: Types.CallOptions | undefined,
+    post?: (a: A) => B
+  ): Promise<B> => {
     const s = state
     if (s._tag !== "Live") return refuse(s)
     const live = s.live
     const signal = options?.signal
     if (signal?.aborted) return Promise.reject(new Aborted({ reason: signal.reason }))
-    const call = new Call()
-    const onAbort = () => call.abort(signal?.reason)
-    signal?.addEventListener("abort", onAbort, { once: true })
-    live.inflight.add(call)
-    const done = () => {
-      signal?.removeEventListener("abort", onAbort)
-      live.inflight.delete(call)
-    }
-    const start = () =>
-      new Promise<A>((resolve, reject) => {
-        // aborted (or the client disposed) while waiting for a setSession: never started
-        if (call.aborted) {
-          done()
-          return reject(abortRejection(call))
-        }
-        try {
-          const fiber = live.runtime.runFork(effect)
-          fiber.addObserver((exit) => {
-            done()
-            if (Exit.isSuccess(exit)) resolve(exit.value)
-            else reject(toRejection(exit.cause, call))
-          })
-          call.onAbort(() => fiber.interruptUnsafe())
-        } catch (error) {
-          done()
-          reject(error)
-        }
-      })
+    const call = new Call<A, B>(live, signal, program, post)
     // Straight away unless a setSession is still being applied (each promise hop is a visible cost per call). A call
     // takes the session current when it is made, as the official SDK's do: a later setSession is for later calls.
-    return live.barrierSettled ? start() : live.barrier.then(start)
+    return live.barrierSettled ? call.start() : live.barrier.then(() => call.start())
   }
 
   const sync = <A>(effect: Effect.Effect<A, never, Services>): Option.Option<A> => {
@@ -242,50 +287,40 @@ export const make = (
     return `${base}?token=${token === undefined ? "undefined" : encodeURIComponent(token)}`
   }
 
-  const withUsers = <A, E>(f: (users: Users.Users.Service) => Effect.Effect<A, E, Services>) =>
-    Effect.flatMap(Users.Users, f)
-
   const userEnvelope = (user: CoreUser.User): Types.UserEnvelope => ({ user: encodeUser(user) as Types.User })
+  const blobEnvelope = (blob: CoreBlob.Blob): { blob: Types.Blob } => ({ blob: encodeBlob(blob) as Types.Blob })
 
   const users: Client.UsersApi = {
     signup: (profile: Types.UserFields, authKey?: string | Types.CallOptions, options?: Types.CallOptions) =>
       run(
-        withUsers((u) => Effect.map(u.signup(profile as Users.SignupProfile), userEnvelope)),
-        typeof authKey === "object" ? authKey : options
+        ({ users }) => users.signup(profile as Users.SignupProfile),
+        typeof authKey === "object" ? authKey : options,
+        userEnvelope
       ),
-    update: (changes, options) =>
-      run(withUsers((u) => Effect.map(u.update(changes as Users.ProfileChanges), userEnvelope)), options),
-    delete: (options) => run(withUsers((u) => Effect.as(u.delete(), "")), options),
-    resetPassword: (email, options) => run(withUsers((u) => Effect.as(u.resetPassword(email), "")), options),
+    update: (changes, options) => run(({ users }) => users.update(changes as Users.ProfileChanges), options, userEnvelope),
+    delete: (options) => run(({ users }) => users.delete(), options, toEmpty),
+    resetPassword: (email, options) => run(({ users }) => users.resetPassword(email), options, toEmpty),
     getV2: (params?: Types.UsersQuery | Types.CallOptions, options?: Types.CallOptions) => {
       const [input, opts] = params !== undefined && isCallOptions(params) ? [undefined, params] : [params, options]
-      return run(
-        withUsers((u) =>
-          Effect.map(u.getV2((input ?? {}) as Users.Query), (page) => encodeUsersV2(page) as unknown as Types.UsersV2Page)
-        ),
-        opts
-      )
+      const query = (input ?? {}) as Users.Query
+      return run(({ users }) => users.getV2(query), opts, encodeUsersV2Page)
     },
     get: (params: Types.UsersGetParams, options?: Types.CallOptions): Promise<any> =>
       run(
-        withUsers((u) =>
-          Effect.map(
-            u.get(params as Users.LookupParams),
-            // The raw V1 body: `{user}` for an id or a lookup, the page (items `[{user}]`) for a list.
-            (result: CoreUser.User | Users.PageV1): Types.UserEnvelope | Types.UsersV1Page =>
-              result instanceof CoreUser.User
-                ? userEnvelope(result)
-                : encodeUsersV1(result) as unknown as Types.UsersV1Page
-          )
-        ),
-        options
+        ({ users }) => users.get(params as Users.LookupParams),
+        options,
+        // The raw V1 body: `{user}` for an id or a lookup, the page (items `[{user}]`) for a list.
+        (result: CoreUser.User | Users.PageV1): Types.UserEnvelope | Types.UsersV1Page =>
+          result instanceof CoreUser.User
+            ? userEnvelope(result)
+            : encodeUsersV1(result) as unknown as Types.UsersV1Page
       )
   }
 
   const storage: Client.StorageApi = {
     createAndUpload: (params, options) =>
       run(
-        withStorage((st) =>
+        ({ storage: st }) =>
           st.createAndUpload({
             name: params.name,
             file: (typeof params.file === "string" ? new TextEncoder().encode(params.file) : params.file) as Storage.FileInput,
@@ -293,47 +328,45 @@ export const make = (
             ...(params.size !== undefined ? { size: params.size } : {}),
             // Private unless asked: the official SDK silently defaults to public, which exposes files by accident.
             public: params.public ?? false
-          })
-        ).pipe(Effect.map((blob) => encodeBlob(blob) as Types.Blob)),
-        options
+          }),
+        options,
+        (blob) => encodeBlob(blob) as Types.Blob
       ),
     create: (params, options) =>
       run(
-        withSession((s) =>
-          s.request({
+        ({ session }) =>
+          session.request({
             method: "POST",
             path: "blobs",
             body: { blob: { name: params.name, content_type: params.content_type, public: params.public } },
             retry: false
-          }, CoreBlob.BlobEnvelope)
-        ).pipe(Effect.map(({ blob }) => ({ blob: encodeBlob(blob) as Types.Blob }))),
-        options
+          }, CoreBlob.BlobEnvelope),
+        options,
+        ({ blob }) => blobEnvelope(blob)
       ),
     markUploaded: (params, options) =>
       run(
-        withSession((s) =>
-          s.execute({ method: "PUT", path: `blobs/${params.id}/complete`, body: { size: Number(params.size) } })
-        ).pipe(Effect.as("")),
-        options
+        ({ session }) =>
+          session.execute({ method: "PUT", path: `blobs/${params.id}/complete`, body: { size: Number(params.size) } }),
+        options,
+        toEmpty
       ),
-    getInfo: (id, options) =>
-      run(withStorage((st) => Effect.map(st.get(id), (blob) => ({ blob: encodeBlob(blob) as Types.Blob }))), options),
-    getFile: (uid, options) =>
-      run(withStorage((st) => Effect.map(st.getByUid(uid), (blob) => ({ blob: encodeBlob(blob) as Types.Blob }))), options),
+    getInfo: (id, options) => run(({ storage: st }) => st.get(id), options, blobEnvelope),
+    getFile: (uid, options) => run(({ storage: st }) => st.getByUid(uid), options, blobEnvelope),
     list: (params?: Client.ListParams | Types.CallOptions, options?: Types.CallOptions) => {
       const [input, opts] = params !== undefined && isCallOptions(params) ? [undefined, params] : [params, options]
       const list = input as Client.ListParams | undefined
       return run(
-        withStorage((st) =>
+        ({ storage: st }) =>
           st.list({
             ...(list?.current_page !== undefined ? { page: list.current_page } : {}),
             ...(list?.per_page !== undefined ? { per_page: list.per_page } : {})
-          })
-        ).pipe(Effect.map((page) => encodeBlobPage(page) as unknown as Types.BlobsPage)),
-        opts
+          }),
+        opts,
+        (page) => encodeBlobPage(page) as unknown as Types.BlobsPage
       )
     },
-    delete: (id, options) => run(withStorage((st) => Effect.as(st.delete(id), "")), options),
+    delete: (id, options) => run(({ storage: st }) => st.delete(id), options, toEmpty),
     privateUrl: (uid) => blobUrl(uid, "private"),
     publicUrl: (uid) => blobUrl(uid, "public")
   }
@@ -343,21 +376,21 @@ export const make = (
     createSession: (params?: Types.LoginParams | Types.CallOptions, options?: Types.CallOptions) => {
       const [input, opts] = params !== undefined && isCallOptions(params) ? [undefined, params] : [params, options]
       return run(
-        withSession((s) => s.create(input as CoreSession.CredentialsInput | undefined)).pipe(
-          Effect.map((session) => encodeSession(session) as Types.Session)
-        ),
-        opts
+        ({ session }) => session.create(input as CoreSession.CredentialsInput | undefined),
+        opts,
+        (created) => encodeSession(created) as Types.Session
       )
     },
     getSession: (options?: Types.CallOptions) =>
-      run(withSession((s) => Effect.map(s.get, (session) => encodeSession(session) as Types.Session)), options),
+      run(({ session }) => session.get, options, (current) => encodeSession(current) as Types.Session),
     login: (params: Types.LoginParams, options?: Types.CallOptions) =>
       run(
-        withSession((s) => Effect.map(s.login(params as CoreSession.CredentialsInput), (user) => encodeUser(user) as Types.User)),
-        options
+        ({ session }) => session.login(params as CoreSession.CredentialsInput),
+        options,
+        (user) => encodeUser(user) as Types.User
       ),
-    logout: (options?: Types.CallOptions) => run(withSession((s) => Effect.as(s.logout, "")), options),
-    destroySession: (options?: Types.CallOptions) => run(withSession((s) => Effect.as(s.destroy, undefined)), options),
+    logout: (options?: Types.CallOptions) => run(({ session }) => session.logout, options, toEmpty),
+    destroySession: (options?: Types.CallOptions) => run(({ session }) => session.destroy, options, toUndefined),
     setSession: (session: { token: string; user_id?: number | null | undefined; id?: number | undefined }) => {
       const s = state
       if (s._tag !== "Live") throw s._tag === "Disposed" ? new ClientDisposed({ inFlight: false }) : new NotInitialized()
@@ -398,22 +431,76 @@ const disposedMarker: unique symbol = Symbol.for("@connectycube-effect/promise/d
 
 /**
  * One call in flight, abortable by the caller's signal or by `dispose`. A plain object rather than an
- * `AbortController` per call: that cost a noticeable share of a call in test/bench.
+ * `AbortController` per call, and the signal's listener itself (`handleEvent`): the call's few closures and
+ * objects are a visible share of its cost in test/bench.
  */
-class Call {
+class Call<A, B> {
   aborted = false
   reason: unknown = undefined
-  private cancel: (() => void) | undefined
-  /** Runs `f` on abort (at once when already aborted). */
-  onAbort(f: () => void): void {
-    if (this.aborted) f()
-    else this.cancel = f
+  /** Set once started. */
+  fiber: Fiber.Fiber<A, CoreErrors.CubeError> | undefined = undefined
+  private resolve: ((b: B) => void) | undefined = undefined
+  private reject: ((error: unknown) => void) | undefined = undefined
+  constructor(
+    private readonly live: Live,
+    private readonly signal: AbortSignal | undefined,
+    private readonly program: Program<A>,
+    private readonly post: ((a: A) => B) | undefined
+  ) {
+    signal?.addEventListener("abort", this, { once: true })
+    live.inflight.add(this)
+  }
+  /** The caller's signal aborted. */
+  handleEvent(): void {
+    this.abort(this.signal?.reason)
   }
   abort(reason: unknown): void {
     if (this.aborted) return
     this.aborted = true
     this.reason = reason
-    this.cancel?.()
+    this.fiber?.interruptUnsafe()
+  }
+  start(): Promise<B> {
+    return new Promise<B>((resolve, reject) => {
+      // aborted (or the client disposed) while waiting for a setSession: never started
+      if (this.aborted) {
+        this.done()
+        return reject(abortRejection(this))
+      }
+      this.resolve = resolve
+      this.reject = reject
+      try {
+        const live = this.live
+        const resolved = live.resolved
+        // On the built runtime's context, as `ManagedRuntime.runFork` does, without registering the fiber with the
+        // runtime: `dispose` interrupts and awaits the client's calls itself.
+        const fiber = resolved !== undefined && live.built !== undefined
+          ? Effect.runForkWith(live.built)(this.program(resolved))
+          : live.runtime.runFork(Effect.flatMap(resolveServices, this.program))
+        this.fiber = fiber
+        fiber.addObserver((exit) => this.exit(exit))
+      } catch (error) {
+        this.done()
+        reject(withCompat(error))
+      }
+    })
+  }
+  private exit(exit: Exit.Exit<A, CoreErrors.CubeError>): void {
+    this.done()
+    if (exit._tag === "Failure") return this.reject!(toRejection(exit.cause, this))
+    if (this.post === undefined) return this.resolve!(exit.value as unknown as B)
+    let value: B
+    try {
+      value = this.post(exit.value)
+    } catch (error) {
+      // as a throw inside the fiber would have been: a defect, rejected as is
+      return this.reject!(withCompat(error))
+    }
+    this.resolve!(value)
+  }
+  private done(): void {
+    this.signal?.removeEventListener("abort", this)
+    this.live.inflight.delete(this)
   }
 }
 
