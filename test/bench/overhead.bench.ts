@@ -5,7 +5,7 @@
  * data, interleaved rounds in one run. Ratios are against raw fetch. Each client's time per call, and this process's CPU
  * per call (the client's own work, without the emulator's share and less exposed to the VM's noise).
  */
-import ConnectyCubePromise, { createClient } from "@connectycube-effect/promise"
+import { createClient } from "@connectycube-effect/promise"
 import { Cube } from "@connectycube-effect/http"
 import * as NodeClient from "@connectycube-effect/http/NodeClient"
 import * as UndiciClient from "@connectycube-effect/http/UndiciClient"
@@ -43,7 +43,6 @@ export const run = async (options: { calls?: number; rounds?: number } = {}): Pr
         Effect.repeat(users.getV2({ login: "bench42" }), { times: n - 1 })))
 
     const adapter = createClient({ credentials: APP, config: { endpoints: { api_url: url } } })
-    void ConnectyCubePromise
     const official = require("connectycube").default
     official.init(APP, { endpoints: { api_url: url }, debug: { mode: 0 } })
 

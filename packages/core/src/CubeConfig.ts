@@ -29,7 +29,7 @@ export interface Options {
   readonly appId: number | string
   /**
    * The application's auth key. Optional for apps that only ever receive a token minted elsewhere
-   * (`Session.setToken`); then no session can be created by this client.
+   * (`Session.setSession`); then no session can be created by this client.
    */
   readonly authKey?: string | Redacted.Redacted<string> | undefined
   /** Base URL, `https://api.connectycube.com` by default; point it at the emulator in development. */

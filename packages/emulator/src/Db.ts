@@ -15,6 +15,7 @@ import * as Layer from "effect/Layer"
 import * as Migrator from "effect/sql/Migrator"
 import * as SqlClient from "effect/sql/SqlClient"
 import * as SqlError from "effect/sql/SqlError"
+import type { Migration } from "./internal/Migration.js"
 import * as Sqlite from "./internal/Sqlite.js"
 import * as BlobStore from "./store/Blobs.js"
 import * as Sessions from "./store/Sessions.js"
@@ -22,17 +23,11 @@ import * as UsersStore from "./store/Users.js"
 import * as UsersSearch from "./store/UsersSearch.js"
 
 /**
- * A named list of SQL statements, applied once, in order, inside a transaction. The name starts with
- * the migration's number (`0002_blobs`): numbers only grow.
+ * A named list of SQL statements (declared in `internal/Migration.ts`, which the stores import).
  *
  * @since 0.1.0
- * @category models
  */
-export interface Migration {
-  /** `<number>_<name>`, unique and stable: recorded in `_migrations` once applied (by its number). */
-  readonly name: string
-  readonly statements: ReadonlyArray<string>
-}
+export type { Migration } from "./internal/Migration.js"
 
 /**
  * Times are stored as INTEGER Unix milliseconds on the emulator clock and formatted on the way out.

@@ -89,13 +89,14 @@ export interface Options {
 }
 
 /**
- * Why the emulator could not start (port in use, bad seed, unreadable db file).
+ * Why the emulator could not start (port in use, bad seed, unreadable db file), could not export its state,
+ * or refused a fault rule (`addFault` with a `regex` path that is not a regular expression: reason `"Fault"`).
  *
  * @since 0.1.0
  * @category errors
  */
 export class EmulatorError extends Data.TaggedError("EmulatorError")<{
-  readonly reason: "Serve" | "Database" | "Seed" | "Export"
+  readonly reason: "Serve" | "Database" | "Seed" | "Export" | "Fault"
   readonly message: string
   readonly cause?: unknown
 }> {}
@@ -299,7 +300,7 @@ export const make = (options: Options = {}): Effect.Effect<Service, EmulatorErro
       clearRequests: log.clear,
       emails: dbDie(Effect.map(Emails.list(), (rows) => rows.map(Emails.toJson))),
       addFault: (fault) =>
-        Effect.asVoid(Effect.mapError(faults.add(fault), (cause) => new EmulatorError({ reason: "Seed", message: cause.message, cause }))),
+        Effect.asVoid(Effect.mapError(faults.add(fault), (cause) => new EmulatorError({ reason: "Fault", message: cause.message, cause }))),
       clearFaults: faults.clear,
       exportState: dbDie(State.exportState(clock.unsafeNow())),
       importState: (data) => provide(loadSeed(data, settings, clock.unsafeNow())),

@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import { UserInput } from "@connectycube-effect/core"
+import * as UserInput from "@connectycube-effect/core/UserInput"
 import type * as SqlClient from "effect/sql/SqlClient"
 import type * as SqlError from "effect/sql/SqlError"
 import * as Effect from "effect/Effect"

@@ -42,6 +42,8 @@ layer(Emulator.layer({ apps: [{ id: 42, authKey: "layer-key" }] }))("Emulator.la
   it.effect("provides the running emulator as a service (TestClock does not stall it)", () =>
     Effect.gen(function*() {
       const emu = yield* Emulator.Emulator
+      const refused = yield* Effect.flip(emu.addFault({ path: "(", regex: true }))
+      assert.strictEqual(refused.reason, "Fault")
       yield* emu.addFault({ path: "/session", delayMs: 20 })
       const r = yield* call(emu.url, "POST", "/session.json", { body: { application_id: 42, auth_key: "layer-key" } })
       assert.strictEqual(r.status, 201)

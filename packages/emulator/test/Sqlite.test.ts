@@ -3,6 +3,7 @@ import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as SqlClient from "effect/sql/SqlClient"
+import * as Stream from "effect/Stream"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
@@ -124,4 +125,33 @@ describe("migrations", () => {
       assert.deepStrictEqual(first, expected)
       assert.deepStrictEqual(second, expected)
     }))
+})
+
+describe("streamed statements", () => {
+  it.effect("stream every row in order, across chunks; a stream ended early releases the connection", () =>
+    Effect.gen(function*() {
+      const sql = yield* SqlClient.SqlClient
+      yield* setup
+      yield* sql`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 300)
+        INSERT INTO t (id, v) SELECT i, 'v' || i FROM n`
+      const rows = yield* Stream.runCollect(sql<{ id: number; v: string }>`SELECT * FROM t ORDER BY id`.stream)
+      assert.strictEqual(rows.length, 300)
+      assert.deepStrictEqual(rows[0], { id: 1, v: "v1" })
+      assert.deepStrictEqual(rows[299], { id: 300, v: "v300" })
+      assert.deepStrictEqual(
+        yield* Stream.runCollect(Stream.take(sql`SELECT id FROM t ORDER BY id`.stream, 2)),
+        [{ id: 1 }, { id: 2 }]
+      )
+      // the connection is free again, and the early-ended statement does not hold a lock against writes
+      yield* sql`DELETE FROM t WHERE id > 1`
+      assert.deepStrictEqual(yield* Stream.runCollect(sql`SELECT id FROM t`.stream), [{ id: 1 }])
+      assert.deepStrictEqual(yield* Stream.runCollect(sql`SELECT id FROM t WHERE id > 1`.stream), [])
+    }).pipe(Effect.provide(Sqlite.layer({ filename: ":memory:", disableWAL: true }))))
+
+  it.effect("a statement that cannot run fails the stream with a SqlError", () =>
+    Effect.gen(function*() {
+      const sql = yield* SqlClient.SqlClient
+      const error = yield* Effect.flip(Stream.runCollect(sql`SELECT * FROM missing`.stream))
+      assert.strictEqual(error._tag, "SqlError")
+    }).pipe(Effect.provide(Sqlite.layer({ filename: ":memory:", disableWAL: true }))))
 })

@@ -92,10 +92,17 @@ describe("Session", () => {
         Effect.flatMap(Session.Session, (session) => Stream.runCollect(Stream.take(session.events, 1)))
       )
       yield* Effect.yieldNow
-      yield* call
+      const before = s.http.requests.length
+      const renewed = yield* call
       assert.strictEqual(s.creates(), 2)
-      // the request went out with the new token: no 401 round trip
-      assert.isFalse(s.http.requests.some((r) => r.headers["cb-token"] === "T1" && r.url.includes("users") && r === s.http.requests.at(-2)))
+      // renewed before sending: the new session first, then the call once, with the new token (no T1
+      // attempt, no 401 round trip)
+      const sent = s.http.requests.slice(before)
+      assert.deepStrictEqual(
+        sent.map((r) => [r.method, r.url.replace(/^.*\/\/[^/]+/, ""), r.headers["cb-token"]]),
+        [["POST", "/session.json", undefined], ["GET", "/users/v2.json", "T2"]]
+      )
+      assert.strictEqual((renewed.body as any).ok, "T2")
       const [event] = yield* Fiber.join(events)
       assert.strictEqual(event._tag, "Renewed")
     }).pipe(Effect.provide(cubeLayer(s.http.layer)))

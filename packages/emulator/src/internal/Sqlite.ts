@@ -9,9 +9,12 @@
  * while a `SqlClient` transaction is open (it would see uncommitted rows, and the `SqlClient` waits for
  * the transaction), for a statement that writes, or for a client that is not this one.
  */
+import type * as Arr from "effect/Array"
+import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Reactivity from "effect/reactivity/Reactivity"
+import type * as Pull from "effect/Pull"
 import * as Semaphore from "effect/Semaphore"
 import * as SqlClient from "effect/sql/SqlClient"
 import type * as SqlConnection from "effect/sql/SqlConnection"
@@ -79,6 +82,9 @@ const classify = (cause: unknown, message: string, operation: string) => {
   }
   return new SqlError({ reason: classifySqliteError(cause, { message, operation }) })
 }
+
+/** Rows read per pull of `executeStream`. */
+const STREAM_CHUNK = 128
 
 const bind = (params: ReadonlyArray<unknown>) => params as Array<SQLInputValue>
 
@@ -172,6 +178,39 @@ export const make = (options: { readonly filename: string; readonly disableWAL?:
         })
       )
 
+    // A stream reads its rows through an iterator of its own statement (not the cached one: other
+    // statements may run between two pulls), in chunks; it holds the connection until it ends.
+    const openRows = (sql: string, params: ReadonlyArray<unknown>) =>
+      Effect.withFiber<Iterator<unknown>, SqlError>((fiber) =>
+        Effect.try({
+          try: () => {
+            endShared()
+            const statement = db.prepare(sql)
+            statement.setReadBigInts(fiber.getRef(SqlClient.SafeIntegers))
+            return statement.iterate(...bind(params))
+          },
+          catch: (cause) => classify(cause, "Failed to execute statement", "executeStream")
+        })
+      )
+    const pullRows = (
+      rows: Iterator<unknown>,
+      transformRows: (<A extends object>(row: ReadonlyArray<A>) => ReadonlyArray<A>) | undefined
+    ): Pull.Pull<Arr.NonEmptyReadonlyArray<any>, SqlError> =>
+      Effect.suspend((): Pull.Pull<Arr.NonEmptyReadonlyArray<any>, SqlError> => {
+        const chunk: Array<any> = []
+        try {
+          while (chunk.length < STREAM_CHUNK) {
+            const next = rows.next()
+            if (next.done === true) break
+            chunk.push(next.value)
+          }
+        } catch (cause) {
+          return Effect.fail(classify(cause, "Failed to execute statement", "executeStream"))
+        }
+        if (chunk.length === 0) return Cause.done()
+        return Effect.succeed((transformRows ? transformRows(chunk) : chunk) as Arr.NonEmptyReadonlyArray<any>)
+      })
+
     const connection: SqlConnection.Connection = {
       execute: (sql, params, transformRows) =>
         transformRows ? Effect.map(runStatement(sql, params, false), transformRows) : runStatement(sql, params, false),
@@ -192,7 +231,11 @@ export const make = (options: { readonly filename: string; readonly disableWAL?:
         )
         return transformRows ? Effect.map(rows, transformRows) : rows
       },
-      executeStream: () => Stream.die("executeStream not implemented")
+      executeStream: (sql, params, transformRows) =>
+        Stream.unwrap(Effect.map(
+          Effect.acquireRelease(openRows(sql, params), (rows) => Effect.sync(() => rows.return?.())),
+          (rows) => Stream.fromPull(Effect.succeed(pullRows(rows, transformRows)))
+        ))
     }
 
     // As in @effect/sql-sqlite-node: one connection; a transaction holds the semaphore until it ends.

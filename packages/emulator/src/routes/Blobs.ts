@@ -24,7 +24,8 @@
  *
  * @since 0.1.0
  */
-import { Blob, Paging } from "@connectycube-effect/core"
+import * as Blob from "@connectycube-effect/core/Blob"
+import * as Paging from "@connectycube-effect/core/Paging"
 import * as ByteSize from "effect/ByteSize"
 import * as Effect from "effect/Effect"
 import type * as FileSystem from "effect/FileSystem"
@@ -41,6 +42,7 @@ import * as Stream from "effect/Stream"
 import * as Crypto from "node:crypto"
 import * as Auth from "../Auth.js"
 import * as Http from "../Http.js"
+import { toInt } from "../internal/Params.js"
 import * as Route from "../Route.js"
 import * as Apps from "../store/Apps.js"
 import * as Blobs from "../store/Blobs.js"
@@ -81,13 +83,10 @@ export const CompleteBody = Schema.Struct({
 const forbidden = () =>
   Http.ApiError.base(403, "You don't have appropriate permissions to perform this operation")
 
-const toInt = (u: unknown): number | undefined => {
-  if (typeof u === "number" && Number.isSafeInteger(u)) return u
-  if (typeof u === "string" && /^\s*\d+\s*$/.test(u)) {
-    const n = Number(u)
-    return Number.isSafeInteger(n) ? n : undefined
-  }
-  return undefined
+/** Ids, sizes and page numbers here are never negative: `-1` reads as not a number. */
+const toNatural = (u: unknown): number | undefined => {
+  const n = toInt(u)
+  return n !== undefined && n >= 0 ? n : undefined
 }
 
 const toBool = (u: unknown): boolean | undefined => {
@@ -103,7 +102,7 @@ const idParam = Effect.map(Http.pathParams, (p) => p.id ?? "")
 /** A blob of the caller's application that the caller owns (404 unknown, 403 someone else's). */
 const ownBlob = Effect.gen(function*() {
   const caller = yield* Auth.caller
-  const id = toInt(yield* idParam)
+  const id = toNatural(yield* idParam)
   const row = id === undefined ? undefined : yield* Blobs.findById(caller.app_id, id)
   if (row === undefined) return yield* Effect.fail(Http.Errors.notFound())
   if (row.user_id !== caller.user_id) return yield* Effect.fail(forbidden())
@@ -396,7 +395,7 @@ const completeBlob = Effect.gen(function*() {
   const nested = body.blob !== null && typeof body.blob === "object" ? (body.blob as Record<string, unknown>).size : undefined
   const raw = body.size ?? nested
   if (raw === undefined || raw === null || raw === "") return yield* Effect.fail(Http.Errors.blank("size"))
-  const size = toInt(raw)
+  const size = toNatural(raw)
   if (size === undefined) return yield* Effect.fail(Http.ApiError.fields(422, { size: ["is not a number"] }))
   if (row.uploaded_size === null) {
     return yield* Effect.fail(Http.ApiError.base(422, "The file was not uploaded"))
@@ -413,8 +412,8 @@ const completeBlob = Effect.gen(function*() {
 const listBlobs = Effect.gen(function*() {
   const caller = yield* Auth.caller
   const params = yield* Http.params
-  const page = Math.max(1, toInt(params.page ?? params.current_page) ?? 1)
-  const perPage = Math.min(100, Math.max(1, toInt(params.per_page) ?? 10))
+  const page = Math.max(1, toNatural(params.page ?? params.current_page) ?? 1)
+  const perPage = Math.min(100, Math.max(1, toNatural(params.per_page) ?? 10))
   const { rows, total } = yield* Blobs.listByUser(caller.app_id, caller.user_id!, page, perPage)
   return Http.json({
     current_page: page,

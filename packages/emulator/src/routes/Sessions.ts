@@ -8,11 +8,13 @@
  *
  * @since 0.1.0
  */
-import { Session, User } from "@connectycube-effect/core"
+import * as Session from "@connectycube-effect/core/Session"
+import * as User from "@connectycube-effect/core/User"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import * as Auth from "../Auth.js"
 import * as Http from "../Http.js"
+import { toInt } from "../internal/Params.js"
 import * as Identity from "../Identity.js"
 import * as Route from "../Route.js"
 import { Settings } from "../Settings.js"
@@ -20,15 +22,6 @@ import * as Signature from "../Signature.js"
 import * as Apps from "../store/Apps.js"
 import * as Sessions from "../store/Sessions.js"
 import * as Users from "../store/Users.js"
-
-const toInt = (u: unknown): number | undefined => {
-  if (typeof u === "number" && Number.isInteger(u)) return u
-  if (typeof u === "string" && /^\s*-?\d+\s*$/.test(u)) {
-    const n = Number(u)
-    return Number.isSafeInteger(n) ? n : undefined
-  }
-  return undefined
-}
 
 /**
  * The body of `POST /session` (for the OpenAPI document; the handler reads it leniently).

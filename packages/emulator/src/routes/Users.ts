@@ -22,7 +22,10 @@
  *
  * @since 0.1.0
  */
-import { Paging, User, UserInput, UsersQuery } from "@connectycube-effect/core"
+import * as Paging from "@connectycube-effect/core/Paging"
+import * as User from "@connectycube-effect/core/User"
+import * as UserInput from "@connectycube-effect/core/UserInput"
+import * as UsersQuery from "@connectycube-effect/core/UsersQuery"
 import * as HttpServerRequest from "effect/http/HttpServerRequest"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
@@ -33,6 +36,7 @@ import type * as SqlError from "effect/sql/SqlError"
 import * as Crypto from "node:crypto"
 import * as Auth from "../Auth.js"
 import * as Http from "../Http.js"
+import { toInt } from "../internal/Params.js"
 import * as Route from "../Route.js"
 import * as Emails from "../store/Emails.js"
 import * as Users from "../store/Users.js"
@@ -98,12 +102,8 @@ const toStore = (u: UserInput.Signup | UserInput.Update): Users.UserInput => ({
   timezone: u.timezone
 })
 
-const toInt = (u: unknown): number | undefined => {
-  const s = Array.isArray(u) ? u[0] : u
-  if (typeof s === "number" && Number.isInteger(s)) return s
-  if (typeof s === "string" && /^\s*-?\d{1,15}\s*$/.test(s)) return Number(s)
-  return undefined
-}
+/** A repeated parameter (`page=1&page=2`) counts by its first value. */
+const firstInt = (u: unknown): number | undefined => toInt(Array.isArray(u) ? u[0] : u)
 
 const text = (u: unknown): string | undefined => {
   const s = Array.isArray(u) ? u[0] : u
@@ -130,8 +130,8 @@ const tooMany = (field: string, what: string, max: number) =>
 
 /** V1 paging: page 1..`LIMITS.page`, per_page 1..100 (default 10). */
 const pagingV1 = (params: Record<string, unknown>): Effect.Effect<{ page: number; perPage: number }, Http.ApiError> => {
-  const page = Math.max(1, toInt(params.page) ?? 1)
-  const perPage = Math.min(100, Math.max(1, toInt(params.per_page) ?? 10))
+  const page = Math.max(1, firstInt(params.page) ?? 1)
+  const perPage = Math.min(100, Math.max(1, firstInt(params.per_page) ?? 10))
   if (page > LIMITS.page) {
     return Effect.fail(Http.ApiError.fields(422, { page: [`must be less than or equal to ${LIMITS.page}`] }))
   }
@@ -349,7 +349,7 @@ const lookup = (
 const byId = Effect.gen(function*() {
   const caller = yield* Auth.caller
   const { id } = yield* Http.pathParams
-  const n = toInt(id)
+  const n = firstInt(id)
   return yield* found(n === undefined ? undefined : yield* Users.findById(caller.app_id, n))
 })
 

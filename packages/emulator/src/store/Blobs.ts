@@ -19,8 +19,8 @@ import * as Option from "effect/Option"
 import * as Sink from "effect/Sink"
 import * as Stream from "effect/Stream"
 import * as Crypto from "node:crypto"
-import type { Migration } from "../Db.js"
-import { isoSeconds } from "../Http.js"
+import type { Migration } from "../internal/Migration.js"
+import { isoSeconds } from "../internal/Time.js"
 
 /**
  * The `blobs` table and, for in-memory databases, the chunk table (its `_` prefix keeps it out of

@@ -7,7 +7,7 @@
 import * as SqlClient from "effect/sql/SqlClient"
 import type * as SqlError from "effect/sql/SqlError"
 import * as Effect from "effect/Effect"
-import { isoMillis } from "../Http.js"
+import { isoMillis } from "../internal/Time.js"
 
 /**
  * @since 0.1.0

@@ -4,12 +4,13 @@
  *
  * @since 0.1.0
  */
-import type { Session, User } from "@connectycube-effect/core"
+import type * as Session from "@connectycube-effect/core/Session"
+import type * as User from "@connectycube-effect/core/User"
 import * as SqlClient from "effect/sql/SqlClient"
 import type * as SqlError from "effect/sql/SqlError"
 import * as Effect from "effect/Effect"
 import * as Crypto from "node:crypto"
-import { isoMillis } from "../Http.js"
+import { isoMillis } from "../internal/Time.js"
 import * as Sqlite from "../internal/Sqlite.js"
 
 /**

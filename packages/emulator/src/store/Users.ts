@@ -5,12 +5,13 @@
  *
  * @since 0.1.0
  */
-import type { User } from "@connectycube-effect/core"
+import type * as User from "@connectycube-effect/core/User"
 import * as SqlClient from "effect/sql/SqlClient"
 import type * as SqlError from "effect/sql/SqlError"
 import * as Effect from "effect/Effect"
 import * as Crypto from "node:crypto"
-import { ApiError, isoSeconds } from "../Http.js"
+import { ApiError } from "../Http.js"
+import { isoSeconds } from "../internal/Time.js"
 import * as Sessions from "./Sessions.js"
 
 /**

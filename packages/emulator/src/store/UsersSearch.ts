@@ -12,11 +12,11 @@
  *
  * @since 0.1.0
  */
-import { UsersQuery } from "@connectycube-effect/core"
+import * as UsersQuery from "@connectycube-effect/core/UsersQuery"
 import * as SqlClient from "effect/sql/SqlClient"
 import type * as SqlError from "effect/sql/SqlError"
 import * as Effect from "effect/Effect"
-import type { Migration } from "../Db.js"
+import type { Migration } from "../internal/Migration.js"
 import * as Sqlite from "../internal/Sqlite.js"
 import type { UserRow } from "./Users.js"
 
