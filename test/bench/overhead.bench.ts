@@ -85,6 +85,8 @@ export const run = async (options: { calls?: number; rounds?: number } = {}): Pr
       const order = Object.entries(clients)
       for (let i = 0; i < r % order.length; i++) order.push(order.shift()!)
       for (const [name, fn] of order) {
+        // each client starts on a clean heap, not paying for the garbage of the one before it
+        ;(globalThis as { gc?: () => void }).gc?.()
         const start = performance.now()
         const cpu0 = process.cpuUsage()
         await fn(calls)
