@@ -99,6 +99,35 @@ export const stripJson = (pathname: string): string =>
 
 const ADMIN_PREFIX = "/__emulator/"
 
+/**
+ * Whether a request path reaches the control API, in every spelling the router takes for it: an
+ * absolute-form target (`http://host/__emulator/…`), percent-escapes (`/%5F%5Femulator/`), letter case
+ * (`/__EMULATOR/`) and duplicate slashes (`//__emulator/`). Checking only the literal prefix would let
+ * such a spelling reach the control routes as an API call: with CORS and without the Host and
+ * content-type checks.
+ *
+ * @since 0.2.0
+ * @category security
+ */
+export const isControlPath = (rawPath: string): boolean => {
+  // the common case, per API request: no escape and no such name
+  if (!rawPath.includes("%") && !/__emulator/i.test(rawPath)) return false
+  let path = rawPath
+  if (!path.startsWith("/")) {
+    const authority = path.indexOf("//")
+    const slash = authority === -1 ? -1 : path.indexOf("/", authority + 2)
+    path = slash === -1 ? "/" : path.slice(slash)
+  }
+  if (path.includes("%")) {
+    try {
+      path = decodeURIComponent(path)
+    } catch {
+      // a malformed escape: the router does not decode it either
+    }
+  }
+  return path.replace(/\/{2,}/g, "/").toLowerCase().startsWith(ADMIN_PREFIX)
+}
+
 /** Control calls that change state: a browser sends them cross-origin only after a preflight (refused). */
 const STATE_CHANGING = new Set(["POST", "PUT", "PATCH", "DELETE"])
 
@@ -250,7 +279,7 @@ export const makeHandle = (routes: ReadonlyArray<Route.Route>) =>
       const search = q === -1 ? "" : url.slice(q + 1)
       const path = stripJson(rawPath)
       const method = request.method
-      const admin = path.startsWith(ADMIN_PREFIX)
+      const admin = path.startsWith(ADMIN_PREFIX) || isControlPath(path)
       const state: Http.RequestState = {
         now,
         path,
