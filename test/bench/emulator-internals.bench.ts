@@ -22,6 +22,7 @@ import { Db, Faults, Http, RequestLog, Route, Routes, Server, Settings } from "@
 import * as Clock from "@connectycube-effect/emulator/Clock"
 import * as Apps from "@connectycube-effect/emulator/store/Apps"
 import * as Sessions from "@connectycube-effect/emulator/store/Sessions"
+import * as UsersSearch from "@connectycube-effect/emulator/store/UsersSearch"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Clock as EffectClock, Effect, Layer } from "effect"
@@ -54,13 +55,19 @@ const libraryDbLayer = async (filename: string) => {
   const { layer } = await librarySqlite()
   const setup = Layer.effectDiscard(Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
+    const pending = yield* Sessions.PendingSlides
     yield* sql`PRAGMA synchronous = NORMAL`
     yield* sql`PRAGMA foreign_keys = ON`
     yield* sql`PRAGMA busy_timeout = 5000`
     yield* Db.migrate()
-    yield* Effect.addFinalizer(() => Effect.ignore(Sessions.flushPending.pipe(Effect.provideService(SqlClient.SqlClient, sql))))
+    yield* Effect.addFinalizer(() =>
+      Effect.ignore(Sessions.flushPending.pipe(
+        Effect.provideService(SqlClient.SqlClient, sql),
+        Effect.provideService(Sessions.PendingSlides, pending)
+      ))
+    )
   }))
-  return Layer.provideMerge(setup, layer({ filename }))
+  return Layer.provideMerge(setup, Layer.merge(layer({ filename }), Sessions.layerPendingSlides))
 }
 
 /** An emulator as `Emulator.make` composes it (default options), with the given loop and client. */
@@ -77,6 +84,7 @@ const serve = async (loop: Loop, client: Client, filename: string) => {
     Clock.layer(),
     RequestLog.layer(),
     Faults.layer,
+    UsersSearch.layerSearchCache,
     Layer.succeed(Settings.Settings, settings),
     Layer.succeed(Http.BodyLimit, settings.bodyLimit),
     Layer.succeed(Route.RouteTable, Routes.all),

@@ -50,18 +50,23 @@ export const token: Effect.Effect<string | undefined, never, HttpServerRequest.H
  */
 export const authenticate = (
   value: string | undefined
-): Effect.Effect<Caller, ApiError | SqlError.SqlError, RequestState | SqlClient.SqlClient> =>
-  Effect.contextWith((context: Context.Context<RequestState | SqlClient.SqlClient>) => authenticateWith(context, value))
+): Effect.Effect<Caller, ApiError | SqlError.SqlError, RequestState | SqlClient.SqlClient | Sessions.PendingSlides> =>
+  Effect.contextWith((context: Context.Context<RequestState | SqlClient.SqlClient | Sessions.PendingSlides>) => authenticateWith(context, value))
 
 // Plain combinators and services read from the context at once: this runs on every authenticated request.
 const authenticateWith = (
-  context: Context.Context<RequestState | SqlClient.SqlClient>,
+  context: Context.Context<RequestState | SqlClient.SqlClient | Sessions.PendingSlides>,
   value: string | undefined
 ): Effect.Effect<Caller, ApiError | SqlError.SqlError> => {
   const t = value?.trim()
   if (t === undefined || t === "") return Effect.fail(Errors.tokenRequired())
   const state = Context.get(context, RequestState)
-  return Effect.flatMap(Sessions.touchWith(Context.get(context, SqlClient.SqlClient), t, state.now), (session) => {
+  return Effect.flatMap(Sessions.touchWith(
+    Context.get(context, SqlClient.SqlClient),
+    Context.get(context, Sessions.PendingSlides),
+    t,
+    state.now
+  ), (session) => {
     if (session === undefined) return Effect.fail(Errors.sessionNotFound())
     state.session = session
     state.sessionExpiresAt = session.expires_at
@@ -78,9 +83,9 @@ const authenticateWith = (
 export const requireSession: Effect.Effect<
   Caller,
   ApiError | SqlError.SqlError,
-  HttpServerRequest.HttpServerRequest | RequestState | SqlClient.SqlClient
+  HttpServerRequest.HttpServerRequest | RequestState | SqlClient.SqlClient | Sessions.PendingSlides
 > = Effect.contextWith(
-  (context: Context.Context<HttpServerRequest.HttpServerRequest | RequestState | SqlClient.SqlClient>) => {
+  (context: Context.Context<HttpServerRequest.HttpServerRequest | RequestState | SqlClient.SqlClient | Sessions.PendingSlides>) => {
     const session = Context.get(context, RequestState).session
     return session !== undefined ?
       Effect.succeed(session) :
@@ -97,7 +102,7 @@ export const requireSession: Effect.Effect<
 export const requireUser: Effect.Effect<
   Caller & { readonly user_id: number },
   ApiError | SqlError.SqlError,
-  HttpServerRequest.HttpServerRequest | RequestState | SqlClient.SqlClient
+  HttpServerRequest.HttpServerRequest | RequestState | SqlClient.SqlClient | Sessions.PendingSlides
 > = Effect.flatMap(requireSession, (session) =>
   session.user_id === null ?
     Effect.fail(Errors.needUser()) :
@@ -143,11 +148,11 @@ export const requireAuthKey: Effect.Effect<
 export const requireSessionOrAuthKey: Effect.Effect<
   { readonly appId: number; readonly session: Caller | undefined },
   ApiError | SqlError.SqlError,
-  HttpServerRequest.HttpServerRequest | RequestState | SqlClient.SqlClient
+  HttpServerRequest.HttpServerRequest | RequestState | SqlClient.SqlClient | Sessions.PendingSlides
 > = Effect.flatMap(token, (t): Effect.Effect<
   { readonly appId: number; readonly session: Caller | undefined },
   ApiError | SqlError.SqlError,
-  HttpServerRequest.HttpServerRequest | RequestState | SqlClient.SqlClient
+  HttpServerRequest.HttpServerRequest | RequestState | SqlClient.SqlClient | Sessions.PendingSlides
 > =>
   t !== undefined ?
     Effect.map(authenticate(t), (session): { readonly appId: number; readonly session: Caller | undefined } => ({

@@ -225,23 +225,34 @@ export interface Options {
 }
 
 /**
- * The SQLite client with pragmas set and migrations applied.
+ * The SQLite client with pragmas set and migrations applied, and the session slides not yet written
+ * to it (`Sessions.PendingSlides`, one per database).
  *
  * @since 0.1.0
  * @category layers
  */
-export const layer = (options: Options = {}): Layer.Layer<SqlClient.SqlClient, SqlError.SqlError> => {
+export const layer = (
+  options: Options = {}
+): Layer.Layer<SqlClient.SqlClient | Sessions.PendingSlides, SqlError.SqlError> => {
   const filename = options.filename ?? ":memory:"
   const setup = Layer.effectDiscard(Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
+    const pending = yield* Sessions.PendingSlides
     yield* sql.unsafe(`PRAGMA synchronous = ${options.synchronous ?? "NORMAL"}`)
     yield* sql`PRAGMA foreign_keys = ON`
     yield* sql`PRAGMA busy_timeout = 5000`
     yield* migrate()
     // Session slides kept in memory (see `Sessions.touch`) are written before the database closes.
-    yield* Effect.addFinalizer(() => Effect.ignore(Sessions.flushPending.pipe(Effect.provideService(SqlClient.SqlClient, sql))))
+    yield* Effect.addFinalizer(() => Effect.ignore(Sessions.flushPending.pipe(
+        Effect.provideService(SqlClient.SqlClient, sql),
+        Effect.provideService(Sessions.PendingSlides, pending)
+      ))
+    )
   }))
-  return Layer.provideMerge(setup, Sqlite.layer({ filename, disableWAL: filename === ":memory:" }))
+  return Layer.provideMerge(
+    setup,
+    Layer.merge(Sqlite.layer({ filename, disableWAL: filename === ":memory:" }), Sessions.layerPendingSlides)
+  )
 }
 
 /**

@@ -41,6 +41,8 @@ import * as Settings from "./Settings.js"
 import * as State from "./State.js"
 import * as Apps from "./store/Apps.js"
 import * as Emails from "./store/Emails.js"
+import type * as Sessions from "./store/Sessions.js"
+import * as UsersSearch from "./store/UsersSearch.js"
 
 /**
  * @since 0.1.0
@@ -126,7 +128,13 @@ export interface Service {
   /** Export to a file, atomically (temp file + rename). */
   readonly exportToFile: (file: string) => Effect.Effect<void, EmulatorError>
   /** Runs an effect with the emulator's database and services (for tests that poke the store). */
-  readonly run: <A, E>(effect: Effect.Effect<A, E, SqlClient.SqlClient | Clock.EmulatorClock | Settings.Settings>) => Effect.Effect<A, E>
+  readonly run: <A, E>(
+    effect: Effect.Effect<
+      A,
+      E,
+      SqlClient.SqlClient | Sessions.PendingSlides | UsersSearch.SearchCache | Clock.EmulatorClock | Settings.Settings
+    >
+  ) => Effect.Effect<A, E>
 }
 
 /**
@@ -226,6 +234,7 @@ export const make = (options: Options = {}): Effect.Effect<Service, EmulatorErro
       Clock.layer(start),
       RequestLog.layer(options.requestLogSize),
       Faults.layer,
+      UsersSearch.layerSearchCache,
       Layer.succeed(Settings.Settings, settings),
       Layer.succeed(BodyLimit, settings.bodyLimit),
       Layer.succeed(Route.RouteTable, routes),
@@ -246,7 +255,7 @@ export const make = (options: Options = {}): Effect.Effect<Service, EmulatorErro
     )
     const clock = Context.get(context, Clock.EmulatorClock)
     const provide = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.provide(effect, context)
-    const dbDie = <A, E>(effect: Effect.Effect<A, E, SqlClient.SqlClient | Settings.Settings | Clock.EmulatorClock>) =>
+    const dbDie = <A, E>(effect: Effect.Effect<A, E, SqlClient.SqlClient | Sessions.PendingSlides | Settings.Settings | Clock.EmulatorClock>) =>
       Effect.orDie(provide(effect))
 
     yield* dbDie(Apps.upsert(apps))

@@ -44,6 +44,8 @@ import type { ApiError, BodyLimit, RequestState } from "./Http.js"
 import type { Faults } from "./Faults.js"
 import type { RequestLog } from "./RequestLog.js"
 import type { Settings } from "./Settings.js"
+import type { PendingSlides } from "./store/Sessions.js"
+import type { SearchCache } from "./store/UsersSearch.js"
 
 /**
  * Everything a handler can use. The server provides all of it; add a service here (and provide it
@@ -59,6 +61,8 @@ export type Env =
   | RequestState
   | BodyLimit
   | SqlClient.SqlClient
+  | PendingSlides
+  | SearchCache
   | EmulatorClock
   | Settings
   | RequestLog

@@ -24,6 +24,7 @@ import * as Auth from "./Auth.js"
 import { EmulatorClock } from "./Clock.js"
 import * as Faults from "./Faults.js"
 import * as Http from "./Http.js"
+import * as Time from "./internal/Time.js"
 import { RequestLog } from "./RequestLog.js"
 import * as Route from "./Route.js"
 import { Settings } from "./Settings.js"
@@ -225,6 +226,9 @@ export const makeHandle = (routes: ReadonlyArray<Route.Route>) =>
       )
 
     const cors = Object.entries(CORS_HEADERS)
+    // this server's own caches of the two per-second headers
+    const dateHeader = Time.lastSecond(Time.httpDate)
+    const expirationHeader = Time.lastSecond(Time.formatExpiration)
 
     const onError = (method: string, rawPath: string) => (error: unknown) => {
       if (error instanceof Http.ApiError) return Effect.succeed(Http.errorResponse(error))
@@ -345,9 +349,9 @@ export const makeHandle = (routes: ReadonlyArray<Route.Route>) =>
           const out = NodeHttpServerRequest.toServerResponse(request)
           // no CORS on the control API: a page of another origin can neither read it nor pass a preflight
           if (!admin) for (const [name, value] of cors) out.setHeader(name, value)
-          out.setHeader("date", Http.httpDate(now))
+          out.setHeader("date", dateHeader(now))
           if (state.sessionExpiresAt !== undefined) {
-            out.setHeader("cb-token-expirationdate", Http.formatExpiration(state.sessionExpiresAt))
+            out.setHeader("cb-token-expirationdate", expirationHeader(state.sessionExpiresAt))
           }
           record(response.status)
           return response

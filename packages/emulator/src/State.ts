@@ -70,7 +70,7 @@ const KEEP_ON_RESET = new Set(["apps"])
  * @since 0.1.0
  * @category state
  */
-export const reset: Effect.Effect<void, SqlError.SqlError, SqlClient.SqlClient> = Effect.gen(function*() {
+export const reset: Effect.Effect<void, SqlError.SqlError, SqlClient.SqlClient | Sessions.PendingSlides> = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
   const tables = yield* Db.stateTables
   yield* sql.withTransaction(Effect.gen(function*() {
@@ -93,7 +93,7 @@ export const reset: Effect.Effect<void, SqlError.SqlError, SqlClient.SqlClient> 
  * @since 0.1.0
  * @category state
  */
-export const exportState = (now: number): Effect.Effect<Snapshot, SqlError.SqlError, SqlClient.SqlClient> =>
+export const exportState = (now: number): Effect.Effect<Snapshot, SqlError.SqlError, SqlClient.SqlClient | Sessions.PendingSlides> =>
   Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
     const tables: Record<string, ReadonlyArray<Record<string, unknown>>> = {}
@@ -119,7 +119,7 @@ const columnsOf = (sql: SqlClient.SqlClient, table: string) =>
 export const importState = (
   snapshot: Snapshot,
   apps: Parameters<typeof Apps.upsert>[0]
-): Effect.Effect<Record<string, number>, ApiError | SqlError.SqlError, SqlClient.SqlClient> =>
+): Effect.Effect<Record<string, number>, ApiError | SqlError.SqlError, SqlClient.SqlClient | Sessions.PendingSlides> =>
   Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
     const tables = yield* Db.stateTables
@@ -169,7 +169,7 @@ export const importSimple = (
   seed: typeof SimpleSeed.Type,
   defaultAppId: number,
   now: number
-): Effect.Effect<Record<string, number>, ApiError | SqlError.SqlError, SqlClient.SqlClient> =>
+): Effect.Effect<Record<string, number>, ApiError | SqlError.SqlError, SqlClient.SqlClient | Sessions.PendingSlides> =>
   Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
     yield* sql.withTransaction(Effect.forEach(seed.users, (u) => {

@@ -1,7 +1,9 @@
 import { assert, describe, it, layer } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Emulator from "../src/Emulator.js"
-import { appSession, call } from "./helpers.js"
+import * as Sessions from "../src/store/Sessions.js"
+import * as UsersSearch from "../src/store/UsersSearch.js"
+import { appSession, call, emulator } from "./helpers.js"
 
 describe("startEmulator (promise API)", () => {
   it.live("starts on a free loopback port, controls the clock, resets and closes", () =>
@@ -49,4 +51,43 @@ layer(Emulator.layer({ apps: [{ id: 42, authKey: "layer-key" }] }))("Emulator.la
       assert.strictEqual(r.status, 201)
       assert.strictEqual(r.body.session.application_id, 42)
     }))
+})
+
+describe("two emulators in one process", () => {
+  it.live("share no state: header dates, pending session slides, decoded V2 queries", () =>
+    Effect.gen(function*() {
+      const a = yield* emulator({ clockStart: new Date("2020-01-01T00:00:00.000Z") })
+      const b = yield* emulator({ clockStart: new Date("2030-06-15T12:00:00.000Z") })
+      // frozen clocks: every request of a test lands in the same emulator second
+      yield* a.emu.clock.freeze(true)
+      yield* b.emu.clock.freeze(true)
+      const stateOf = (emu: Emulator.Service) =>
+        emu.run(Effect.all({ pending: Sessions.PendingSlides, search: UsersSearch.SearchCache }))
+      const stateA = yield* stateOf(a.emu)
+      const stateB = yield* stateOf(b.emu)
+      assert.notStrictEqual(stateA.pending, stateB.pending)
+      assert.notStrictEqual(stateA.search, stateB.search)
+
+      const tokenA = (yield* a.call("POST", "/session", { body: appSession() })).body.session.token
+      const tokenB = (yield* b.call("POST", "/session", { body: appSession() })).body.session.token
+      // each answers its own clock's Date and expiry, interleaved
+      const [ra, rb, ra2] = [
+        yield* a.call("GET", "/users/v2?user_tags=a", { token: tokenA }),
+        yield* b.call("GET", "/session", { token: tokenB }),
+        yield* a.call("GET", "/users/v2?user_tags=a", { token: tokenA })
+      ]
+      assert.strictEqual(ra.status, 200)
+      assert.strictEqual(ra.headers.get("date"), "Wed, 01 Jan 2020 00:00:00 GMT")
+      assert.strictEqual(ra.headers.get("cb-token-expirationdate"), "2020-01-01 02:00:00 UTC")
+      assert.strictEqual(rb.headers.get("date"), "Sat, 15 Jun 2030 12:00:00 GMT")
+      assert.strictEqual(rb.headers.get("cb-token-expirationdate"), "2030-06-15 14:00:00 UTC")
+      assert.strictEqual(ra2.headers.get("date"), "Wed, 01 Jan 2020 00:00:00 GMT")
+
+      // the requests in the session's second are slides kept in memory: each in its own emulator's map
+      assert.deepStrictEqual([...stateA.pending.keys()], [tokenA])
+      assert.deepStrictEqual([...stateB.pending.keys()], [tokenB])
+      // the V2 query string was decoded (and planned) by the emulator that served it only
+      assert.deepStrictEqual([...stateA.search.decoded.keys()], ["user_tags=a"])
+      assert.deepStrictEqual([...stateB.search.decoded.keys()], [])
+    }).pipe(Effect.scoped))
 })

@@ -27,11 +27,3 @@ import type * as Layer from "effect/Layer"
  * @category layers
  */
 export const layer: Layer.Layer<HttpClient.HttpClient> = NodeClient.layer
-
-/**
- * Which transport this is, for diagnostics and tests.
- *
- * @since 0.1.0
- * @category constants
- */
-export const name: string = "node:http"

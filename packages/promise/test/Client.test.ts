@@ -8,6 +8,7 @@ import ConnectyCube, {
   ValidationError
 } from "@connectycube-effect/promise"
 import * as Errors from "@connectycube-effect/core/Errors"
+import * as NodeClient from "@connectycube-effect/http/NodeClient"
 import * as FetchHttpClient from "effect/http/FetchHttpClient"
 import * as HttpClient from "effect/http/HttpClient"
 import * as HttpClientResponse from "effect/http/HttpClientResponse"
@@ -442,7 +443,9 @@ describe("the default export", () => {
 describe("default transport", () => {
   it("is node:http in Node, selected by the #transport import's node condition", async () => {
     const transport = await import("#transport")
-    expect(transport.name).toBe("node:http")
+    expect(transport.layer).toBe(NodeClient.layer)
+    // and the default condition is the global fetch
+    expect((await import("../src/transport.js")).layer).toBe(FetchHttpClient.layer)
   })
 
   it("answers through node:http, not the global fetch (which adds sec-fetch-mode; node:http writes `Host`)", async () => {

@@ -6,10 +6,6 @@
  * @since 0.1.0
  */
 
-// Both headers are whole seconds and sent on every answer: the last one formatted is kept.
-let lastExpiration = { second: NaN, text: "" }
-let lastHttpDate = { second: NaN, text: "" }
-
 /**
  * `yyyy-MM-dd HH:mm:ss UTC`, the format of `CB-Token-ExpirationDate`.
  *
@@ -17,12 +13,8 @@ let lastHttpDate = { second: NaN, text: "" }
  * @category formatting
  */
 export const formatExpiration = (ms: number): string => {
-  const second = Math.floor(ms / 1000)
-  if (second === lastExpiration.second) return lastExpiration.text
   const iso = new Date(ms).toISOString()
-  const text = `${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC`
-  lastExpiration = { second, text }
-  return text
+  return `${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC`
 }
 
 /**
@@ -31,12 +23,27 @@ export const formatExpiration = (ms: number): string => {
  * @since 0.1.0
  * @category formatting
  */
-export const httpDate = (ms: number): string => {
-  const second = Math.floor(ms / 1000)
-  if (second === lastHttpDate.second) return lastHttpDate.text
-  const text = new Date(ms).toUTCString()
-  lastHttpDate = { second, text }
-  return text
+export const httpDate = (ms: number): string => new Date(ms).toUTCString()
+
+/**
+ * A formatter of whole seconds that keeps the last text it made: both headers are sent on (almost) every
+ * answer and change once a second. Each server makes its own (`Server.makeHandle`), so two emulators in one
+ * process share nothing.
+ *
+ * @since 0.2.0
+ * @category formatting
+ */
+export const lastSecond = (format: (ms: number) => string): (ms: number) => string => {
+  let second = NaN
+  let text = ""
+  return (ms) => {
+    const s = Math.floor(ms / 1000)
+    if (s !== second) {
+      text = format(ms)
+      second = s
+    }
+    return text
+  }
 }
 
 /**

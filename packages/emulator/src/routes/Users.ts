@@ -274,39 +274,32 @@ const resetPassword = Effect.gen(function*() {
   return Http.empty()
 })
 
-/**
- * Decoded V2 queries by query string. Clients page and poll with the same few query strings, and
- * parsing + normalising + Schema-decoding one costs more than the SQL of a small page; the decoded
- * query is a pure function of the string (a GET without body) and is only read afterwards. Failures
- * are not cached. Bounded: emptied when full.
- */
-const decodedV2 = new Map<string, UsersQuery.UsersQuery>()
-const DECODED_V2_MAX = 512
-
-type V2Env = Http.RequestState | HttpServerRequest.HttpServerRequest | Http.BodyLimit
+type V2Env = Http.RequestState | HttpServerRequest.HttpServerRequest | Http.BodyLimit | Search.SearchCache
 
 // Plain combinators (no generator): the V2 search is the most frequent call.
-const v2Query: Effect.Effect<UsersQuery.UsersQuery, Http.ApiError, V2Env> = Effect.contextWith(
-  (context: Context.Context<V2Env>) =>
-    Effect.flatMap(Http.body, (body): Effect.Effect<UsersQuery.UsersQuery, Http.ApiError, V2Env> => {
-      if (Object.keys(body).length > 0) return Effect.flatMap(Http.params, decodeV2)
-      const url = Context.get(context, HttpServerRequest.HttpServerRequest).url
-      const i = url.indexOf("?")
-      const search = i === -1 ? "" : url.slice(i + 1)
-      const cached = decodedV2.get(search)
-      if (cached !== undefined) return Effect.succeed(cached)
-      return Effect.map(Effect.flatMap(Http.query, decodeV2), (decoded) => {
-        if (decodedV2.size >= DECODED_V2_MAX) decodedV2.clear()
-        decodedV2.set(search, decoded)
-        return decoded
-      })
+const v2Query = (context: Context.Context<V2Env>): Effect.Effect<UsersQuery.UsersQuery, Http.ApiError, V2Env> =>
+  Effect.flatMap(Http.body, (body): Effect.Effect<UsersQuery.UsersQuery, Http.ApiError, V2Env> => {
+    if (Object.keys(body).length > 0) return Effect.flatMap(Http.params, decodeV2)
+    const url = Context.get(context, HttpServerRequest.HttpServerRequest).url
+    const i = url.indexOf("?")
+    const search = i === -1 ? "" : url.slice(i + 1)
+    // decoded once per query string and emulator (see `Search.SearchCache`)
+    const decoded = Context.get(context, Search.SearchCache).decoded
+    const cached = decoded.get(search)
+    if (cached !== undefined) return Effect.succeed(cached)
+    return Effect.map(Effect.flatMap(Http.query, decodeV2), (query) => {
+      if (decoded.size >= Search.DECODED_MAX) decoded.clear()
+      decoded.set(search, query)
+      return query
     })
-)
+  })
 
-const searchV2 = Effect.flatMap(Auth.caller, (caller) =>
-  Effect.flatMap(v2Query, (query) =>
-    Effect.map(Search.searchV2(caller.app_id, query), (page) =>
-      Http.json({ limit: page.limit, skip: page.skip, total_entries: page.total, items: page.rows.map(Users.toJson) }))))
+const searchV2 = Effect.contextWith((context: Context.Context<V2Env>) =>
+  Effect.flatMap(Auth.caller, (caller) =>
+    Effect.flatMap(v2Query(context), (query) =>
+      Effect.map(Search.searchV2With(Context.get(context, Search.SearchCache), caller.app_id, query), (page) =>
+        Http.json({ limit: page.limit, skip: page.skip, total_entries: page.total, items: page.rows.map(Users.toJson) }))))
+)
 
 const listV1 = Effect.gen(function*() {
   const caller = yield* Auth.caller

@@ -8,7 +8,9 @@ import type * as Session from "@connectycube-effect/core/Session"
 import type * as User from "@connectycube-effect/core/User"
 import * as SqlClient from "effect/sql/SqlClient"
 import type * as SqlError from "effect/sql/SqlError"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import * as Crypto from "node:crypto"
 import { isoMillis } from "../internal/Time.js"
 import * as Sqlite from "../internal/Sqlite.js"
@@ -109,7 +111,8 @@ export const create = (input: {
 
 /**
  * Slides that landed in the same second as the session's stored slide, kept in memory instead of
- * written (one map per database client, so emulators in one process stay apart).
+ * written (the `PendingSlides` service: one map per database, built with it by `Db.layer`, so
+ * emulators in one process stay apart).
  *
  * Why: a burst of requests with one token would otherwise be a write transaction per request (the
  * `UPDATE ... RETURNING` was the largest single cost of a read request). What is shown of a slide is
@@ -127,16 +130,23 @@ interface PendingSlide {
   readonly expiresAt: number
 }
 
-const pendingByClient = new WeakMap<SqlClient.SqlClient, Map<string, PendingSlide>>()
+/**
+ * The slides not yet written, by token (see above). `Db.layer` provides one per database.
+ *
+ * @since 0.2.0
+ * @category tags
+ */
+export class PendingSlides extends Context.Service<PendingSlides, Map<string, PendingSlide>>()(
+  "@connectycube-effect/emulator/store/Sessions/PendingSlides"
+) {}
 
-const pendingOf = (sql: SqlClient.SqlClient): Map<string, PendingSlide> => {
-  let map = pendingByClient.get(sql)
-  if (map === undefined) {
-    map = new Map()
-    pendingByClient.set(sql, map)
-  }
-  return map
-}
+/**
+ * An empty `PendingSlides`, for one database.
+ *
+ * @since 0.2.0
+ * @category layers
+ */
+export const layerPendingSlides: Layer.Layer<PendingSlides> = Layer.sync(PendingSlides, () => new Map())
 
 /** Beyond this many pending slides, they are written out (a bound on memory, never reached in tests). */
 const MAX_PENDING = 10_000
@@ -150,11 +160,11 @@ const second = (ms: number) => Math.floor(ms / 1000)
  * @since 0.1.0
  * @category commands
  */
-export const flushPending: Effect.Effect<void, SqlError.SqlError, SqlClient.SqlClient> = Effect.flatMap(
-  SqlClient.SqlClient,
-  (sql) => {
-    const pending = pendingByClient.get(sql)
-    if (pending === undefined || pending.size === 0) return Effect.void
+export const flushPending: Effect.Effect<void, SqlError.SqlError, SqlClient.SqlClient | PendingSlides> = Effect.contextWith(
+  (context: Context.Context<SqlClient.SqlClient | PendingSlides>) => {
+    const pending = Context.get(context, PendingSlides)
+    if (pending.size === 0) return Effect.void
+    const sql = Context.get(context, SqlClient.SqlClient)
     const entries = [...pending]
     pending.clear()
     return sql.withTransaction(Effect.forEach(entries, ([token, slide]) =>
@@ -169,13 +179,17 @@ export const flushPending: Effect.Effect<void, SqlError.SqlError, SqlClient.SqlC
  * @since 0.1.0
  * @category commands
  */
-export const forgetPending: Effect.Effect<void, never, SqlClient.SqlClient> = Effect.map(SqlClient.SqlClient, (sql) => {
-  pendingByClient.get(sql)?.clear()
+export const forgetPending: Effect.Effect<void, never, PendingSlides> = Effect.map(PendingSlides, (pending) => {
+  pending.clear()
 })
 
-const forget = (sql: SqlClient.SqlClient, token: string) => {
-  pendingByClient.get(sql)?.delete(token)
-}
+/** Runs `f` with the database client and the pending slides. */
+const withPending = <A, E>(
+  f: (sql: SqlClient.SqlClient, pending: Map<string, PendingSlide>) => Effect.Effect<A, E>
+): Effect.Effect<A, E, SqlClient.SqlClient | PendingSlides> =>
+  Effect.contextWith((context: Context.Context<SqlClient.SqlClient | PendingSlides>) =>
+    f(Context.get(context, SqlClient.SqlClient), Context.get(context, PendingSlides))
+  )
 
 /**
  * Looks a token up and slides its expiry: an expired or unknown token gives `undefined`. The first
@@ -186,11 +200,14 @@ const forget = (sql: SqlClient.SqlClient, token: string) => {
  * @since 0.1.0
  * @category commands
  */
-export const touch = (token: string, now: number): Effect.Effect<SessionRow | undefined, SqlError.SqlError, SqlClient.SqlClient> =>
-  Effect.flatMap(SqlClient.SqlClient, (sql) => touchWith(sql, token, now))
+export const touch = (
+  token: string,
+  now: number
+): Effect.Effect<SessionRow | undefined, SqlError.SqlError, SqlClient.SqlClient | PendingSlides> =>
+  withPending((sql, pending) => touchWith(sql, pending, token, now))
 
 /**
- * `touch` with the client at hand (the authentication of every request: the read runs synchronously
+ * `touch` with the client and the pending slides at hand (the authentication of every request: the read runs synchronously
  * when it can, without an effect around it).
  *
  * @since 0.1.0
@@ -198,24 +215,25 @@ export const touch = (token: string, now: number): Effect.Effect<SessionRow | un
  */
 export const touchWith = (
   sql: SqlClient.SqlClient,
+  pending: Map<string, PendingSlide>,
   token: string,
   now: number
 ): Effect.Effect<SessionRow | undefined, SqlError.SqlError> => {
   const text = "SELECT * FROM sessions WHERE token = ?"
   const rows = Sqlite.unsafeRead<SessionRow>(sql, text, [token])
   return rows === undefined ?
-    Effect.flatMap(sql.unsafe<SessionRow>(text, [token]), (rows) => slideRow(sql, rows[0], token, now)) :
-    slideRow(sql, rows[0], token, now)
+    Effect.flatMap(sql.unsafe<SessionRow>(text, [token]), (rows) => slideRow(sql, pending, rows[0], token, now)) :
+    slideRow(sql, pending, rows[0], token, now)
 }
 
 const slideRow = (
   sql: SqlClient.SqlClient,
+  pending: Map<string, PendingSlide>,
   row: SessionRow | undefined,
   token: string,
   now: number
 ): Effect.Effect<SessionRow | undefined, SqlError.SqlError> => {
   if (row === undefined) return Effect.succeed(undefined)
-  const pending = pendingOf(sql)
   const slide = pending.get(token)
   const expiresAt = slide === undefined ? row.expires_at : slide.expiresAt
   if (expiresAt <= now) return Effect.succeed(undefined)
@@ -245,9 +263,9 @@ export const find = (token: string): Effect.Effect<SessionRow | undefined, SqlEr
  * @since 0.1.0
  * @category commands
  */
-export const remove = (token: string): Effect.Effect<void, SqlError.SqlError, SqlClient.SqlClient> =>
-  Effect.flatMap(SqlClient.SqlClient, (sql) => {
-    forget(sql, token)
+export const remove = (token: string): Effect.Effect<void, SqlError.SqlError, SqlClient.SqlClient | PendingSlides> =>
+  withPending((sql, pending) => {
+    pending.delete(token)
     return Effect.asVoid(sql`DELETE FROM sessions WHERE token = ${token}`)
   })
 
@@ -262,9 +280,9 @@ export const attachUser = (
   userId: number,
   ttlMs: number,
   now: number
-): Effect.Effect<SessionRow | undefined, SqlError.SqlError, SqlClient.SqlClient> =>
-  Effect.flatMap(SqlClient.SqlClient, (sql) => {
-    forget(sql, token)
+): Effect.Effect<SessionRow | undefined, SqlError.SqlError, SqlClient.SqlClient | PendingSlides> =>
+  withPending((sql, pending) => {
+    pending.delete(token)
     return sql.withTransaction(Effect.tap(
       Effect.map(
         sql<SessionRow>`UPDATE sessions SET user_id = ${userId}, id = ${userId}, kind = 'user', ttl_ms = ${ttlMs},
@@ -287,11 +305,11 @@ export const detachUser = (
   token: string,
   ttlMs: number,
   now: number
-): Effect.Effect<SessionRow | undefined, SqlError.SqlError, SqlClient.SqlClient> =>
+): Effect.Effect<SessionRow | undefined, SqlError.SqlError, SqlClient.SqlClient | PendingSlides> =>
   Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
     const id = yield* nextAppSessionId(sql)
-    forget(sql, token)
+    ;(yield* PendingSlides).delete(token)
     const rows = yield* sql<SessionRow>`UPDATE sessions SET user_id = NULL, id = ${id}, kind = 'app', ttl_ms = ${ttlMs},
                                           updated_at = ${now}, expires_at = ${now + ttlMs}
                                         WHERE token = ${token} RETURNING *`
@@ -304,9 +322,9 @@ export const detachUser = (
  * @since 0.1.0
  * @category commands
  */
-export const removeForUser = (userId: number): Effect.Effect<void, SqlError.SqlError, SqlClient.SqlClient> =>
-  Effect.flatMap(SqlClient.SqlClient, (sql) =>
+export const removeForUser = (userId: number): Effect.Effect<void, SqlError.SqlError, SqlClient.SqlClient | PendingSlides> =>
+  withPending((sql, pending) =>
     Effect.flatMap(
       sql<{ token: string }>`DELETE FROM sessions WHERE user_id = ${userId} RETURNING token`,
-      (rows) => Effect.sync(() => rows.forEach((row) => forget(sql, row.token)))
+      (rows) => Effect.sync(() => rows.forEach((row) => pending.delete(row.token)))
     ))

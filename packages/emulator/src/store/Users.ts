@@ -491,7 +491,7 @@ export const remove = (appId: number, id: number): Effect.Effect<boolean, SqlErr
 export const removeExpiredGuests = (
   now: number,
   ttlMs: number
-): Effect.Effect<number, SqlError.SqlError, SqlClient.SqlClient> =>
+): Effect.Effect<number, SqlError.SqlError, SqlClient.SqlClient | Sessions.PendingSlides> =>
   Effect.andThen(
     Sessions.flushPending,
     Effect.flatMap(SqlClient.SqlClient, (sql) =>

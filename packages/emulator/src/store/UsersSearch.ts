@@ -13,9 +13,11 @@
  * @since 0.1.0
  */
 import * as UsersQuery from "@connectycube-effect/core/UsersQuery"
+import * as Context from "effect/Context"
 import * as SqlClient from "effect/sql/SqlClient"
 import type * as SqlError from "effect/sql/SqlError"
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import type { Migration } from "../internal/Migration.js"
 import * as Sqlite from "../internal/Sqlite.js"
 import type { UserRow } from "./Users.js"
@@ -207,11 +209,24 @@ const orderBy = (field: string | undefined, direction: "ASC" | "DESC") =>
 export const searchV2 = (
   appId: number,
   query: UsersQuery.UsersQuery
+): Effect.Effect<Page & { readonly limit: number; readonly skip: number }, SqlError.SqlError, SqlClient.SqlClient | SearchCache> =>
+  Effect.flatMap(SearchCache, (cache) => searchV2With(cache, appId, query))
+
+/**
+ * `searchV2` with the cache at hand (the route reads it from the request's context it already holds).
+ *
+ * @since 0.2.0
+ * @category queries
+ */
+export const searchV2With = (
+  cache: SearchCacheShape,
+  appId: number,
+  query: UsersQuery.UsersQuery
 ): Effect.Effect<Page & { readonly limit: number; readonly skip: number }, SqlError.SqlError, SqlClient.SqlClient> => {
-  let plan = plans.get(query)
+  let plan = cache.plans.get(query)
   if (plan === undefined || plan.appId !== appId) {
     plan = planV2(appId, query)
-    plans.set(query, plan)
+    cache.plans.set(query, plan)
   }
   const { limit, skip } = plan
   const page = plan.tags !== undefined
@@ -220,7 +235,13 @@ export const searchV2 = (
   return Effect.map(page, (p) => ({ ...p, limit, skip }))
 }
 
-interface PlanV2 {
+/**
+ * The SQL side of a decoded query for one app.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface PlanV2 {
   readonly appId: number
   readonly limit: number
   readonly skip: number
@@ -231,10 +252,45 @@ interface PlanV2 {
 }
 
 /**
- * The plan of a decoded query, by the query (clients repeat the same few query strings, which the route
- * decodes once into the same object; a decoded query is never changed).
+ * The V2 search's memory, one per emulator (`layerSearchCache`), so emulators in one process share nothing.
+ *
+ * - `decoded`: decoded queries by query string, kept by the route (`routes/Users.ts`). Clients page and poll
+ *   with the same few query strings, and parsing + normalising + Schema-decoding one costs more than the SQL
+ *   of a small page; the decoded query is a pure function of the string and is only read afterwards.
+ *   Bounded by `DECODED_MAX`: emptied when full.
+ * - `plans`: the plan of a decoded query, by the query (the cached one is the same object every time).
+ *
+ * @since 0.2.0
+ * @category models
  */
-const plans = new WeakMap<UsersQuery.UsersQuery, PlanV2>()
+export interface SearchCacheShape {
+  readonly decoded: Map<string, UsersQuery.UsersQuery>
+  readonly plans: WeakMap<UsersQuery.UsersQuery, PlanV2>
+}
+
+/**
+ * How many decoded queries `SearchCache.decoded` keeps before it is emptied.
+ *
+ * @since 0.2.0
+ * @category constants
+ */
+export const DECODED_MAX = 512
+
+/**
+ * @since 0.2.0
+ * @category tags
+ */
+export class SearchCache extends Context.Service<SearchCache, SearchCacheShape>()(
+  "@connectycube-effect/emulator/store/UsersSearch/SearchCache"
+) {}
+
+/**
+ * An empty `SearchCache` (the emulator builds one per instance).
+ *
+ * @since 0.2.0
+ * @category layers
+ */
+export const layerSearchCache: Layer.Layer<SearchCache> = Layer.sync(SearchCache, () => ({ decoded: new Map(), plans: new WeakMap() }))
 
 const planV2 = (appId: number, query: UsersQuery.UsersQuery): PlanV2 => {
   const startsWith = FILTER_COLUMNS.some((column) => {
