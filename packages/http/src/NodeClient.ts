@@ -18,29 +18,21 @@ import type * as NodeHttp from "node:http"
 import type * as NodeHttps from "node:https"
 import type * as NodeStream from "node:stream"
 import type * as Fiber from "effect/Fiber"
-import * as Span from "@connectycube-effect/core/Span"
 import * as Effect from "effect/Effect"
 import * as Cookies from "effect/http/Cookies"
 import * as Headers from "effect/http/Headers"
 import * as HttpClient from "effect/http/HttpClient"
-import * as HttpClientError from "effect/http/HttpClientError"
+import type * as HttpClientError from "effect/http/HttpClientError"
 import type * as HttpClientRequest from "effect/http/HttpClientRequest"
-import * as HttpClientResponse from "effect/http/HttpClientResponse"
-import * as HttpIncomingMessage from "effect/http/HttpIncomingMessage"
-import * as Url from "effect/http/Url"
+import type * as HttpClientResponse from "effect/http/HttpClientResponse"
 import * as UrlParams from "effect/http/UrlParams"
-import * as Inspectable from "effect/Inspectable"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import { pipeArguments } from "effect/Pipeable"
-import * as References from "effect/References"
-import * as Result from "effect/Result"
 import type * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
-import type * as Socket from "effect/socket/Socket"
 import * as Stream from "effect/Stream"
-import * as Tracer from "effect/Tracer"
-import { type Deadline, ExecuteWithDeadline, SkipsSpanWithoutTracer } from "./internal/untraced.js"
+import * as Transport from "./internal/transport.js"
+import type { Deadline } from "./internal/untraced.js"
 
 /**
  * Node's built-ins, reached without a module import: an ES module `import` of `node:http` evaluates its lazy
@@ -67,8 +59,6 @@ export interface Agents {
 
 const decoder = /* @__PURE__ */ new TextDecoder()
 
-const ignore = (_: unknown) => {}
-
 const HeadersProto: object = /* @__PURE__ */ Object.getPrototypeOf(Headers.empty)
 
 /**
@@ -85,22 +75,21 @@ const fromRaw = (raw: ReadonlyArray<string>): Headers.Headers => {
   return out as Headers.Headers
 }
 
-class Response extends Inspectable.Class implements HttpClientResponse.HttpClientResponse {
-  readonly [HttpIncomingMessage.TypeId]: typeof HttpIncomingMessage.TypeId = HttpIncomingMessage.TypeId
-  readonly [HttpClientResponse.TypeId]: typeof HttpClientResponse.TypeId = HttpClientResponse.TypeId
-  readonly headers: Headers.Headers
+class Response extends Transport.Response {
   private body: Promise<Uint8Array> | undefined
 
   constructor(
-    readonly request: HttpClientRequest.HttpClientRequest,
+    request: HttpClientRequest.HttpClientRequest,
     readonly source: NodeHttp.IncomingMessage,
-    readonly url: string,
-    /** Clears the deadline's timer, if the request has one: once a body read settles or is interrupted. */
-    private readonly release: (() => void) | undefined = undefined
+    url: string,
+    release: (() => void) | undefined = undefined
   ) {
-    super()
-    this.headers = fromRaw(source.rawHeaders)
-    source.on("error", ignore)
+    super(request, url, fromRaw(source.rawHeaders), release)
+    source.on("error", Transport.ignore)
+  }
+
+  protected get transport(): string {
+    return "NodeClient"
   }
 
   get status(): number {
@@ -114,12 +103,6 @@ class Response extends Inspectable.Class implements HttpClientResponse.HttpClien
 
   get remoteAddress(): Option.Option<string> {
     return Option.fromNullishOr(this.source.socket?.remoteAddress)
-  }
-
-  private decodeError(cause: unknown): HttpClientError.HttpClientError {
-    return new HttpClientError.HttpClientError({
-      reason: new HttpClientError.DecodeError({ request: this.request, response: this, cause })
-    })
   }
 
   /** The whole body, read once: the first read's promise answers every later one. */
@@ -190,36 +173,9 @@ class Response extends Inspectable.Class implements HttpClientResponse.HttpClien
   }
 
   get stream(): Stream.Stream<Uint8Array, HttpClientError.HttpClientError> {
-    // the deadline's timer goes when the stream ends, fails or is interrupted, as after any other read
-    return Stream.fromAsyncIterable(this.source as AsyncIterable<Uint8Array>, (cause) => this.decodeError(cause)).pipe(
-      Stream.ensuring(Effect.sync(() => this.release?.()))
+    return this.released(
+      Stream.fromAsyncIterable(this.source as AsyncIterable<Uint8Array>, (cause) => this.decodeError(cause))
     )
-  }
-
-  get upgrade(): Effect.Effect<Socket.Socket, HttpClientError.HttpClientError> {
-    return Effect.fail(
-      new HttpClientError.HttpClientError({
-        reason: new HttpClientError.StatusCodeError({
-          request: this.request,
-          response: this,
-          description: "NodeClient does not hand over the connection of an HTTP upgrade"
-        })
-      })
-    )
-  }
-
-  toJSON(): unknown {
-    return HttpIncomingMessage.inspect(this, {
-      _id: "effect/http/HttpClientResponse",
-      request: this.request.toJSON(),
-      status: this.status
-    })
-  }
-
-  pipe() {
-    // as effect's own responses do: pipeArguments takes the `arguments` object
-    // eslint-disable-next-line prefer-rest-params
-    return pipeArguments(this, arguments)
   }
 }
 
@@ -235,7 +191,7 @@ const sendBody = (
   body: HttpClientRequest.HttpClientRequest["body"],
   fiber: Fiber.Fiber<unknown, unknown> | undefined
 ): void => {
-  const pipe = (source: NodeStream.Readable) => nodeStream().pipeline(source, req, ignore)
+  const pipe = (source: NodeStream.Readable) => nodeStream().pipeline(source, req, Transport.ignore)
   switch (body._tag) {
     case "Empty":
       req.end()
@@ -288,9 +244,6 @@ const sendBody = (
  * @category constructors
  */
 export const make = (agents: Agents): HttpClient.HttpClient => {
-  const transportError = (request: HttpClientRequest.HttpClientRequest, cause: unknown) =>
-    new HttpClientError.HttpClientError({ reason: new HttpClientError.TransportError({ request, cause }) })
-
   /** `fiber` is the caller's: an Effect stream body runs with its context. */
   const sendWith = (
     request: HttpClientRequest.HttpClientRequest,
@@ -309,7 +262,7 @@ export const make = (agents: Agents): HttpClient.HttpClient => {
         if (settled) return
         settled = true
         release()
-        resume(Effect.fail(transportError(request, cause)))
+        resume(Effect.fail(Transport.transportError(request, cause)))
       }
       const https = url.protocol === "https:"
       const host = url.hostname
@@ -338,15 +291,13 @@ export const make = (agents: Agents): HttpClient.HttpClient => {
         resume(Effect.succeed(new Response(request, source, url.href.split("#")[0]!, deadline && release)))
       })
       if (deadline !== undefined) {
-        timer = setTimeout(() => {
+        timer = Transport.armDeadline(deadline, () => {
           timer = undefined
           deadline.expired = true
           const cause = new Error("the call's deadline passed")
           fail(cause)
           req.destroy(cause)
-        }, Math.max(0, deadline.at - performance.now()))
-        // a timer left armed (a response never read) must not keep the process alive
-        timer.unref()
+        })
       }
       sendBody(req, request.body, fiber)
       return Effect.sync(() => {
@@ -356,11 +307,7 @@ export const make = (agents: Agents): HttpClient.HttpClient => {
       })
     })
 
-  const send = (
-    request: HttpClientRequest.HttpClientRequest,
-    url: URL,
-    deadline: Deadline | undefined
-  ): Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError> =>
+  const send: Transport.Send = (request, url, deadline) =>
     request.body._tag === "Stream"
       ? Effect.withFiber((fiber) => sendWith(request, url, deadline, fiber))
       : sendWith(request, url, deadline, undefined)
@@ -369,33 +316,7 @@ export const make = (agents: Agents): HttpClient.HttpClient => {
   const traced = HttpClient.make((request, url) => send(request, url, undefined))
 
   // Without one, the same call without what only a span needs.
-  const quiet = (
-    request: HttpClientRequest.HttpClientRequest,
-    deadline?: Deadline
-  ): Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError> => {
-    const url = Url.make(request.url, request.urlParams, Option.getOrUndefined(request.hash))
-    if (Result.isFailure(url)) {
-      return Effect.fail(
-        new HttpClientError.HttpClientError({
-          reason: new HttpClientError.InvalidUrlError({ request, cause: url.failure })
-        })
-      )
-    }
-    return send(request, url.success, deadline)
-  }
-
-  const client = HttpClient.makeWith(
-    (effect: Effect.Effect<HttpClientRequest.HttpClientRequest>) =>
-      Effect.flatMap(effect, (request) =>
-        Effect.withFiber((fiber) =>
-          Span.isNativeTracer(fiber.getRef(Tracer.Tracer)) || !fiber.getRef(References.TracerEnabled)
-            ? quiet(request)
-            : traced.execute(request)
-        )),
-    Effect.succeed as HttpClient.HttpClient.Preprocess<never, never>
-  )
-  const withDeadline: ExecuteWithDeadline = (request, deadline) => quiet(request, deadline)
-  return Object.assign(client, { [SkipsSpanWithoutTracer]: true, [ExecuteWithDeadline]: withDeadline })
+  return Transport.makeClient(traced, send)
 }
 
 /**

@@ -14,7 +14,6 @@
  *
  * @since 0.1.0
  */
-import * as Span from "@connectycube-effect/core/Span"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as NodeStream from "@effect/platform-node/NodeStream"
 import type * as Undici from "@effect/platform-node/Undici"
@@ -24,23 +23,15 @@ import * as Cookies from "effect/http/Cookies"
 import * as Headers from "effect/http/Headers"
 import type * as HttpBody from "effect/http/HttpBody"
 import * as HttpClient from "effect/http/HttpClient"
-import * as HttpClientError from "effect/http/HttpClientError"
+import type * as HttpClientError from "effect/http/HttpClientError"
 import type * as HttpClientRequest from "effect/http/HttpClientRequest"
-import * as HttpClientResponse from "effect/http/HttpClientResponse"
-import * as HttpIncomingMessage from "effect/http/HttpIncomingMessage"
-import * as Url from "effect/http/Url"
+import type * as HttpClientResponse from "effect/http/HttpClientResponse"
 import * as UrlParams from "effect/http/UrlParams"
-import * as Inspectable from "effect/Inspectable"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import { pipeArguments } from "effect/Pipeable"
-import * as References from "effect/References"
-import * as Result from "effect/Result"
 import type * as Schema from "effect/Schema"
-import type * as Socket from "effect/socket/Socket"
-import * as Stream from "effect/Stream"
-import * as Tracer from "effect/Tracer"
-import { type Deadline, ExecuteWithDeadline, SkipsSpanWithoutTracer } from "./internal/untraced.js"
+import type * as Stream from "effect/Stream"
+import * as Transport from "./internal/transport.js"
 
 type UndiciBody = Exclude<Undici.Dispatcher.DispatchOptions["body"], undefined>
 
@@ -72,8 +63,6 @@ const convertBody = (request: HttpClientRequest.HttpClientRequest): Effect.Effec
   }
 }
 
-const ignore = (_: unknown) => {}
-
 /**
  * The smallest `signal` undici accepts ("an EventEmitter or EventTarget"): it registers one `abort` listener with
  * `once` and removes it with `removeListener` when the request settles. It has no `aborted` property on purpose:
@@ -102,22 +91,21 @@ class Abort {
   }
 }
 
-class Response extends Inspectable.Class implements HttpClientResponse.HttpClientResponse {
-  readonly [HttpIncomingMessage.TypeId]: typeof HttpIncomingMessage.TypeId = HttpIncomingMessage.TypeId
-  readonly [HttpClientResponse.TypeId]: typeof HttpClientResponse.TypeId = HttpClientResponse.TypeId
-  readonly headers: Headers.Headers
+class Response extends Transport.Response {
   private body: Promise<unknown> | undefined
 
   constructor(
-    readonly request: HttpClientRequest.HttpClientRequest,
+    request: HttpClientRequest.HttpClientRequest,
     readonly source: Undici.Dispatcher.ResponseData,
-    readonly url: string,
-    /** Clears the deadline's timer, if the request has one: once a body read settles or is interrupted. */
-    private readonly release: (() => void) | undefined = undefined
+    url: string,
+    release: (() => void) | undefined = undefined
   ) {
-    super()
-    this.headers = Headers.fromInput(source.headers as Record<string, string | ReadonlyArray<string>>)
-    source.body.on("error", ignore)
+    super(request, url, Headers.fromInput(source.headers as Record<string, string | ReadonlyArray<string>>), release)
+    source.body.on("error", Transport.ignore)
+  }
+
+  protected get transport(): string {
+    return "UndiciClient"
   }
 
   get status(): number {
@@ -131,12 +119,6 @@ class Response extends Inspectable.Class implements HttpClientResponse.HttpClien
 
   get remoteAddress(): Option.Option<string> {
     return Option.none()
-  }
-
-  private decodeError(cause: unknown): HttpClientError.HttpClientError {
-    return new HttpClientError.HttpClientError({
-      reason: new HttpClientError.DecodeError({ request: this.request, response: this, cause })
-    })
   }
 
   /**
@@ -193,37 +175,10 @@ class Response extends Inspectable.Class implements HttpClientResponse.HttpClien
   }
 
   get stream(): Stream.Stream<Uint8Array, HttpClientError.HttpClientError> {
-    // the deadline's timer goes when the stream ends, fails or is interrupted, as after any other read
-    return NodeStream.fromReadable({
+    return this.released(NodeStream.fromReadable({
       evaluate: () => this.source.body,
       onError: (cause) => this.decodeError(cause)
-    }).pipe(Stream.ensuring(Effect.sync(() => this.release?.())))
-  }
-
-  get upgrade(): Effect.Effect<Socket.Socket, HttpClientError.HttpClientError> {
-    return Effect.fail(
-      new HttpClientError.HttpClientError({
-        reason: new HttpClientError.StatusCodeError({
-          request: this.request,
-          response: this,
-          description: "UndiciClient does not hand over the connection of an HTTP upgrade"
-        })
-      })
-    )
-  }
-
-  toJSON(): unknown {
-    return HttpIncomingMessage.inspect(this, {
-      _id: "effect/http/HttpClientResponse",
-      request: this.request.toJSON(),
-      status: this.status
-    })
-  }
-
-  pipe() {
-    // as effect's own responses do: pipeArguments takes the `arguments` object
-    // eslint-disable-next-line prefer-rest-params
-    return pipeArguments(this, arguments)
+    }))
   }
 }
 
@@ -267,15 +222,12 @@ export const make = (dispatcher: Undici.Dispatcher): HttpClient.HttpClient => {
     headersTimeout: 60 * 60 * 1000,
     bodyTimeout: 0
   })
-  const transportError = (request: HttpClientRequest.HttpClientRequest, cause: unknown) =>
-    new HttpClientError.HttpClientError({ reason: new HttpClientError.TransportError({ request, cause }) })
-
   // With a tracer installed: the platform's `HttpClient.make` (the client span, trace headers, abort on interrupt).
   const traced = HttpClient.make((request, url, signal, fiber) =>
     Effect.flatMap(convertBody(request), (converted) =>
       Effect.tryPromise({
         try: () => dispatcher.request(options(request, url, signal, converted, requestOptions(fiber))),
-        catch: (cause) => transportError(request, cause)
+        catch: (cause) => Transport.transportError(request, cause)
       })).pipe(Effect.map((source) => new Response(request, source, url.href.split("#")[0]!)))
   )
 
@@ -283,20 +235,8 @@ export const make = (dispatcher: Undici.Dispatcher): HttpClient.HttpClient => {
   // `Abort` (an AbortController per call cost more than the rest of this function in test/bench).
   // With a deadline (CubeHttpClient's calls), a timer aborts the request at `deadline.at`, headers or body alike;
   // the response clears it once its body is read.
-  const quiet = (
-    request: HttpClientRequest.HttpClientRequest,
-    deadline?: Deadline
-  ): Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError> => {
-    const url = Url.make(request.url, request.urlParams, Option.getOrUndefined(request.hash))
-    if (Result.isFailure(url)) {
-      return Effect.fail(
-        new HttpClientError.HttpClientError({
-          reason: new HttpClientError.InvalidUrlError({ request, cause: url.failure })
-        })
-      )
-    }
-    const target = url.success
-    return Effect.withFiber((fiber) =>
+  const send: Transport.Send = (request, target, deadline) =>
+    Effect.withFiber((fiber) =>
       Effect.flatMap(convertBody(request), (converted) =>
         Effect.callback<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>((resume) => {
           const abort = new Abort()
@@ -309,18 +249,16 @@ export const make = (dispatcher: Undici.Dispatcher): HttpClient.HttpClient => {
           const fail = (cause: unknown) => {
             if (settled) return
             settled = true
-            resume(Effect.fail(transportError(request, cause)))
+            resume(Effect.fail(Transport.transportError(request, cause)))
           }
           if (deadline !== undefined) {
-            timer = setTimeout(() => {
+            timer = Transport.armDeadline(deadline, () => {
               timer = undefined
               deadline.expired = true
               abort.abort()
               // undici aborts a request still queued or connecting only once it reaches a socket: answer now
               fail(new Error("the call's deadline passed"))
-            }, Math.max(0, deadline.at - performance.now()))
-            // a timer left armed (a response never read) must not keep the process alive
-            timer.unref()
+            })
           }
           try {
             dispatcher.request(options(request, target, abort, converted, requestOptions(fiber))).then(
@@ -345,20 +283,8 @@ export const make = (dispatcher: Undici.Dispatcher): HttpClient.HttpClient => {
         })
       )
     )
-  }
 
-  const client = HttpClient.makeWith(
-    (effect: Effect.Effect<HttpClientRequest.HttpClientRequest>) =>
-      Effect.flatMap(effect, (request) =>
-        Effect.withFiber((fiber) =>
-          Span.isNativeTracer(fiber.getRef(Tracer.Tracer)) || !fiber.getRef(References.TracerEnabled)
-            ? quiet(request)
-            : traced.execute(request)
-        )),
-    Effect.succeed as HttpClient.HttpClient.Preprocess<never, never>
-  )
-  const withDeadline: ExecuteWithDeadline = (request, deadline) => quiet(request, deadline)
-  return Object.assign(client, { [SkipsSpanWithoutTracer]: true, [ExecuteWithDeadline]: withDeadline })
+  return Transport.makeClient(traced, send)
 }
 
 /**
