@@ -20,11 +20,12 @@
  *
  * Exits 1 listing every failure.
  */
-import { execFileSync, spawn } from "node:child_process"
+import { spawn } from "node:child_process"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
+import { pnpm, run } from "./lib.mjs"
 
 const root = Path.resolve(Path.dirname(fileURLToPath(import.meta.url)), "..")
 const fixtures = Path.join(root, "scripts", "consumer")
@@ -40,21 +41,6 @@ const step = (message) => console.log(`▸ ${message} (${((Date.now() - started)
 delete process.env.npm_config_verify_deps_before_run
 delete process.env.NPM_CONFIG_VERIFY_DEPS_BEFORE_RUN
 
-const pnpm = (args, cwd) => {
-  const execPath = process.env.npm_execpath
-  const [command, prefix] = execPath !== undefined && /pnpm/.test(execPath)
-    ? [process.execPath, [execPath]]
-    : ["npx", ["-y", "pnpm@10"]]
-  return execFileSync(command, [...prefix, ...args], { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] })
-}
-const run = (command, args, options = {}) => {
-  try {
-    const env = { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0", ...options.env }
-    return { ok: true, output: execFileSync(command, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], ...options, env }) }
-  } catch (error) {
-    return { ok: false, output: `${error.stdout ?? ""}${error.stderr ?? ""}` || String(error) }
-  }
-}
 const versionOf = (name) => JSON.parse(Fs.readFileSync(Path.join(root, "node_modules", name, "package.json"), "utf8")).version
 
 // 1. build and pack

@@ -18,6 +18,7 @@ import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
+import { pnpm, run } from "./lib.mjs"
 
 const root = Path.resolve(Path.dirname(fileURLToPath(import.meta.url)), "..")
 const bin = (name) => Path.join(root, "node_modules", ".bin", name)
@@ -29,24 +30,6 @@ const failures = []
 const fail = (message) => {
   failures.push(message)
   console.error(`✗ ${message}`)
-}
-
-/** pnpm: the one running this script (`pnpm pack:check`), else pnpm 10 through npx. */
-const pnpm = (args, cwd) => {
-  const execPath = process.env.npm_execpath
-  const [command, prefix] = execPath !== undefined && /pnpm/.test(execPath)
-    ? [process.execPath, [execPath]]
-    : ["npx", ["-y", "pnpm@10"]]
-  return execFileSync(command, [...prefix, ...args], { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] })
-}
-
-const run = (command, args, options = {}) => {
-  try {
-    const env = { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0" }
-    return { ok: true, output: execFileSync(command, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], env, ...options }) }
-  } catch (error) {
-    return { ok: false, output: `${error.stdout ?? ""}${error.stderr ?? ""}` || String(error) }
-  }
 }
 
 // 1. build
