@@ -200,7 +200,23 @@ const lastOne = <A>(parse: (value: string) => A) => {
   }
 }
 
-const parseBody = (text: string): unknown => {
+/**
+ * A response body as `Response.body` holds it: `undefined` for an empty body, the parsed JSON, or the text
+ * itself when it is not JSON (a proxy's HTML error page reaches the error as text).
+ *
+ * @example
+ * ```ts
+ * import { CubeHttpClient } from "@connectycube-effect/http"
+ *
+ * CubeHttpClient.parseBody("") // undefined
+ * CubeHttpClient.parseBody("{\"id\":1}") // { id: 1 }
+ * CubeHttpClient.parseBody("<html>Bad Gateway</html>") // "<html>Bad Gateway</html>"
+ * ```
+ *
+ * @since 0.2.0
+ * @category decoding
+ */
+export const parseBody = (text: string): unknown => {
   if (text === "") return undefined
   try {
     return JSON.parse(text)

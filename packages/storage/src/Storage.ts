@@ -318,15 +318,6 @@ const checkUid = (uid: string) =>
 
 const transportError = CubeHttpClient.transportError
 
-const parseBody = (text: string): unknown => {
-  if (text === "") return undefined
-  try {
-    return JSON.parse(text)
-  } catch {
-    return text
-  }
-}
-
 /** A non-2xx answer from outside the API client (upload target, download) to the error union. */
 const failResponse = (response: HttpClientResponse.HttpClientResponse, request: Errors.RequestInfo) =>
   response.text.pipe(
@@ -335,7 +326,7 @@ const failResponse = (response: HttpClientResponse.HttpClientResponse, request: 
     Effect.flatMap((text) =>
       Effect.fail(Errors.fromResponse({
         status: response.status,
-        body: parseBody(text),
+        body: CubeHttpClient.parseBody(text),
         retryAfter: response.headers["retry-after"],
         request
       }))

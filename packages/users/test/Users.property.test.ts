@@ -134,9 +134,11 @@ describe("property: invalid input never reaches the network", () => {
             expect(error).toBeInstanceOf(Errors.InvalidInput)
             expect((error as Errors.InvalidInput).field).not.toBe("")
             // An echoed password would carry its own characters: checked for passwords with a character no message
-            // text has, so that a password like "name" is not found inside the field name "full_name".
+            // text has, in the message less the field it names (a generated unknown field "% " holds a password "%";
+            // a password "name" is inside "full_name").
             if (typeof profile.password === "string" && /[^A-Za-z0-9 _.:,'"()-]/.test(profile.password)) {
-              expect(error.message).not.toContain(profile.password)
+              const field = (error as Errors.InvalidInput).field
+              expect(error.message.replace(field, "")).not.toContain(profile.password)
             }
             expect(cube.requests).toHaveLength(0)
           }),

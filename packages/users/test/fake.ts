@@ -1,17 +1,9 @@
 import { Cube } from "@connectycube-effect/http"
 import { Users } from "@connectycube-effect/users"
-import { Effect, Layer } from "effect"
-import { HttpClient, type HttpClientRequest, HttpClientResponse } from "effect/http"
+import { Layer } from "effect"
+import { type Captured, fakeClient } from "../../http/test/kit.js"
 
-/** One request as the fake server saw it. `target` is the path and raw query, as a server log shows them. */
-export interface Captured {
-  readonly method: string
-  readonly target: string
-  readonly path: string
-  readonly query: string
-  readonly headers: Record<string, string>
-  readonly body: string | undefined
-}
+export type { Captured } from "../../http/test/kit.js"
 
 export interface Reply {
   readonly status: number
@@ -69,46 +61,20 @@ const sessionReply = (body: string | undefined, count: (kind: string) => number)
  * other request goes to `route`. Every request is recorded in `requests`.
  */
 export const fakeCube = (route: (req: Captured) => Reply = () => ({ status: 200, body: { user: userJson(USER_ID) } })) => {
-  const requests: Array<Captured> = []
   const created = new Map<string, number>()
   const count = (kind: string) => {
     const n = (created.get(kind) ?? 0) + 1
     created.set(kind, n)
     return n
   }
-  const http = Layer.succeed(
-    HttpClient.HttpClient,
-    HttpClient.make((request: HttpClientRequest.HttpClientRequest, url) =>
-      Effect.sync(() => {
-        const body = request.body._tag === "Uint8Array" ? new TextDecoder().decode(request.body.body) : undefined
-        // The raw query, as sent: `URL` would re-encode nothing here, but `url.search` keeps the brackets raw.
-        const query = url.search.startsWith("?") ? url.search.slice(1) : url.search
-        const captured: Captured = {
-          method: request.method,
-          target: `${url.pathname}${url.search}`,
-          path: url.pathname,
-          query,
-          headers: { ...request.headers },
-          body
-        }
-        requests.push(captured)
-        const reply = captured.path === "/session.json" && captured.method === "POST"
-          ? sessionReply(body, count)
-          : (captured.path === "/session.json" || captured.path === "/login.json") && captured.method === "DELETE"
-          ? { status: 200, body: "" }
-          : route(captured)
-        const text = reply.body === undefined
-          ? ""
-          : typeof reply.body === "string"
-          ? reply.body
-          : JSON.stringify(reply.body)
-        return HttpClientResponse.fromWeb(
-          request,
-          new Response(text, { status: reply.status, headers: { "content-type": "application/json; charset=utf-8" } })
-        )
-      })
-    )
-  )
+  const { layer: http, requests } = fakeClient((captured): Reply & { readonly headers: Record<string, string> } => ({
+    ...(captured.path === "/session.json" && captured.method === "POST"
+      ? sessionReply(captured.body, count)
+      : (captured.path === "/session.json" || captured.path === "/login.json") && captured.method === "DELETE"
+      ? { status: 200, body: "" }
+      : route(captured)),
+    headers: { "content-type": "application/json; charset=utf-8" }
+  }))
   const layer = Users.layer.pipe(
     Layer.provideMerge(Cube.layer({ appId: 1, authKey: "AUTHKEY-abc", apiUrl: API_URL })),
     Layer.provide(http)
