@@ -89,7 +89,7 @@ const bodyLimit = Flag.Int("body-limit").pipe(
 /**
  * Is `host` a loopback interface (`127.x.x.x`, `::1`, `localhost`)?
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category parsing
  */
 export const isLoopback = (host: string): boolean =>
@@ -98,7 +98,7 @@ export const isLoopback = (host: string): boolean =>
 /**
  * What the CLI says at start (on stderr, after `listening on ...`) about who can reach it.
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category parsing
  */
 export const securityNotice = (host: string, explicit: boolean): string =>
@@ -112,13 +112,13 @@ export const securityNotice = (host: string, explicit: boolean): string =>
 /**
  * The file names of the certificate `--tls` generates, in its folder.
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category tls
  */
 export const CERT_FILE = "emulator-tls-cert.pem"
 
 /**
- * @since 0.2.0
+ * @since 0.1.0
  * @category tls
  */
 export const KEY_FILE = "emulator-tls-key.pem"
@@ -127,7 +127,7 @@ export const KEY_FILE = "emulator-tls-key.pem"
  * Where `--tls` keeps its certificate: the folder of the `--db` file, or (in memory) the temp folder's
  * `connectycube-emulator`.
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category tls
  */
 export const tlsFolder = (db: string | undefined): string =>
@@ -138,7 +138,7 @@ export const tlsFolder = (db: string | undefined): string =>
 /**
  * A certificate and its key (PEM) and where they are.
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category tls
  */
 export interface Certificate {
@@ -165,7 +165,7 @@ const validForADay = (pem: string, now: number): boolean => {
  * localhost; the key file readable by its owner only). No dependency: without \`openssl\` on the PATH
  * this fails and says to pass `--tls-cert`/`--tls-key` instead.
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category tls
  */
 export const ensureCertificate = (folder: string): Effect.Effect<Certificate, Error> =>

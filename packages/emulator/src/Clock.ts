@@ -36,7 +36,7 @@ export class EmulatorClock extends Context.Service<EmulatorClock, Service>()("@c
 /**
  * The earliest time the emulator clock can show: the Unix epoch.
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category constants
  */
 export const MIN_MS = 0
@@ -45,7 +45,7 @@ export const MIN_MS = 0
  * The latest time the emulator clock can show: 9999-12-31T23:59:59.999Z (dates stay four-digit years
  * in every header and JSON field).
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category constants
  */
 export const MAX_MS = 253402300799999
@@ -53,7 +53,7 @@ export const MAX_MS = 253402300799999
 /**
  * Is `ms` a time the emulator clock can show (`MIN_MS`..`MAX_MS`)?
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category constants
  */
 export const inRange = (ms: number): boolean => Number.isFinite(ms) && ms >= MIN_MS && ms <= MAX_MS

@@ -160,7 +160,7 @@ export class Emulator extends Context.Service<Emulator, Service>()("@connectycub
 /**
  * How long a request may take to arrive by default (`requestTimeoutMs`).
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category models
  */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000

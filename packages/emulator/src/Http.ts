@@ -515,7 +515,7 @@ export const parseBody = (contentType: string, raw: Buffer): Result.Result<Recor
  * silent; the API's own shapes nest 3 deep at most. Past it: 422 `{"errors":{"<field>":["is nested
  * too deeply (maximum is 32 levels)"]}}`.
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category limits
  */
 export const MAX_DEPTH = 32
@@ -530,7 +530,7 @@ const fieldOf = (path: ReadonlyArray<string>): string =>
  * The field of a value nested deeper than `MAX_DEPTH` (an iterative walk: a deep value cannot overflow
  * the stack here), or `undefined`.
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category limits
  */
 export const tooDeep = (value: unknown, max = MAX_DEPTH): string | undefined => {
@@ -549,7 +549,7 @@ export const tooDeep = (value: unknown, max = MAX_DEPTH): string | undefined => 
 /**
  * The 422 answer for a value nested past `MAX_DEPTH`.
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category limits
  */
 export const nestedTooDeeply = (field: string): ApiError =>
@@ -564,7 +564,7 @@ const withinDepth = (parsed: Record<string, unknown>): Result.Result<Record<stri
  * The field of a query string key nested past `MAX_DEPTH` (`a[b][c]=` is 3 levels), or `undefined`.
  * Cheap: only keys with brackets are looked at.
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category limits
  */
 export const queryTooDeep = (search: string): string | undefined => {

@@ -107,7 +107,7 @@ const ADMIN_PREFIX = "/__emulator/"
  * such a spelling reach the control routes as an API call: with CORS and without the Host and
  * content-type checks.
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category security
  */
 export const isControlPath = (rawPath: string): boolean => {
@@ -144,7 +144,7 @@ const LOOPBACK_HOST = /^(localhost|[^:]*\.localhost|127(\.\d{1,3}){3}|\[::1\]|\[
  * `Host` must be a loopback name or the host the emulator was bound to (a DNS-rebound page names its
  * own host). The REST API keeps its CORS for the browser example.
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category security
  */
 export const controlRefusal = (
@@ -174,7 +174,7 @@ const GUEST_SWEEP_EVERY_MS = 60_000
  * The interface the server was bound to (the control API also answers to it as a `Host`); loopback
  * when absent.
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category tags
  */
 export class BoundHost extends Context.Service<BoundHost, string>()("@connectycube-effect/emulator/Server/BoundHost") {}

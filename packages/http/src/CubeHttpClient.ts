@@ -213,7 +213,7 @@ const lastOne = <A>(parse: (value: string) => A) => {
  * CubeHttpClient.parseBody("<html>Bad Gateway</html>") // "<html>Bad Gateway</html>"
  * ```
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category decoding
  */
 export const parseBody = (text: string): unknown => {

@@ -30,7 +30,7 @@ export const httpDate = (ms: number): string => new Date(ms).toUTCString()
  * answer and change once a second. Each server makes its own (`Server.makeHandle`), so two emulators in one
  * process share nothing.
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category formatting
  */
 export const lastSecond = (format: (ms: number) => string): (ms: number) => string => {

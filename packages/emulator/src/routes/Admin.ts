@@ -56,7 +56,7 @@ const SECRET_COLUMN = /password|secret|token|auth_key|digest|hash/i
  * `null`, auth keys to `"[redacted]"`. Importing it keeps the configured apps' keys
  * (they are re-added after an import) but its users cannot sign in with a password.
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category export
  */
 export const withoutSecrets = (snapshot: State.Snapshot): State.Snapshot => {

@@ -113,7 +113,7 @@ const text = (u: unknown): string | undefined => {
 /**
  * Limits where the reference is silent (README "Limits"): past them, 422 `{"errors":{"<field>":[...]}}`.
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category limits
  */
 export const LIMITS = {

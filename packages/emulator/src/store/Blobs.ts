@@ -230,7 +230,7 @@ export const complete = (id: number, size: number, now: number): Effect.Effect<v
  * The grant secret's table (`_` keeps it out of export, import and reset): one random key per
  * emulator database, made on first use, so grants survive a restart and no client can compute one.
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category migrations
  */
 export const secretsMigration: Migration = {
@@ -244,7 +244,7 @@ export const secretsMigration: Migration = {
  * The key upload grants are signed with: 32 random bytes kept in the database (made on first use).
  * It never leaves the emulator: not in an answer, an export or a log.
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category grants
  */
 export const grantSecret: Effect.Effect<string, SqlError.SqlError, SqlClient.SqlClient> = Effect.flatMap(
@@ -320,7 +320,7 @@ export const sign = (policy: string, secret: string): string =>
 /**
  * Why a posted form does not match its grant (an S3 error code and message).
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category grants
  */
 export interface PolicyDenial {
@@ -331,7 +331,7 @@ export interface PolicyDenial {
 /**
  * What a grant allows, once its form checked out: the file's size range (bytes, inclusive).
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category grants
  */
 export interface PolicyGrant {

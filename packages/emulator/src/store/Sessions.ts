@@ -133,7 +133,7 @@ interface PendingSlide {
 /**
  * The slides not yet written, by token (see above). `Db.layer` provides one per database.
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category tags
  */
 export class PendingSlides extends Context.Service<PendingSlides, Map<string, PendingSlide>>()(
@@ -143,7 +143,7 @@ export class PendingSlides extends Context.Service<PendingSlides, Map<string, Pe
 /**
  * An empty `PendingSlides`, for one database.
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category layers
  */
 export const layerPendingSlides: Layer.Layer<PendingSlides> = Layer.sync(PendingSlides, () => new Map())

@@ -215,7 +215,7 @@ export const searchV2 = (
 /**
  * `searchV2` with the cache at hand (the route reads it from the request's context it already holds).
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category queries
  */
 export const searchV2With = (
@@ -238,7 +238,7 @@ export const searchV2With = (
 /**
  * The SQL side of a decoded query for one app.
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category models
  */
 export interface PlanV2 {
@@ -260,7 +260,7 @@ export interface PlanV2 {
  *   Bounded by `DECODED_MAX`: emptied when full.
  * - `plans`: the plan of a decoded query, by the query (the cached one is the same object every time).
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category models
  */
 export interface SearchCacheShape {
@@ -271,13 +271,13 @@ export interface SearchCacheShape {
 /**
  * How many decoded queries `SearchCache.decoded` keeps before it is emptied.
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category constants
  */
 export const DECODED_MAX = 512
 
 /**
- * @since 0.2.0
+ * @since 0.1.0
  * @category tags
  */
 export class SearchCache extends Context.Service<SearchCache, SearchCacheShape>()(
@@ -287,7 +287,7 @@ export class SearchCache extends Context.Service<SearchCache, SearchCacheShape>(
 /**
  * An empty `SearchCache` (the emulator builds one per instance).
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category layers
  */
 export const layerSearchCache: Layer.Layer<SearchCache> = Layer.sync(SearchCache, () => ({ decoded: new Map(), plans: new WeakMap() }))
