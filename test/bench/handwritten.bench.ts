@@ -17,7 +17,8 @@
  * uses. Bundle figures: esbuild (browser, minified) + gzip of a small program on effect's floor with each
  * candidate.
  */
-import { Paging, PushStream, User } from "@connectycube-effect/core"
+import { Paging, User } from "@connectycube-effect/core"
+import * as PushStream from "@connectycube-effect/core/PushStream"
 import { Cube, CubeHttpClient } from "@connectycube-effect/http"
 import * as UndiciClient from "@connectycube-effect/http/UndiciClient"
 import type { Array as Arr, Pull } from "effect"

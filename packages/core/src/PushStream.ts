@@ -3,6 +3,9 @@
  * subscription made when the stream starts and ended with it, behind a small push interface (`single`, `end`,
  * `halt`) instead of a `Queue`.
  *
+ * Plumbing shared by the SDK packages (the session's events, storage's upload progress), so not in core's index:
+ * import it as `@connectycube-effect/core/PushStream`.
+ *
  * @since 0.1.0
  */
 import type * as Cause from "effect/Cause"
@@ -29,7 +32,7 @@ export interface Emit<in A, in E> {
  *
  * @example
  * ```ts
- * import { PushStream } from "@connectycube-effect/core"
+ * import * as PushStream from "@connectycube-effect/core/PushStream"
  * import { Effect, Stream } from "effect"
  *
  * const ticks = PushStream.make<number>((emit) =>

@@ -6,6 +6,9 @@
  * reads it. In test/bench/handwritten.bench.ts a `getV2`-like call over loopback took about 12 % (1-18 %) less
  * client CPU than in `Effect.fn`'s span (and a method's failure carries no span annotation on its cause).
  *
+ * Plumbing shared by the SDK packages (http, users, storage), so not in core's index: import it as
+ * `@connectycube-effect/core/Span`.
+ *
  * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
@@ -16,7 +19,7 @@ import * as Tracer from "effect/Tracer"
  *
  * @example
  * ```ts
- * import { Span } from "@connectycube-effect/core"
+ * import * as Span from "@connectycube-effect/core/Span"
  * import { Effect } from "effect"
  *
  * const greet = Span.fn("Greeter.greet")(function*(name: string) {
@@ -48,7 +51,7 @@ export const fn = (name: string) =>
  *
  * @example
  * ```ts
- * import { Span } from "@connectycube-effect/core"
+ * import * as Span from "@connectycube-effect/core/Span"
  * import { Effect } from "effect"
  *
  * Effect.runSync(Effect.map(Effect.tracer, Span.isNativeTracer)) // true

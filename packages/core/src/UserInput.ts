@@ -10,12 +10,12 @@
  */
 import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
-import type * as SchemaAST from "effect/SchemaAST"
 import type * as SchemaIssue from "effect/SchemaIssue"
 import { InvalidInput } from "./Errors.js"
+import * as Issues from "./internal/issues.js"
 
 // ---------------------------------------------------------------------------
-// Issues: one readable message per field, never the value
+// Issues: one readable message per field, never the value (the rules: internal/issues.ts)
 // ---------------------------------------------------------------------------
 
 /**
@@ -24,110 +24,7 @@ import { InvalidInput } from "./Errors.js"
  * @since 0.1.0
  * @category models
  */
-export interface Issue {
-  readonly field: string
-  readonly reason: string
-}
-
-/**
- * A leaf of an issue tree: where, why, and how telling it is. A broken rule, a custom message, a missing or an
- * unknown key (0) says more than a type mismatch (1), which says more than "must be undefined" (2), which the
- * `undefined` member of every `optional` adds.
- */
-interface Leaf {
-  readonly path: ReadonlyArray<PropertyKey>
-  readonly reason: string
-  readonly rank: 0 | 1 | 2
-}
-
-const messageOf = (annotations: { readonly [key: string]: unknown } | undefined, key = "message"): string | undefined => {
-  const message = annotations?.[key]
-  return typeof message === "string" ? message : undefined
-}
-
-/** What a value of `ast` is, in the server's words; never the value itself. */
-const expected = (ast: SchemaAST.AST): string => {
-  const custom = messageOf(ast.annotations, "expected")
-  if (custom !== undefined) return custom
-  switch (ast._tag) {
-    case "String":
-      return "a string"
-    case "Number":
-      return "a number"
-    case "Boolean":
-      return "a boolean"
-    case "Arrays":
-      return "a list"
-    case "Objects":
-      return "an object"
-    case "Null":
-      return "null"
-    case "Undefined":
-      return "undefined"
-    case "Literal":
-      return JSON.stringify(ast.literal)
-    case "Union": {
-      // `optional` and `NullOr` add members that are no answer to "what should it be"
-      const members = ast.types.filter((t) => t._tag !== "Undefined" && t._tag !== "Null")
-      return members.length === 0 ? expected(ast.types[0]!) : members.map(expected).join(" or ")
-    }
-    case "Declaration":
-      return ast.annotations?.identifier === undefined ? "valid" : String(ast.annotations.identifier)
-    default:
-      return "valid"
-  }
-}
-
-const mismatch = (ast: SchemaAST.AST): Leaf["reason"] => {
-  const what = expected(ast)
-  return what === "valid" ? "is invalid" : `must be ${what}`
-}
-
-/** The leaves of an issue tree with their paths: a custom message wins over what it wraps. */
-const leaves = (
-  issue: SchemaIssue.Issue,
-  path: ReadonlyArray<PropertyKey>,
-  override: string | undefined,
-  out: Array<Leaf>
-): void => {
-  const leaf = (reason: string, rank: Leaf["rank"]): void => {
-    out.push({ path, reason: override ?? reason, rank: override === undefined ? rank : 0 })
-  }
-  switch (issue._tag) {
-    case "Filter":
-      return leaves(issue.issue, path, override ?? messageOf(issue.filter.annotations), out)
-    case "Encoding":
-      return leaves(issue.issue, path, override, out)
-    case "Pointer":
-      return leaves(issue.issue, [...path, ...issue.path], override, out)
-    case "Composite":
-      for (const inner of issue.issues) leaves(inner, path, override, out)
-      return
-    case "AnyOf": {
-      // A union with a message speaks for all its members (`ExternalId`: "a positive integer or a non-empty string").
-      const message = override ?? messageOf(issue.ast.annotations)
-      if (message !== undefined || issue.issues.length === 0) {
-        return leaf(message ?? mismatch(issue.ast), 1)
-      }
-      for (const inner of issue.issues) leaves(inner, path, undefined, out)
-      return
-    }
-    case "InvalidType": {
-      const message = messageOf(issue.ast.annotations)
-      if (message !== undefined) return leaf(message, 0)
-      return leaf(mismatch(issue.ast), issue.ast._tag === "Undefined" ? 2 : 1)
-    }
-    case "InvalidValue":
-      return leaf(messageOf(issue.annotations) ?? "is invalid", 0)
-    case "MissingKey":
-      return leaf(messageOf(issue.annotations, "messageMissingKey") ?? "cannot be blank", 0)
-    case "UnexpectedKey":
-      return leaf(messageOf(issue.ast.annotations, "messageUnexpectedKey") ?? "is not a known field", 0)
-    case "Forbidden":
-    case "OneOf":
-      return leaf("is invalid", 0)
-  }
-}
+export type Issue = Issues.Issue
 
 /**
  * The issues of a Schema failure, at most one per top-level field: the most telling one (a union reports
@@ -147,20 +44,7 @@ const leaves = (
  * @since 0.1.0
  * @category issues
  */
-export const issues = (error: Schema.SchemaError | SchemaIssue.Issue): ReadonlyArray<Issue> => {
-  const all: Array<Leaf> = []
-  leaves(Schema.isSchemaError(error) ? error.issue : error, [], undefined, all)
-  const best = new Map<string, Leaf>()
-  for (const leaf of all) {
-    const top = leaf.path.length === 0 ? "" : String(leaf.path[0])
-    const current = best.get(top)
-    if (
-      current === undefined || leaf.rank < current.rank ||
-      (leaf.rank === current.rank && leaf.path.length > current.path.length)
-    ) best.set(top, leaf)
-  }
-  return Array.from(best.values(), (leaf) => ({ field: leaf.path.map(String).join("."), reason: leaf.reason }))
-}
+export const issues: (error: Schema.SchemaError | SchemaIssue.Issue) => ReadonlyArray<Issue> = Issues.issues
 
 /**
  * The first issue of a Schema failure as the SDK's `InvalidInput`, with `prefix` prepended to the field.
@@ -168,11 +52,8 @@ export const issues = (error: Schema.SchemaError | SchemaIssue.Issue): ReadonlyA
  * @since 0.1.0
  * @category issues
  */
-export const toInvalidInput = (error: Schema.SchemaError | SchemaIssue.Issue, prefix?: string): InvalidInput => {
-  const first = issues(error)[0] ?? { field: "", reason: "is invalid" }
-  const field = prefix === undefined ? first.field : first.field === "" ? prefix : `${prefix}.${first.field}`
-  return new InvalidInput({ field, reason: first.reason })
-}
+export const toInvalidInput = (error: Schema.SchemaError | SchemaIssue.Issue, prefix?: string): InvalidInput =>
+  new InvalidInput(Issues.firstIssue(error, prefix))
 
 /**
  * The issues grouped as the server's 422 body wants them: `{ login: ["is too short …"], "tag_list.1": [...] }`
@@ -181,11 +62,7 @@ export const toInvalidInput = (error: Schema.SchemaError | SchemaIssue.Issue, pr
  * @since 0.1.0
  * @category issues
  */
-export const toFieldErrors = (list: ReadonlyArray<Issue>): Record<string, Array<string>> => {
-  const out: Record<string, Array<string>> = {}
-  for (const { field, reason } of list) (out[field === "" ? "base" : field] ??= []).push(reason)
-  return out
-}
+export const toFieldErrors: (list: ReadonlyArray<Issue>) => Record<string, Array<string>> = Issues.toFieldErrors
 
 // ---------------------------------------------------------------------------
 // Fields

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { PushStream } from "@connectycube-effect/core"
+import * as PushStream from "@connectycube-effect/core/PushStream"
 import { Cause, Effect, Result, Stream } from "effect"
 
 describe("PushStream", () => {

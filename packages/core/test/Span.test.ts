@@ -1,4 +1,4 @@
-import { Span } from "@connectycube-effect/core"
+import * as Span from "@connectycube-effect/core/Span"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Option, Tracer } from "effect"
 

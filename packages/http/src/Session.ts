@@ -7,7 +7,8 @@
  * sending when it has lapsed. When a call still gets 401 "Required session does not exist", the session is
  * re-created with the credentials it was created with and the call is retried once. Re-creation is
  * single-flight: N concurrent calls holding the stale token share one `POST /session`, and a failed
- * re-creation fails every waiter and is not cached (the next call tries again).
+ * re-creation fails every waiter and is not cached (the next call tries again). That gate is
+ * `internal/sessionGate.ts`; this module holds the sign-in calls, events and persistence around it.
  *
  * @since 0.1.0
  */
@@ -22,10 +23,8 @@ import type { User } from "@connectycube-effect/core/User"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Data from "effect/Data"
-import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
@@ -35,6 +34,7 @@ import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import type * as Stream from "effect/Stream"
 import * as CubeHttpClient from "./CubeHttpClient.js"
+import * as Gate from "./internal/sessionGate.js"
 import { SessionStore } from "./SessionStore.js"
 import * as SessionStoreModule from "./SessionStore.js"
 
@@ -194,29 +194,9 @@ export declare namespace Session {
   }
 }
 
-type Recreate =
-  | { readonly _tag: "Application" }
-  | { readonly _tag: "Credentials"; readonly credentials: Redacted.Redacted<CoreSession.Credentials> }
-  | { readonly _tag: "None" }
+type State = Gate.State
 
-interface State {
-  readonly token: Redacted.Redacted<string>
-  readonly sessionId: number
-  readonly userId: number | undefined
-  readonly recreate: Recreate
-  /**
-   * Mutable on purpose: every successful call slides `at`, without taking a lock. `saved` is the value last
-   * written to the store.
-   */
-  readonly expiry: { at: number; saved: number }
-}
-
-interface Cell {
-  readonly state: Option.Option<State>
-  readonly inflight: Option.Option<Deferred.Deferred<Option.Option<State>, Errors.CubeError>>
-}
-
-const describe = (recreate: Recreate): string =>
+const describe = (recreate: Gate.Recreate): string =>
   recreate._tag === "Application"
     ? "application"
     : recreate._tag === "None"
@@ -301,9 +281,6 @@ const loginBody = (credentials: CoreSession.Credentials) => {
   return credentials
 }
 
-// For catchIf, which CubeHttpClient already brings into every bundle; catchTag would add ~0.1 KB gz of its own.
-const isExpired = (error: Errors.CubeError): error is Errors.SessionExpired => error._tag === "SessionExpired"
-
 const decodeSession = CubeHttpClient.decode(CoreSession.SessionEnvelope)
 const decodeUser = CubeHttpClient.decode(UserEnvelope)
 
@@ -337,7 +314,6 @@ export const make = (
     const ttl = Duration.toMillis(options.ttl ?? "2 hours")
     const renewBefore = Duration.toMillis(options.renewBefore ?? "1 minute")
     const autoCreate = options.autoCreate ?? true
-    const hook = options.onSessionExpired
     // A plain listener set rather than a PubSub: events are rare, and PubSub + Stream.fromPubSub add ~2.5 KB gz to a
     // browser bundle (test/bench/handwritten.bench.ts) for the same delivery cost.
     const listeners = new Set<(event: SessionEvent) => void>()
@@ -352,7 +328,7 @@ export const make = (
       })
     )
 
-    const cell = yield* Ref.make<Cell>({ state: Option.none(), inflight: Option.none() })
+    const cell = yield* Ref.make<Gate.Cell>({ state: Option.none(), inflight: Option.none() })
 
     // Resume a stored session: an application session can be re-created from the config, a user session cannot
     // (its password is never stored), so it is used until the server says it expired.
@@ -422,129 +398,11 @@ export const make = (
       )
 
     const recreate = (state: State | undefined): Effect.Effect<Option.Option<State>, Errors.CubeError> => {
-      const how: Recreate = state?.recreate ?? { _tag: "Application" }
+      const how: Gate.Recreate = state?.recreate ?? { _tag: "Application" }
       if (how._tag === "None") return Effect.succeed(Option.none())
       return postSession(how._tag === "Credentials" ? Redacted.value(how.credentials) : undefined).pipe(
         Effect.map(([, next]) => Option.some(next))
       )
-    }
-
-    /**
-     * The single-flight gate. Returns the state to use; re-creates it (once, shared by every concurrent caller)
-     * when there is none, when its tracked expiry has passed, or when it still holds `stale`.
-     */
-    const ensure = (stale: string | undefined): Effect.Effect<Option.Option<State>, Errors.CubeError> =>
-      Effect.flatMap(Clock.currentTimeMillis, (now) =>
-        Effect.flatten(Ref.modify(cell, (c): readonly [Effect.Effect<Option.Option<State>, Errors.CubeError>, Cell] => {
-          const current = Option.getOrUndefined(c.state)
-          const isStale = current !== undefined && stale !== undefined && Redacted.value(current.token) === stale
-          const lapsed = current !== undefined && now >= current.expiry.at - renewBefore
-          if (current !== undefined && !isStale && !lapsed) return [Effect.succeed(c.state), c]
-          if (current === undefined && stale !== undefined) {
-            // Someone destroyed the session while this call was in flight.
-            return [Effect.fail(new Errors.SessionExpired({ status: 401 })), c]
-          }
-          if (current === undefined && (!autoCreate || config.authKey === undefined)) return [Effect.succeed(c.state), c]
-          if (current !== undefined && current.recreate._tag === "None") {
-            // Cannot renew: a lapsed token is still tried (the server decides); a rejected one is gone.
-            return isStale
-              ? [Effect.as(publish(SessionEvent.Expired({ sessionId: current.sessionId })), Option.none()), c]
-              : [Effect.succeed(c.state), c]
-          }
-          if (Option.isSome(c.inflight)) return [Deferred.await(c.inflight.value), c]
-          const deferred = Deferred.makeUnsafe<Option.Option<State>, Errors.CubeError>()
-          const run = recreate(current).pipe(
-            Effect.tap((next) =>
-              Option.isSome(next)
-                ? Effect.andThen(
-                  persist(next.value),
-                  publish(
-                    current === undefined
-                      ? SessionEvent.Created({ info: infoOf(next.value) })
-                      : SessionEvent.Renewed({ info: infoOf(next.value), reason: isStale ? "expired" : "lapsed" })
-                  )
-                )
-                : Effect.void
-            ),
-            Effect.onExit((exit) =>
-              Effect.andThen(
-                Ref.update(cell, (c2) => ({
-                  state: Exit.isSuccess(exit) && Option.isSome(exit.value) ? exit.value : c2.state,
-                  inflight: Option.none()
-                })),
-                Deferred.done(deferred, exit)
-              )
-            )
-          )
-          // The re-creation runs in the layer's scope: a caller that is interrupted does not cancel it for the others.
-          return [
-            Effect.andThen(Effect.forkIn(run, scope), Deferred.await(deferred)),
-            { ...c, inflight: Option.some(deferred) }
-          ]
-        })))
-
-    // The store follows the slid expiry too, at most once a minute of it, so that after a restart a session still
-    // alive is not taken for lapsed (and re-created). Only while this state is the current one: a call answered
-    // after a renewal must not write the replaced token back.
-    const slide = (state: State, response: CubeHttpClient.Response) =>
-      Effect.flatMap(expiryFrom(response), (at) => {
-        state.expiry.at = at
-        if (at - state.expiry.saved < 60_000) return Effect.succeed(response)
-        return Effect.as(
-          Effect.flatMap(Ref.get(cell), (c) => Option.getOrUndefined(c.state) === state ? persist(state) : Effect.void),
-          response
-        )
-      })
-
-    const viaHook = (request: CubeHttpClient.Request, error: Errors.SessionExpired, f: SessionExpiredHook) =>
-      Effect.callback<Option.Option<{ readonly token: string; readonly user_id?: number | null | undefined; readonly id?: number }>>(
-        (resume) => {
-          let done = false
-          f(
-            () => {
-              if (done) return
-              done = true
-              resume(Effect.succeed(Option.none()))
-            },
-            (session) => {
-              if (done) return
-              done = true
-              resume(Effect.succeed(session && session.token ? Option.some(session) : Option.none()))
-            }
-          )
-        }
-      ).pipe(
-        Effect.flatMap((session) =>
-          Option.match(session, {
-            onNone: () => Effect.fail(error),
-            onSome: (s) =>
-              Effect.andThen(
-                setSession(s),
-                Effect.flatMap(Ref.get(cell), (c) =>
-                  client.send(request, Option.getOrUndefined(Option.map(c.state, (st) => st.token))))
-              )
-          })
-        )
-      )
-
-    const execute = (request: CubeHttpClient.Request): Effect.Effect<CubeHttpClient.Response, Errors.CubeError> => {
-      const auth = request.auth ?? "session"
-      if (auth === "none") return client.send(request, undefined)
-      const acquire = auth === "session" ? ensure(undefined) : Effect.map(Ref.get(cell), (c) => c.state)
-      return Effect.flatMap(acquire, (state) => {
-        if (Option.isNone(state)) return client.send(request, undefined)
-        const first = state.value
-        return client.send(request, first.token).pipe(
-          Effect.flatMap((response) => slide(first, response)),
-          Effect.catchIf(isExpired, (error) => {
-            if (hook !== undefined) return viaHook(request, error, hook)
-            return Effect.flatMap(ensure(Redacted.value(first.token)), (next) =>
-              Option.isNone(next) || Redacted.value(next.value.token) === Redacted.value(first.token)
-                ? Effect.fail(error)
-                : client.send(request, next.value.token).pipe(Effect.flatMap((response) => slide(next.value, response))))
-          })
-        )
-      })
     }
 
     const setSession: Session.Service["setSession"] = (session) =>
@@ -561,6 +419,29 @@ export const make = (
         yield* install(state)
         yield* publish(SessionEvent.Created({ info: infoOf(state) }))
       })
+
+    const execute = Gate.make<CubeHttpClient.Request, CubeHttpClient.Response>({
+      cell,
+      send: (request, token) => client.send(request, token),
+      expiryFrom,
+      recreate,
+      renewed: (next, previous, reason) =>
+        Effect.andThen(
+          persist(next),
+          publish(
+            previous === undefined
+              ? SessionEvent.Created({ info: infoOf(next) })
+              : SessionEvent.Renewed({ info: infoOf(next), reason })
+          )
+        ),
+      expired: (state) => publish(SessionEvent.Expired({ sessionId: state.sessionId })),
+      persist,
+      setSession,
+      hook: options.onSessionExpired,
+      renewBefore,
+      createOnDemand: autoCreate && config.authKey !== undefined,
+      scope
+    })
 
     const create = Span.fn("Session.create")(function*(input?: CoreSession.CredentialsInput | undefined) {
       // `null` is not "no credentials": it is refused as InvalidInput below (Object.keys(null) would throw)
@@ -613,7 +494,7 @@ export const make = (
       if (Option.isNone(c.state)) return
       yield* client.send({ method: "DELETE", path: "session", retry: false }, c.state.value.token).pipe(
         // An already expired session is as good as destroyed.
-        Effect.catchIf(isExpired, () => Effect.void)
+        Effect.catchIf(Gate.isExpired, () => Effect.void)
       )
       yield* Ref.update(cell, (c2) => ({ ...c2, state: Option.none() }))
       yield* store.clear
@@ -632,7 +513,7 @@ export const make = (
 
     const credentialsChanged: Session.Service["credentialsChanged"] = (changes) =>
       Effect.flatMap(
-        Ref.modify(cell, (c): readonly [Option.Option<State>, Cell] => {
+        Ref.modify(cell, (c): readonly [Option.Option<State>, Gate.Cell] => {
           const state = Option.getOrUndefined(c.state)
           if (state === undefined || state.recreate._tag !== "Credentials") return [Option.none(), c]
           const old = Redacted.value(state.recreate.credentials)

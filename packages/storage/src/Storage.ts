@@ -4,7 +4,7 @@
  * `createAndUpload` does the three steps the official SDK does: `POST /blobs` (create, with an upload grant),
  * a `multipart/form-data` POST of the file to the presigned target the grant names (S3 in production, the
  * emulator locally), then `PUT /blobs/{id}/complete`. The file is streamed: the SDK never holds a 100 MB
- * upload in memory, and progress is reported as the bytes go out.
+ * upload in memory, and progress is reported as the bytes go out (that step is `internal/upload.ts`).
  *
  * Which `HttpClient` to upload with, on Node: `NodeHttpClient.layerUndici` or `NodeHttpClient.layerNodeHttp` keep
  * a 50 MB upload to a few MB in flight. Node 20's built-in `fetch` (so `FetchHttpClient`) does not wait for
@@ -35,26 +35,22 @@ import * as PushStream from "@connectycube-effect/core/PushStream"
 import * as Span from "@connectycube-effect/core/Span"
 import * as CubeHttpClient from "@connectycube-effect/http/CubeHttpClient"
 import * as Session from "@connectycube-effect/http/Session"
-import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Data from "effect/Data"
-import * as Duration from "effect/Duration"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as FetchHttpClient from "effect/http/FetchHttpClient"
-import * as HttpBody from "effect/http/HttpBody"
-import type * as HttpClientError from "effect/http/HttpClientError"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
-import type * as HttpClientResponse from "effect/http/HttpClientResponse"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import * as Pull from "effect/Pull"
-import * as Random from "effect/Random"
 import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
 import { cleanUp } from "./internal/cleanup.js"
-import { chunked, multipart, parseTarget } from "./internal/multipart.js"
+import { chunked, parseTarget } from "./internal/multipart.js"
+import { failResponse } from "./internal/response.js"
+import * as Upload from "./internal/upload.js"
 
 /**
  * Upload progress: file bytes handed to the transport so far, and the file's size. `sent` never decreases and the
@@ -232,42 +228,10 @@ export declare namespace Storage {
   }
 }
 
-/** How much of a `Uint8Array` goes out per chunk (progress granularity). */
-const CHUNK_SIZE = 64 * 1024
-
-/** Browsers' fetch cannot stream a request body over HTTP/1.1; server runtimes can. */
-const defaultUploadBody: "stream" | "blob" =
-  typeof (globalThis as { process?: { versions?: { node?: unknown } } }).process?.versions?.node === "string"
-    ? "stream"
-    : "blob"
-
-interface Validated<E> {
-  readonly name: string
-  readonly type: string
-  readonly size: number
-  readonly isPublic: boolean
-  readonly source: Stream.Stream<Uint8Array, E | Errors.TransportError>
-  /** The file as a ready body part (a `Blob` or bytes); `undefined` for a stream. */
-  readonly inMemory: globalThis.Blob | Uint8Array | undefined
-}
-
 const invalid = (field: string, reason: string) => Effect.fail(new Errors.InvalidInput({ field, reason }))
 
-const isWebBlob = (u: unknown): u is globalThis.Blob =>
-  typeof globalThis.Blob === "function" && u instanceof globalThis.Blob
-
-const blobSource = (blob: globalThis.Blob): Stream.Stream<Uint8Array, Errors.TransportError> =>
-  Stream.fromReadableStream({
-    evaluate: () => blob.stream(),
-    onError: (cause) =>
-      new Errors.TransportError({
-        reason: "SourceError",
-        description: `reading the file failed: ${cause instanceof Error ? cause.message : String(cause)}`
-      })
-  })
-
 /** Checks everything the server would reject (and what would make the upload lie about its length), sending nothing. */
-const validate = <E>(params: CreateAndUploadParams<E>): Effect.Effect<Validated<E>, Errors.InvalidInput> =>
+const validate = <E>(params: CreateAndUploadParams<E>): Effect.Effect<Upload.Validated<E>, Errors.InvalidInput> =>
   Effect.suspend(() => {
     if (params === null || typeof params !== "object") return invalid("", "expected {name, file, type}")
     const { file, name, size, type } = params
@@ -284,14 +248,14 @@ const validate = <E>(params: CreateAndUploadParams<E>): Effect.Effect<Validated<
     let actual: number
     let source: Stream.Stream<Uint8Array, E | Errors.TransportError>
     let inMemory: globalThis.Blob | Uint8Array | undefined
-    if (isWebBlob(file)) {
+    if (Upload.isWebBlob(file)) {
       actual = file.size
-      source = blobSource(file)
+      source = Upload.blobSource(file)
       inMemory = file
     } else if (file instanceof Uint8Array || file instanceof ArrayBuffer) {
       const bytes = file instanceof Uint8Array ? file : new Uint8Array(file)
       actual = bytes.byteLength
-      source = chunked(bytes, CHUNK_SIZE)
+      source = chunked(bytes, Upload.CHUNK_SIZE)
       inMemory = bytes
     } else if (Stream.isStream(file)) {
       if (size === undefined) return invalid("size", "is required when the file is a stream")
@@ -317,30 +281,6 @@ const checkUid = (uid: string) =>
   CoreBlob.isUid(uid) ? Effect.succeed(encodeURIComponent(uid)) : invalid("uid", CoreBlob.UID_REASON)
 
 const transportError = CubeHttpClient.transportError
-
-/** A non-2xx answer from outside the API client (upload target, download) to the error union. */
-const failResponse = (response: HttpClientResponse.HttpClientResponse, request: Errors.RequestInfo) =>
-  response.text.pipe(
-    // an unreadable body is read as ""
-    Effect.catch(() => Effect.succeed("")),
-    Effect.flatMap((text) =>
-      Effect.fail(Errors.fromResponse({
-        status: response.status,
-        body: CubeHttpClient.parseBody(text),
-        retryAfter: response.headers["retry-after"],
-        request
-      }))
-    )
-  )
-
-// a loop rather than Effect.all, which only this would bring to the bundle
-const makeBoundary = Effect.gen(function*() {
-  let hex = ""
-  for (let i = 0; i < 4; i++) {
-    hex += (yield* Random.nextIntBetween(0, 0x10000, { halfOpen: true })).toString(16).padStart(4, "0")
-  }
-  return `----CubeEffectBoundary${hex}`
-})
 
 /**
  * Builds the service from the `Session` (API calls) and the `CubeHttpClient` (URLs, and the plain client the
@@ -369,124 +309,8 @@ export const make: Effect.Effect<Storage.Service, never, Session.Session | CubeH
 
     const deleteBlob = (id: number) => Effect.asVoid(session.execute({ method: "DELETE", path: `blobs/${id}` }))
 
-    /** Step 2: the multipart POST to the presigned target. No CB-* header: the target may be a third party. */
-    const upload = <E>(
-      target: { readonly url: string; readonly fields: ReadonlyArray<readonly [string, string]> },
-      input: Validated<E>,
-      onProgress: ((progress: Progress) => void) | undefined,
-      timeout: Duration.Input | undefined,
-      mode: "stream" | "blob"
-    ): Effect.Effect<void, Errors.CubeError | E> =>
-      Effect.gen(function*() {
-        const info: Errors.RequestInfo = { method: "POST", path: new URL(target.url).pathname }
-        const total = input.size
-        const body = multipart({
-          boundary: yield* makeBoundary,
-          fields: target.fields,
-          fileName: input.name,
-          fileType: input.type,
-          fileSize: total
-        })
-        // The transport turns a failing body into an opaque transport error; keep the real reason here.
-        let sourceFailure: Option.Option<E | Errors.CubeError> = Option.none()
-        const report = (sent: number) => onProgress === undefined ? Effect.void : Effect.sync(() => onProgress({ sent, total }))
-        let sent = 0
-        const mismatch = () => {
-          const error = new Errors.InvalidInput({
-            field: "size",
-            reason: `declared ${total} bytes but the stream produced ${sent > total ? "more" : sent}`
-          })
-          sourceFailure = Option.some(error)
-          return Effect.fail(error)
-        }
-        /**
-         * The source, counted against the declared size; reports progress when `progress`. One pull per chunk:
-         * `Stream.mapArrayEffect` and `Stream.concat` would bring Channel's concurrent merging (~3 KB gz) to every
-         * program that uploads.
-         */
-        const counted = (progress: boolean) =>
-          Stream.transformPull(input.source, (pull) =>
-            Effect.succeed(Effect.flatMap(
-              Effect.mapError(pull, (error) => {
-                if (!Cause.isDone(error)) sourceFailure = Option.some(error)
-                return error
-              }),
-              (chunk) => {
-                for (const bytes of chunk) sent += bytes.byteLength
-                if (sent > total) return mismatch()
-                return progress ? Effect.as(report(sent), chunk) : Effect.succeed(chunk)
-              }
-            )))
-        const complete = Effect.suspend(() => sent === total ? Effect.void : mismatch())
-
-        let request = HttpClientRequest.post(target.url)
-        let execute: Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>
-        if (mode === "blob") {
-          let file = input.inMemory
-          if (file === undefined) {
-            const parts: Array<BlobPart> = []
-            sent = 0
-            yield* Stream.runForEach(counted(false), (bytes) => Effect.sync(() => parts.push(bytes as BlobPart)))
-            yield* complete
-            file = new globalThis.Blob(parts)
-          }
-          const whole = new globalThis.Blob([body.preamble, file, body.epilogue] as Array<BlobPart>)
-          request = HttpClientRequest.setBody(
-            request,
-            HttpBody.raw(whole, { contentType: body.contentType, contentLength: body.contentLength })
-          )
-          execute = Effect.andThen(report(0), http.execute(request))
-        } else {
-          // preamble, the counted file, epilogue; `sent` starts over each time the body is read
-          const stream = Stream.transformPull(counted(true), (pull) =>
-            Effect.sync(() => {
-              sent = 0
-              let stage: "preamble" | "file" | "done" = "preamble"
-              return Effect.suspend((): Pull.Pull<readonly [Uint8Array, ...Array<Uint8Array>], E | Errors.CubeError> => {
-                if (stage === "preamble") {
-                  stage = "file"
-                  return Effect.as(report(0), [body.preamble] as const)
-                }
-                if (stage === "done") return Cause.done()
-                return Pull.catchDone(pull, () => {
-                  stage = "done"
-                  return Effect.as(complete, [body.epilogue] as const)
-                })
-              })
-            }))
-          request = HttpClientRequest.bodyStream(request, stream, {
-            contentType: body.contentType,
-            contentLength: body.contentLength
-          })
-          // FetchHttpClient drops Content-Length, so fetch sends the stream chunked, which S3 refuses (411 for a
-          // POST without a length). Put the header back for this request by wrapping the fetch it will use (the
-          // caller's, else the one seen when the layer was built, else the global); other clients ignore this.
-          const fetch = Context.getOrUndefined(yield* Effect.context(), FetchHttpClient.Fetch) ?? layerFetch ??
-            globalThis.fetch
-          const withLength: typeof globalThis.fetch = (url, init) =>
-            fetch(url, {
-              ...init,
-              headers: { ...(init?.headers as Record<string, string>), "content-length": String(body.contentLength) }
-            })
-          execute = Effect.provideService(http.execute(request), FetchHttpClient.Fetch, withLength)
-        }
-        const send = execute.pipe(
-          Effect.catch((error) =>
-            Effect.fail<E | Errors.CubeError>(Option.getOrElse(sourceFailure, () => transportError(error, info)))
-          ),
-          Effect.flatMap((response) =>
-            response.status >= 200 && response.status < 300
-              ? Effect.catch(Effect.asVoid(response.text), () => Effect.void)
-              : failResponse(response, info)
-          ),
-          Effect.tap(mode === "blob" ? report(total) : Effect.void)
-        )
-        if (timeout === undefined) return yield* send
-        return yield* Effect.timeoutOrElse(send, {
-          duration: timeout,
-          orElse: () => Effect.fail(new Errors.Timeout({ timeoutMs: Duration.toMillis(timeout), request: info }))
-        })
-      })
+    /** Step 2: the multipart POST to the presigned target. */
+    const upload = Upload.make(http, layerFetch)
 
     const createAndUpload = Span.fn("Storage.createAndUpload")(function*<E>(params: CreateAndUploadParams<E>) {
       const input = yield* validate(params)
@@ -506,7 +330,7 @@ export const make: Effect.Effect<Storage.Service, never, Session.Session | CubeH
             request: { method: "POST", path: "/blobs.json" }
           })
         }
-        yield* upload(target, input, params.onProgress, params.uploadTimeout, params.uploadBody ?? defaultUploadBody)
+        yield* upload(target, input, params.onProgress, params.uploadTimeout, params.uploadBody ?? Upload.defaultUploadBody)
         yield* session.execute({ method: "PUT", path: `blobs/${blob.id}/complete`, body: { size: input.size } })
       })
       yield* afterCreate.pipe(

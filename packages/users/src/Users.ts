@@ -4,8 +4,8 @@
  *
  * Every call goes through the `Session` service, which holds the token, creates an application session on
  * demand and renews an expired one. Every input is validated by the Schemas of
- * `@connectycube-effect/core` (`UserInput`, `UsersQuery`) before anything is sent: an invalid input fails
- * with `InvalidInput` naming the field (never its value) and no request is made.
+ * `@connectycube-effect/core` (`UserInput`, `UsersQuery`, `UsersQueryV1`) before anything is sent: an invalid
+ * input fails with `InvalidInput` naming the field (never its value) and no request is made.
  *
  * Differences from the official JS SDK, on purpose:
  * - `signup` and `update` resolve to the `User` (the official SDK resolves to `{user}`; the promise adapter
@@ -26,6 +26,7 @@ import * as Span from "@connectycube-effect/core/Span"
 import { type User, UserEnvelope, UserFromWire } from "@connectycube-effect/core/User"
 import * as UserInput from "@connectycube-effect/core/UserInput"
 import * as UsersQuery from "@connectycube-effect/core/UsersQuery"
+import * as UsersQueryV1 from "@connectycube-effect/core/UsersQueryV1"
 import type * as QueryString from "@connectycube-effect/http/QueryString"
 import * as Session from "@connectycube-effect/http/Session"
 import * as Context from "effect/Context"
@@ -105,8 +106,8 @@ export type ListParams =
   | (PageParams & { readonly full_name: string })
   | (PageParams & { readonly tags: string | ReadonlyArray<string> })
   | (PageParams & {
-    readonly filter?: UsersQuery.FilterV1 | ReadonlyArray<UsersQuery.FilterV1> | undefined
-    readonly order?: UsersQuery.OrderV1 | undefined
+    readonly filter?: UsersQueryV1.FilterV1 | ReadonlyArray<UsersQueryV1.FilterV1> | undefined
+    readonly order?: UsersQueryV1.OrderV1 | undefined
   })
 
 /**
@@ -242,18 +243,18 @@ const LOOKUPS = {
   external: ["users/external", Id]
 } as const
 
-const FullNameParams = Schema.Struct({ ...UsersQuery.PagingV1.fields, full_name: NonBlank })
+const FullNameParams = Schema.Struct({ ...UsersQueryV1.PagingV1.fields, full_name: NonBlank })
 const TagsParams = Schema.Struct({
-  ...UsersQuery.PagingV1.fields,
+  ...UsersQueryV1.PagingV1.fields,
   tags: Schema.Union([
     Schema.Array(UserInput.Tag).check(Schema.makeFilter((a) => a.length > 0 || "must list at least one tag")),
     NonBlank
   ])
 })
 const FilterParams = Schema.Struct({
-  ...UsersQuery.PagingV1.fields,
-  filter: Schema.optional(Schema.Union([UsersQuery.FilterV1, Schema.Array(UsersQuery.FilterV1)])),
-  order: Schema.optional(UsersQuery.OrderV1)
+  ...UsersQueryV1.PagingV1.fields,
+  filter: Schema.optional(Schema.Union([UsersQueryV1.FilterV1, Schema.Array(UsersQueryV1.FilterV1)])),
+  order: Schema.optional(UsersQueryV1.OrderV1)
 })
 
 const strict = { errors: "all", onExcessProperty: "error" } as const
@@ -448,8 +449,8 @@ export const make: Effect.Effect<Users.Service, never, Session.Session> = Effect
     return Effect.map(checkFilter(params), (p) => {
       const filters = p.filter === undefined ? undefined : Array.isArray(p.filter) ? p.filter : [p.filter]
       return ["users", {
-        filter: filters?.map((f: UsersQuery.FilterV1) => UsersQuery.formatFilterV1(f)),
-        order: p.order === undefined ? undefined : UsersQuery.formatOrderV1(p.order),
+        filter: filters?.map((f: UsersQueryV1.FilterV1) => UsersQueryV1.formatFilterV1(f)),
+        order: p.order === undefined ? undefined : UsersQueryV1.formatOrderV1(p.order),
         ...paging(p)
       }] as const
     })

@@ -26,6 +26,7 @@ import * as Paging from "@connectycube-effect/core/Paging"
 import * as User from "@connectycube-effect/core/User"
 import * as UserInput from "@connectycube-effect/core/UserInput"
 import * as UsersQuery from "@connectycube-effect/core/UsersQuery"
+import * as UsersQueryV1 from "@connectycube-effect/core/UsersQueryV1"
 import * as HttpServerRequest from "effect/http/HttpServerRequest"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
@@ -306,9 +307,9 @@ const listV1 = Effect.gen(function*() {
   const params = yield* Http.params
   const rawFilters = params.filter === undefined ? [] : Array.isArray(params.filter) ? params.filter : [params.filter]
   if (rawFilters.length > LIMITS.filters) return yield* Effect.fail(tooMany("filter", "conditions", LIMITS.filters))
-  const filters: Array<UsersQuery.ParsedFilterV1> = []
+  const filters: Array<UsersQueryV1.ParsedFilterV1> = []
   for (const raw of rawFilters) {
-    const parsed = UsersQuery.parseFilterV1(String(raw))
+    const parsed = UsersQueryV1.parseFilterV1(String(raw))
     if (Result.isFailure(parsed)) return yield* Effect.fail(unprocessable([parsed.failure]))
     if (parsed.success.values.length > LIMITS.listItems) return yield* Effect.fail(tooMany("filter", "values", LIMITS.listItems))
     filters.push(parsed.success)
@@ -316,7 +317,7 @@ const listV1 = Effect.gen(function*() {
   let order: { readonly sort: "asc" | "desc"; readonly field: string } | undefined
   const rawOrder = text(params.order)
   if (rawOrder !== undefined) {
-    const parsed = UsersQuery.parseOrderV1(rawOrder)
+    const parsed = UsersQueryV1.parseOrderV1(rawOrder)
     if (Result.isFailure(parsed)) return yield* Effect.fail(unprocessable([parsed.failure]))
     order = parsed.success
   }

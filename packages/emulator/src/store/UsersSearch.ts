@@ -13,6 +13,7 @@
  * @since 0.1.0
  */
 import * as UsersQuery from "@connectycube-effect/core/UsersQuery"
+import type * as UsersQueryV1 from "@connectycube-effect/core/UsersQueryV1"
 import * as Context from "effect/Context"
 import * as SqlClient from "effect/sql/SqlClient"
 import type * as SqlError from "effect/sql/SqlError"
@@ -383,7 +384,7 @@ const balancedOr = (parts: ReadonlyArray<Condition>): Condition => {
   return { sql: `(${left.sql}) OR (${right.sql})`, params: [...left.params, ...right.params] }
 }
 
-const v1Condition = (filter: UsersQuery.ParsedFilterV1): Condition => {
+const v1Condition = (filter: UsersQueryV1.ParsedFilterV1): Condition => {
   const { field, op, values } = filter
   if (field === "user_tags" && (op === "eq" || op === "in" || op === "ne")) {
     return tagCondition(values.map(String), op === "ne")
@@ -417,7 +418,7 @@ const v1Condition = (filter: UsersQuery.ParsedFilterV1): Condition => {
 export const listV1 = (
   appId: number,
   options: {
-    readonly filters: ReadonlyArray<UsersQuery.ParsedFilterV1>
+    readonly filters: ReadonlyArray<UsersQueryV1.ParsedFilterV1>
     readonly order?: { readonly sort: "asc" | "desc"; readonly field: string } | undefined
     readonly page: number
     readonly perPage: number
