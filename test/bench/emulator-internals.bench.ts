@@ -18,7 +18,7 @@
  * This file is also the emulator process of each candidate: `node --import tsx emulator-internals.bench.ts
  * --serve <loop> <client> <db>`.
  */
-import { Db, Faults, Http, RequestLog, Route, Routes, Server, Settings } from "@connectycube-effect/emulator"
+import { Faults, Http, RequestLog, Route, Routes, Settings } from "@connectycube-effect/emulator"
 import * as Clock from "@connectycube-effect/emulator/Clock"
 import * as Apps from "@connectycube-effect/emulator/store/Apps"
 import * as Sessions from "@connectycube-effect/emulator/store/Sessions"
@@ -32,7 +32,11 @@ import * as Fs from "node:fs"
 import * as NodeHttp from "node:http"
 import * as Path from "node:path"
 import { pathToFileURL } from "node:url"
+// the internals compared here are not part of the package's exports: read from its source
+import * as Db from "../../packages/emulator/src/internal/Db.js"
+import { type Migration, migrations as allMigrations } from "../../packages/emulator/src/internal/Migrations.js"
 import * as NodeServer from "../../packages/emulator/src/internal/NodeServer.js"
+import * as Server from "../../packages/emulator/src/internal/Server.js"
 import { api, appToken, fmt, median, ratio, type Row, ROOT, seedDb, startProcess, tmpDir } from "./lib.js"
 
 type Loop = "NodeServer" | "NodeHttpServer"
@@ -50,24 +54,17 @@ const librarySqlite = async () => {
   }
 }
 
-/** `Db.layer` with the library client: the same pragmas, migrations and finalizer. */
+/** `Db.layer` with the library client: the same pragmas and migrations. */
 const libraryDbLayer = async (filename: string) => {
   const { layer } = await librarySqlite()
   const setup = Layer.effectDiscard(Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
-    const pending = yield* Sessions.PendingSlides
     yield* sql`PRAGMA synchronous = NORMAL`
     yield* sql`PRAGMA foreign_keys = ON`
     yield* sql`PRAGMA busy_timeout = 5000`
     yield* Db.migrate()
-    yield* Effect.addFinalizer(() =>
-      Effect.ignore(Sessions.flushPending.pipe(
-        Effect.provideService(SqlClient.SqlClient, sql),
-        Effect.provideService(Sessions.PendingSlides, pending)
-      ))
-    )
   }))
-  return Layer.provideMerge(setup, Layer.merge(layer({ filename }), Sessions.layerPendingSlides))
+  return Layer.provideMerge(setup, layer({ filename }))
 }
 
 /** An emulator as `Emulator.make` composes it (default options), with the given loop and client. */
@@ -80,7 +77,10 @@ const serve = async (loop: Loop, client: Client, filename: string) => {
     cidpTimeoutMs: 5_000
   }
   const services = Layer.mergeAll(
-    client === "Sqlite.ts" ? Db.layer({ filename }) : await libraryDbLayer(filename),
+    Layer.provideMerge(
+      Sessions.layerPendingSlides,
+      client === "Sqlite.ts" ? Db.layer({ filename }) : await libraryDbLayer(filename)
+    ),
     Clock.layer(),
     RequestLog.layer(),
     Faults.layer,
@@ -171,7 +171,7 @@ const load = async (
 }
 
 /** The migrator `Db.migrate` had before `effect/sql`'s Migrator, as it was. */
-const handWrittenMigrate = (list: ReadonlyArray<Db.Migration>) =>
+const handWrittenMigrate = (list: ReadonlyArray<Migration>) =>
   Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
     yield* sql`CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)`
@@ -187,7 +187,7 @@ const handWrittenMigrate = (list: ReadonlyArray<Db.Migration>) =>
 
 const migrations = async (dir: string, rounds: number): Promise<Array<Row>> => {
   const { layer } = await librarySqlite()
-  const candidates = { Migrator: Db.migrate(), handWritten: handWrittenMigrate(Db.migrations) }
+  const candidates = { Migrator: Db.migrate(), handWritten: handWrittenMigrate(allMigrations) }
   const once = (file: string, migrate: Effect.Effect<void, SqlError.SqlError, SqlClient.SqlClient>) =>
     Effect.runPromise(Effect.scoped(Effect.provide(
       Effect.gen(function*() {

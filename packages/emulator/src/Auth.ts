@@ -7,7 +7,9 @@
  * - application session where a user is needed → 403 `{"errors":{"base":["Forbidden. Need user."]}}`
  *
  * Every successful lookup slides the session (2 h after this request, guests 1 day) and records the
- * new expiry, which the server sends back as `CB-Token-ExpirationDate`.
+ * new expiry, which the server sends back as `CB-Token-ExpirationDate`. For a route declared with
+ * `auth: "session" | "user"` the server runs the check and hands the handler the session as the
+ * `Caller` service.
  *
  * @since 0.1.0
  */
@@ -16,17 +18,28 @@ import * as SqlClient from "effect/sql/SqlClient"
 import type * as SqlError from "effect/sql/SqlError"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
-import { ApiError, Errors, header, RequestState } from "./Http.js"
+import { ApiError, Errors } from "./ApiError.js"
+import { header, RequestState } from "./Http.js"
 import * as Apps from "./store/Apps.js"
 import * as Sessions from "./store/Sessions.js"
 
 /**
- * The session of the current request.
+ * A session row: who a request's token belongs to (`app_id`, `user_id`, `token`, ...).
  *
  * @since 0.1.0
  * @category models
  */
-export type Caller = Sessions.SessionRow
+export type Session = Sessions.SessionRow
+
+/**
+ * The session the server authenticated for the current request: provided to the handlers of routes
+ * declared with `auth: "session"` or `"user"` (for `"user"`, `user_id` is set), and to no other. A handler
+ * of an `auth: "none"` route that reads it does not compile (`Route.make`); it calls `requireSession` instead.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export class Caller extends Context.Service<Caller, Session>()("@connectycube-effect/emulator/Auth/Caller") {}
 
 /**
  * The `CB-Token` header, `undefined` when absent or blank (Flutter sends `CB-Token: ` before it has a session).
@@ -50,14 +63,14 @@ export const token: Effect.Effect<string | undefined, never, HttpServerRequest.H
  */
 export const authenticate = (
   value: string | undefined
-): Effect.Effect<Caller, ApiError | SqlError.SqlError, RequestState | SqlClient.SqlClient | Sessions.PendingSlides> =>
+): Effect.Effect<Session, ApiError | SqlError.SqlError, RequestState | SqlClient.SqlClient | Sessions.PendingSlides> =>
   Effect.contextWith((context: Context.Context<RequestState | SqlClient.SqlClient | Sessions.PendingSlides>) => authenticateWith(context, value))
 
 // Plain combinators and services read from the context at once: this runs on every authenticated request.
 const authenticateWith = (
   context: Context.Context<RequestState | SqlClient.SqlClient | Sessions.PendingSlides>,
   value: string | undefined
-): Effect.Effect<Caller, ApiError | SqlError.SqlError> => {
+): Effect.Effect<Session, ApiError | SqlError.SqlError> => {
   const t = value?.trim()
   if (t === undefined || t === "") return Effect.fail(Errors.tokenRequired())
   const state = Context.get(context, RequestState)
@@ -68,29 +81,25 @@ const authenticateWith = (
     state.now
   ), (session) => {
     if (session === undefined) return Effect.fail(Errors.sessionNotFound())
-    state.session = session
     state.sessionExpiresAt = session.expires_at
     return Effect.succeed(session)
   })
 }
 
 /**
- * Any valid session (application or user): the READ right.
+ * The session of the request's `CB-Token`, any kind (application or user): the READ right. The server runs
+ * it for `auth: "session"` routes; an `auth: "none"` route that takes a session calls it itself.
  *
  * @since 0.1.0
  * @category authentication
  */
 export const requireSession: Effect.Effect<
-  Caller,
+  Session,
   ApiError | SqlError.SqlError,
   HttpServerRequest.HttpServerRequest | RequestState | SqlClient.SqlClient | Sessions.PendingSlides
 > = Effect.contextWith(
-  (context: Context.Context<HttpServerRequest.HttpServerRequest | RequestState | SqlClient.SqlClient | Sessions.PendingSlides>) => {
-    const session = Context.get(context, RequestState).session
-    return session !== undefined ?
-      Effect.succeed(session) :
-      authenticateWith(context, Context.get(context, HttpServerRequest.HttpServerRequest).headers["cb-token"])
-  }
+  (context: Context.Context<HttpServerRequest.HttpServerRequest | RequestState | SqlClient.SqlClient | Sessions.PendingSlides>) =>
+    authenticateWith(context, Context.get(context, HttpServerRequest.HttpServerRequest).headers["cb-token"])
 )
 
 /**
@@ -100,25 +109,22 @@ export const requireSession: Effect.Effect<
  * @category authentication
  */
 export const requireUser: Effect.Effect<
-  Caller & { readonly user_id: number },
+  Session & { readonly user_id: number },
   ApiError | SqlError.SqlError,
   HttpServerRequest.HttpServerRequest | RequestState | SqlClient.SqlClient | Sessions.PendingSlides
 > = Effect.flatMap(requireSession, (session) =>
   session.user_id === null ?
     Effect.fail(Errors.needUser()) :
-    Effect.succeed(session as Caller & { readonly user_id: number }))
+    Effect.succeed(session as Session & { readonly user_id: number }))
 
 /**
- * The session the server authenticated for a route declared with `auth: "session"` or `"user"`.
- * (Use it inside such handlers; for `auth: "none"` routes call `requireSession` yourself.)
+ * The `Caller` service: the session the server authenticated for a route declared with `auth: "session"`
+ * or `"user"`.
  *
  * @since 0.1.0
  * @category authentication
  */
-export const caller: Effect.Effect<Caller, never, RequestState> = Effect.flatMap(RequestState, (state) =>
-  state.session !== undefined ?
-    Effect.succeed(state.session) :
-    Effect.die(new Error("Auth.caller used in a route declared with auth: \"none\"")))
+export const caller: Effect.Effect<Session, never, Caller> = Effect.service(Caller)
 
 /**
  * The application of a `CB-AuthKey` header (sign-up without a session, rest-api.md §4.2):
@@ -146,16 +152,16 @@ export const requireAuthKey: Effect.Effect<
  * @category authentication
  */
 export const requireSessionOrAuthKey: Effect.Effect<
-  { readonly appId: number; readonly session: Caller | undefined },
+  { readonly appId: number; readonly session: Session | undefined },
   ApiError | SqlError.SqlError,
   HttpServerRequest.HttpServerRequest | RequestState | SqlClient.SqlClient | Sessions.PendingSlides
 > = Effect.flatMap(token, (t): Effect.Effect<
-  { readonly appId: number; readonly session: Caller | undefined },
+  { readonly appId: number; readonly session: Session | undefined },
   ApiError | SqlError.SqlError,
   HttpServerRequest.HttpServerRequest | RequestState | SqlClient.SqlClient | Sessions.PendingSlides
 > =>
   t !== undefined ?
-    Effect.map(authenticate(t), (session): { readonly appId: number; readonly session: Caller | undefined } => ({
+    Effect.map(authenticate(t), (session): { readonly appId: number; readonly session: Session | undefined } => ({
       appId: session.app_id,
       session
     })) :

@@ -1,7 +1,7 @@
 /**
  * The emulator's command line (`connectycube-emulator`, `pnpm emulator -- ...`), built with
  * `effect/cli`. Prints exactly `listening on http://HOST:PORT` (`https://` with `--tls`) once it
- * accepts connections and runs until SIGINT/SIGTERM.
+ * accepts connections, then `ui: <that URL>/__emulator/ui/` (the web UI), and runs until SIGINT/SIGTERM.
  *
  * @since 0.1.0
  */
@@ -16,6 +16,7 @@ import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import * as Emulator from "./Emulator.js"
+import * as UiRoutes from "./routes/Ui.js"
 import type { AppOptions } from "./Settings.js"
 import { DEFAULT_APP } from "./Settings.js"
 
@@ -317,6 +318,7 @@ export const command = Command.make(
         )
       }
       yield* Console.log(`listening on ${emulator.url}`)
+      yield* Console.log(`ui: ${emulator.url}${UiRoutes.PATH}`)
       // after the one line tools wait for: where the control API (reset, import, export) can be reached from
       yield* Console.error(securityNotice(emulator.host, Option.isSome(args.host)))
       if (certificate !== undefined) {

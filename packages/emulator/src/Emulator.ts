@@ -29,19 +29,21 @@ import * as Fs from "node:fs"
 import * as NodeHttp from "node:http"
 import * as NodeHttps from "node:https"
 import * as Clock from "./Clock.js"
-import * as Db from "./Db.js"
 import * as Faults from "./Faults.js"
+import { fromStoreError } from "./ApiError.js"
 import { BodyLimit } from "./Http.js"
+import * as Db from "./internal/Db.js"
 import * as NodeServer from "./internal/NodeServer.js"
+import * as Server from "./internal/Server.js"
 import * as RequestLog from "./RequestLog.js"
 import * as Route from "./Route.js"
 import * as Routes from "./Routes.js"
-import * as Server from "./Server.js"
 import * as Settings from "./Settings.js"
 import * as State from "./State.js"
 import * as Apps from "./store/Apps.js"
 import * as Emails from "./store/Emails.js"
-import type * as Sessions from "./store/Sessions.js"
+import { isStoreError } from "./store/Errors.js"
+import * as Sessions from "./store/Sessions.js"
 import * as UsersSearch from "./store/UsersSearch.js"
 
 /**
@@ -191,7 +193,11 @@ const loadSeed = (data: unknown, settings: Settings.Service, now: number) =>
       State.importState(seed, settings.apps) :
       State.importSimple(seed, settings.apps[0]?.id ?? 1, now)).pipe(
         Effect.mapError((e) =>
-          new EmulatorError({ reason: "Seed", message: `seed rejected: ${JSON.stringify("body" in e ? e.body : e.message)}`, cause: e })
+          new EmulatorError({
+            reason: "Seed",
+            message: `seed rejected: ${JSON.stringify(isStoreError(e) ? fromStoreError(e).body : e.message)}`,
+            cause: e
+          })
         )
       )
   })
@@ -230,7 +236,7 @@ export const make = (options: Options = {}): Effect.Effect<Service, EmulatorErro
     const start = options.clockStart === undefined ? undefined : new Date(options.clockStart).getTime()
 
     const services = Layer.mergeAll(
-      Db.layer({ filename: options.db, synchronous: options.synchronous }),
+      Layer.provideMerge(Sessions.layerPendingSlides, Db.layer({ filename: options.db, synchronous: options.synchronous })),
       Clock.layer(start),
       RequestLog.layer(options.requestLogSize),
       Faults.layer,

@@ -55,6 +55,8 @@ export interface Service {
   readonly add: (input: FaultInput) => Effect.Effect<Fault, Error>
   readonly list: Effect.Effect<ReadonlyArray<Fault>>
   readonly clear: Effect.Effect<void>
+  /** Removes one pending rule (`DELETE /__emulator/faults/:id`): `false` when no pending rule has that id. */
+  readonly remove: (id: number) => Effect.Effect<boolean>
   /** The rule that applies to this request (its count is used up), if any. Synchronous: hot path. */
   readonly take: (method: string, path: string) => Fault | undefined
 }
@@ -101,6 +103,12 @@ export const make = (): Service => {
     clear: Effect.sync(() => {
       rules = []
     }),
+    remove: (id) =>
+      Effect.sync(() => {
+        const pending = rules.some((r) => r.id === id && r.remaining > 0)
+        rules = rules.filter((r) => r.id !== id)
+        return pending
+      }),
     take: (method, path) => {
       if (rules.length === 0) return undefined
       for (const rule of rules) {

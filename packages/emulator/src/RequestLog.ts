@@ -41,6 +41,8 @@ export interface Service {
    */
   readonly push: (entry: Omit<Entry, "seq" | "time"> & { readonly timeMs: number }) => void
   readonly list: Effect.Effect<ReadonlyArray<Entry>>
+  /** The entries with `seq` greater than `seq`, oldest first (polling: `GET /__emulator/requests?after=`). */
+  readonly after: (seq: number) => Effect.Effect<ReadonlyArray<Entry>>
   readonly clear: Effect.Effect<void>
 }
 
@@ -59,21 +61,25 @@ export const make = (capacity = 10_000): Service => {
   const buffer: Array<Raw | undefined> = new Array(capacity)
   let next = 0
   let seq = 0
+  // seq only grows (also across `clear`), so a poller's `after` never skips an entry
+  const read = (after: number) =>
+    Effect.sync(() => {
+      const out: Array<Entry> = []
+      for (let i = 0; i < capacity; i++) {
+        const e = buffer[(next + i) % capacity]
+        if (e === undefined || e.seq <= after) continue
+        const { query, seq, timeMs, ...rest } = e
+        out.push({ seq, time: new Date(timeMs).toISOString(), ...rest, query: redactQuery(query) })
+      }
+      return out
+    })
   return {
     push: (entry) => {
       buffer[next] = { seq: ++seq, ...entry }
       next = (next + 1) % capacity
     },
-    list: Effect.sync(() => {
-      const out: Array<Entry> = []
-      for (let i = 0; i < capacity; i++) {
-        const e = buffer[(next + i) % capacity]
-        if (e === undefined) continue
-        const { query, seq, timeMs, ...rest } = e
-        out.push({ seq, time: new Date(timeMs).toISOString(), ...rest, query: redactQuery(query) })
-      }
-      return out
-    }),
+    list: read(0),
+    after: read,
     clear: Effect.sync(() => {
       buffer.fill(undefined)
       next = 0

@@ -39,11 +39,14 @@ import type * as Path from "effect/Path"
 import type * as Schema from "effect/Schema"
 import type * as SqlClient from "effect/sql/SqlClient"
 import type * as SqlError from "effect/sql/SqlError"
+import type { Caller } from "./Auth.js"
 import type { EmulatorClock } from "./Clock.js"
-import type { ApiError, BodyLimit, RequestState } from "./Http.js"
+import type { ApiError } from "./ApiError.js"
+import type { BodyLimit, RequestState } from "./Http.js"
 import type { Faults } from "./Faults.js"
 import type { RequestLog } from "./RequestLog.js"
 import type { Settings } from "./Settings.js"
+import type { StoreError } from "./store/Errors.js"
 import type { PendingSlides } from "./store/Sessions.js"
 import type { SearchCache } from "./store/UsersSearch.js"
 
@@ -74,13 +77,19 @@ export type Env =
   | Path.Path
 
 /**
- * A handler answers a response or fails with an `ApiError` (the server's error body). A `SqlError`
- * (or any defect) becomes a 500 `{"errors":["Internal Server Error"]}`: a bug, never bad input.
+ * A handler answers a response or fails with an `ApiError` (the server's error body) or a store's
+ * `StoreError` (answered as `ApiError.fromStoreError` says). A `SqlError` (or any defect) becomes a 500
+ * `{"errors":["Internal Server Error"]}`: a bug, never bad input. `R` is what it needs besides `Env`: the
+ * handler of an `auth: "session" | "user"` route may need `Auth.Caller`.
  *
  * @since 0.1.0
  * @category models
  */
-export type Handler = Effect.Effect<HttpServerResponse.HttpServerResponse, ApiError | SqlError.SqlError, Env>
+export type Handler<R = never> = Effect.Effect<
+  HttpServerResponse.HttpServerResponse,
+  ApiError | StoreError | SqlError.SqlError,
+  Env | R
+>
 
 /**
  * Who may call: `"none"` (the handler checks, e.g. POST /session), `"session"` (any token: READ),
@@ -93,10 +102,12 @@ export type Handler = Effect.Effect<HttpServerResponse.HttpServerResponse, ApiEr
 export type AuthMode = "none" | "session" | "user"
 
 /**
+ * What every route declares, whatever its auth.
+ *
  * @since 0.1.0
  * @category models
  */
-export interface Route {
+export interface Common {
   /** One method, or several for the same handler (e.g. `["PUT", "POST"]` for blob complete). */
   readonly method: HttpMethod.HttpMethod | ReadonlyArray<HttpMethod.HttpMethod>
   /** find-my-way syntax without `.json` (`/users/:id`); the `.json` form is served too. */
@@ -105,7 +116,6 @@ export interface Route {
   readonly description?: string | undefined
   /** OpenAPI tag (e.g. `"sessions"`, `"users"`, `"blobs"`, `"emulator"`). */
   readonly tag?: string | undefined
-  readonly auth: AuthMode
   /** For the OpenAPI document: the JSON body and query the route reads. */
   readonly request?: {
     readonly body?: Schema.Top | undefined
@@ -121,8 +131,37 @@ export interface Route {
   readonly errors?: ReadonlyArray<number> | undefined
   /** Leave out of the OpenAPI document. */
   readonly internal?: boolean | undefined
+}
+
+/**
+ * A route anyone may call: its handler authenticates by itself where it must, and has no `Auth.Caller`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Open extends Common {
+  readonly auth: "none"
   readonly handler: Handler
 }
+
+/**
+ * A route the server authenticates before its handler: the handler reads the session as `Auth.Caller`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Authenticated extends Common {
+  readonly auth: "session" | "user"
+  readonly handler: Handler<Caller>
+}
+
+/**
+ * One endpoint: an `Open` or an `Authenticated` route (told apart by `auth`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Route = Open | Authenticated
 
 /**
  * Identity with type checking; gives route modules one way to write routes.

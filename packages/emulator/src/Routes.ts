@@ -7,7 +7,10 @@
 import type * as Route from "./Route.js"
 import * as AdminRoutes from "./routes/Admin.js"
 import * as BlobRoutes from "./routes/Blobs.js"
+import * as ConsoleRoutes from "./routes/Console.js"
 import * as SessionRoutes from "./routes/Sessions.js"
+import * as UiRoutes from "./routes/Ui.js"
+import * as UploadRoutes from "./routes/Upload.js"
 import * as UserRoutes from "./routes/Users.js"
 
 /**
@@ -18,5 +21,8 @@ export const all: ReadonlyArray<Route.Route> = [
   ...SessionRoutes.routes,
   ...AdminRoutes.routes,
   ...BlobRoutes.routes,
-  ...UserRoutes.routes
+  ...UploadRoutes.routes,
+  ...UserRoutes.routes,
+  ...ConsoleRoutes.routes,
+  ...UiRoutes.routes
 ]

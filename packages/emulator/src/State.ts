@@ -11,9 +11,9 @@ import * as Schema from "effect/Schema"
 import * as Crypto from "node:crypto"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
-import * as Db from "./Db.js"
-import { ApiError } from "./Http.js"
+import * as Db from "./internal/Db.js"
 import * as Apps from "./store/Apps.js"
+import { Invalid, type StoreError } from "./store/Errors.js"
 import * as Sessions from "./store/Sessions.js"
 import * as Users from "./store/Users.js"
 
@@ -110,7 +110,7 @@ const columnsOf = (sql: SqlClient.SqlClient, table: string) =>
 
 /**
  * Replaces the whole state with a snapshot, in one transaction (all or nothing). Tables missing
- * from the snapshot end up empty; unknown tables or columns → 422. The configured apps are
+ * from the snapshot end up empty; unknown tables or columns → `Invalid` (field `tables`). The configured apps are
  * re-added afterwards so the emulator stays usable.
  *
  * @since 0.1.0
@@ -119,13 +119,13 @@ const columnsOf = (sql: SqlClient.SqlClient, table: string) =>
 export const importState = (
   snapshot: Snapshot,
   apps: Parameters<typeof Apps.upsert>[0]
-): Effect.Effect<Record<string, number>, ApiError | SqlError.SqlError, SqlClient.SqlClient | Sessions.PendingSlides> =>
+): Effect.Effect<Record<string, number>, StoreError | SqlError.SqlError, SqlClient.SqlClient | Sessions.PendingSlides> =>
   Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
     const tables = yield* Db.stateTables
     const known = new Set(tables)
     for (const name of Object.keys(snapshot.tables)) {
-      if (!known.has(name)) return yield* Effect.fail(ApiError.fields(422, { tables: [`unknown table: ${name}`] }))
+      if (!known.has(name)) return yield* Effect.fail(new Invalid({ field: "tables", reason: `unknown table: ${name}` }))
     }
     const counts: Record<string, number> = {}
     // Slides kept in memory are written first (they stay right if the import is rolled back) and
@@ -143,7 +143,7 @@ export const importState = (
         for (const row of rows) {
           for (const key of Object.keys(row)) {
             if (!columns.has(key)) {
-              return yield* Effect.fail(ApiError.fields(422, { tables: [`unknown column ${table}.${key}`] }))
+              return yield* Effect.fail(new Invalid({ field: "tables", reason: `unknown column ${table}.${key}` }))
             }
           }
           if (Object.keys(row).length > 0) yield* sql`INSERT INTO ${sql(table)} ${sql.insert(row)}`
@@ -169,7 +169,7 @@ export const importSimple = (
   seed: typeof SimpleSeed.Type,
   defaultAppId: number,
   now: number
-): Effect.Effect<Record<string, number>, ApiError | SqlError.SqlError, SqlClient.SqlClient | Sessions.PendingSlides> =>
+): Effect.Effect<Record<string, number>, StoreError | SqlError.SqlError, SqlClient.SqlClient | Sessions.PendingSlides> =>
   Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
     yield* sql.withTransaction(Effect.forEach(seed.users, (u) => {

@@ -1,24 +1,15 @@
 /**
  * A local ConnectyCube-compatible REST emulator on SQLite: `Emulator.make` / `Emulator.layer` / `Emulator.startEmulator` in-process, `connectycube-emulator` on the command line.
  *
+ * What a user composes: `Emulator` (start it, control it) with its `Settings`, `Clock`, `Faults`,
+ * `RequestLog` and `State` (seeds, export/import). What a route author adds to: the route table (`Routes`,
+ * `Route`), and what a handler uses (`Http`, `ApiError`, `Auth`). The data modules (`store/*`), the route
+ * modules (`routes/*`) and the CLI (`Cli`) are subpath imports (`@connectycube-effect/emulator/store/Users`);
+ * the server, the database and the parsers are internal.
+ *
  * @packageDocumentation
  * @module @connectycube-effect/emulator
  */
-
-/**
- * @since 0.1.0
- */
-export * as Auth from "./Auth.js"
-
-/**
- * @since 0.1.0
- */
-export * as Clock from "./Clock.js"
-
-/**
- * @since 0.1.0
- */
-export * as Db from "./Db.js"
 
 /**
  * @since 0.1.0
@@ -28,22 +19,17 @@ export * as Emulator from "./Emulator.js"
 /**
  * @since 0.1.0
  */
+export * as Settings from "./Settings.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as Clock from "./Clock.js"
+
+/**
+ * @since 0.1.0
+ */
 export * as Faults from "./Faults.js"
-
-/**
- * @since 0.1.0
- */
-export * as Http from "./Http.js"
-
-/**
- * @since 0.1.0
- */
-export * as Identity from "./Identity.js"
-
-/**
- * @since 0.1.0
- */
-export * as OpenApi from "./OpenApi.js"
 
 /**
  * @since 0.1.0
@@ -53,7 +39,7 @@ export * as RequestLog from "./RequestLog.js"
 /**
  * @since 0.1.0
  */
-export * as Route from "./Route.js"
+export * as State from "./State.js"
 
 /**
  * @since 0.1.0
@@ -63,19 +49,19 @@ export * as Routes from "./Routes.js"
 /**
  * @since 0.1.0
  */
-export * as Server from "./Server.js"
+export * as Route from "./Route.js"
 
 /**
  * @since 0.1.0
  */
-export * as Settings from "./Settings.js"
+export * as Http from "./Http.js"
 
 /**
  * @since 0.1.0
  */
-export * as Signature from "./Signature.js"
+export * as ApiError from "./ApiError.js"
 
 /**
  * @since 0.1.0
  */
-export * as State from "./State.js"
+export * as Auth from "./Auth.js"

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Emulator } from "@connectycube-effect/emulator"
-import * as BlobStore from "../src/store/Blobs.js"
+import * as Grants from "../src/store/Grants.js"
 import { Effect } from "effect"
 import { fetchAnswer } from "./helpers.js"
 import * as Fs from "node:fs"
@@ -430,7 +430,7 @@ describe("upload grant policy (issue 17, item 1)", () => {
       ["key", "uid1"],
       ["success_action_status", "201"],
       ["policy", encoded],
-      ["x-amz-signature", BlobStore.sign(encoded, secret)],
+      ["x-amz-signature", Grants.sign(encoded, secret)],
       ...Object.entries(extra)
     ])
   }
@@ -438,7 +438,7 @@ describe("upload grant policy (issue 17, item 1)", () => {
   const full = [{ key: "uid1" }, { success_action_status: "201" }, ["content-length-range", 0, 10]]
 
   it("a policy signed with the secret passes, and carries its size range", () => {
-    expect(BlobStore.verifyPolicy(formOf({ expiration, conditions: full }), secret, now)).toEqual({
+    expect(Grants.verifyPolicy(formOf({ expiration, conditions: full }), secret, now)).toEqual({
       _tag: "Granted",
       grant: { minSize: 0, maxSize: 10 }
     })
@@ -454,15 +454,15 @@ describe("upload grant policy (issue 17, item 1)", () => {
       { expiration: "2029-12-31T23:59:59Z", conditions: full }
     ]
     for (const policy of missing) {
-      const verdict = BlobStore.verifyPolicy(formOf(policy), secret, now)
+      const verdict = Grants.verifyPolicy(formOf(policy), secret, now)
       expect(verdict._tag, JSON.stringify(policy)).toBe("Denied")
     }
   })
 
   it("another key or another secret is refused", () => {
     const form = formOf({ expiration, conditions: full })
-    expect(BlobStore.verifyPolicy(form, "other", now)).toMatchObject({ denial: { code: "SignatureDoesNotMatch" } })
+    expect(Grants.verifyPolicy(form, "other", now)).toMatchObject({ denial: { code: "SignatureDoesNotMatch" } })
     form.set("key", "uid2")
-    expect(BlobStore.verifyPolicy(form, secret, now)).toMatchObject({ denial: { code: "AccessDenied" } })
+    expect(Grants.verifyPolicy(form, secret, now)).toMatchObject({ denial: { code: "AccessDenied" } })
   })
 })

@@ -1,41 +1,43 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Result from "effect/Result"
-import * as Http from "../src/Http.js"
+import * as Body from "../src/internal/Body.js"
+import * as RailsQuery from "../src/internal/RailsQuery.js"
+import * as Time from "../src/internal/Time.js"
 import { redactQuery } from "../src/RequestLog.js"
-import * as Signature from "../src/Signature.js"
+import * as Signature from "../src/internal/Signature.js"
 
-describe("Http.parseQuery", () => {
+describe("RailsQuery.parseQuery", () => {
   it("nests bracket keys and repeated [] entries", () => {
-    assert.deepStrictEqual(Http.parseQuery("id[in][]=1&id[in][]=2&limit=10"), { id: { in: ["1", "2"] }, limit: "10" })
-    assert.deepStrictEqual(Http.parseQuery("user[login]=john&user[password]=p"), { user: { login: "john", password: "p" } })
+    assert.deepStrictEqual(RailsQuery.parseQuery("id[in][]=1&id[in][]=2&limit=10"), { id: { in: ["1", "2"] }, limit: "10" })
+    assert.deepStrictEqual(RailsQuery.parseQuery("user[login]=john&user[password]=p"), { user: { login: "john", password: "p" } })
   })
 
   it("decodes %20, + and lower-case escapes", () => {
-    assert.deepStrictEqual(Http.parseQuery("filter[]=number%20id%20in%2051941%2c51946"), {
+    assert.deepStrictEqual(RailsQuery.parseQuery("filter[]=number%20id%20in%2051941%2c51946"), {
       filter: ["number id in 51941,51946"]
     })
-    assert.deepStrictEqual(Http.parseQuery("order=asc+string+login"), { order: "asc string login" })
-    assert.deepStrictEqual(Http.parseQuery("full_name[start_with]=Awes%20ome%2B%26"), { full_name: { start_with: "Awes ome+&" } })
+    assert.deepStrictEqual(RailsQuery.parseQuery("order=asc+string+login"), { order: "asc string login" })
+    assert.deepStrictEqual(RailsQuery.parseQuery("full_name[start_with]=Awes%20ome%2B%26"), { full_name: { start_with: "Awes ome+&" } })
   })
 
-  it("keeps a comma list as one value; Http.list reads both forms", () => {
-    const q = Http.parseQuery("id[in]=1,2")
+  it("keeps a comma list as one value; RailsQuery.list reads both forms", () => {
+    const q = RailsQuery.parseQuery("id[in]=1,2")
     assert.deepStrictEqual(q, { id: { in: "1,2" } })
-    assert.deepStrictEqual(Http.list((q.id as any).in), ["1", "2"])
-    assert.deepStrictEqual(Http.list(["1", "2"]), ["1", "2"])
-    assert.deepStrictEqual(Http.list(undefined), [])
+    assert.deepStrictEqual(RailsQuery.list((q.id as any).in), ["1", "2"])
+    assert.deepStrictEqual(RailsQuery.list(["1", "2"]), ["1", "2"])
+    assert.deepStrictEqual(RailsQuery.list(undefined), [])
   })
 
   it("drops prototype keys and survives a stray %", () => {
-    const q = Http.parseQuery("__proto__[x]=1&a[constructor]=2&b=%zz")
+    const q = RailsQuery.parseQuery("__proto__[x]=1&a[constructor]=2&b=%zz")
     assert.deepStrictEqual(q, { b: "%zz" })
     assert.strictEqual(({} as any).x, undefined)
   })
 })
 
-describe("Http.parseBody", () => {
+describe("Body.parse", () => {
   it("expands the flat Firebase keys the official SDK sends in JSON", () => {
-    const body = Result.getOrThrow(Http.parseBody(
+    const body = Result.getOrThrow(Body.parse(
       "application/json;charset=utf-8",
       Buffer.from(JSON.stringify({ provider: "firebase_phone", "firebase_phone[project_id]": "p", "firebase_phone[access_token]": "t" }))
     ))
@@ -43,7 +45,7 @@ describe("Http.parseBody", () => {
   })
 
   it("reads form bodies with bracket keys", () => {
-    const body = Result.getOrThrow(Http.parseBody(
+    const body = Result.getOrThrow(Body.parse(
       "application/x-www-form-urlencoded; charset=UTF-8",
       Buffer.from("application_id=1&auth_key=k&user%5Blogin%5D=john&user[password]=a+b")
     ))
@@ -52,7 +54,7 @@ describe("Http.parseBody", () => {
 
   it("refuses malformed JSON (400), non-objects (422) and other media types (400)", () => {
     const status = (ct: string, text: string) =>
-      Result.match(Http.parseBody(ct, Buffer.from(text)), { onFailure: (e) => e.status, onSuccess: () => 200 })
+      Result.match(Body.parse(ct, Buffer.from(text)), { onFailure: (e) => e.status, onSuccess: () => 200 })
     assert.strictEqual(status("application/json", "{\"a\":"), 400)
     assert.strictEqual(status("application/json", "[1,2]"), 422)
     assert.strictEqual(status("application/xml", "<a/>"), 400)
@@ -63,9 +65,9 @@ describe("Http.parseBody", () => {
 describe("formatting", () => {
   it("formats CB-Token-ExpirationDate and entity timestamps", () => {
     const ms = Date.UTC(2023, 7, 25, 13, 29, 29, 123)
-    assert.strictEqual(Http.formatExpiration(ms), "2023-08-25 13:29:29 UTC")
-    assert.strictEqual(Http.isoSeconds(ms), "2023-08-25T13:29:29Z")
-    assert.strictEqual(Http.isoMillis(ms), "2023-08-25T13:29:29.123Z")
+    assert.strictEqual(Time.formatExpiration(ms), "2023-08-25 13:29:29 UTC")
+    assert.strictEqual(Time.isoSeconds(ms), "2023-08-25T13:29:29Z")
+    assert.strictEqual(Time.isoMillis(ms), "2023-08-25T13:29:29.123Z")
   })
 
   it("isoSeconds agrees with Date#toISOString at every kind of boundary", () => {
@@ -78,8 +80,8 @@ describe("formatting", () => {
     let seed = 42
     const next = () => (seed = (Math.imul(seed, 1_664_525) + 1_013_904_223) >>> 0) / 2 ** 32
     for (let i = 0; i < 2000; i++) samples.push(Math.floor(next() * 253_402_300_800_000))
-    for (const ms of samples) assert.strictEqual(Http.isoSeconds(ms), reference(ms), String(ms))
-    assert.throws(() => Http.isoSeconds(NaN))
+    for (const ms of samples) assert.strictEqual(Time.isoSeconds(ms), reference(ms), String(ms))
+    assert.throws(() => Time.isoSeconds(NaN))
   })
 
   it("redacts secret query values", () => {

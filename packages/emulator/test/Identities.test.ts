@@ -5,7 +5,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as SqlClient from "effect/sql/SqlClient"
-import * as Db from "../src/Db.js"
+import * as Db from "../src/internal/Db.js"
+import * as Migrations from "../src/internal/Migrations.js"
 import * as Sqlite from "../src/internal/Sqlite.js"
 import * as Users from "../src/store/Users.js"
 
@@ -15,7 +16,7 @@ describe("identities", () => {
   it.effect("0007 links the existing users once: the first user by id with the field wins; data survives", () =>
     Effect.gen(function*() {
       const sql = yield* SqlClient.SqlClient
-      yield* Db.migrate(Db.migrations.filter((m) => m !== Users.identitiesMigration))
+      yield* Db.migrate(Migrations.migrations.filter((m) => m !== Migrations.identities))
       yield* sql`INSERT INTO apps (id, auth_key) VALUES (1, 'k')`
       const fb = yield* Users.create(1, { facebook_id: "111", full_name: "Facebook user" }, NOW)
       // an older profile that copied the id: the old lookup (ORDER BY id) found the first one, so does the link

@@ -2,8 +2,10 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as HttpRouter from "effect/http/HttpRouter"
 import * as HttpServerRequest from "effect/http/HttpServerRequest"
+import * as Auth from "../src/Auth.js"
 import * as Http from "../src/Http.js"
 import * as Route from "../src/Route.js"
+import * as SessionRoutes from "../src/routes/Sessions.js"
 import { appSession, emulator } from "./helpers.js"
 
 // Answers what a handler sees: the parsed search params and the path params.
@@ -16,6 +18,36 @@ const routes: ReadonlyArray<Route.Route> = [
   Route.make({ method: "GET", path: "/echo", summary: "static", auth: "none", handler: echo }),
   Route.make({ method: "GET", path: "/echo/:id", summary: "with a parameter", auth: "none", handler: echo })
 ]
+
+// Answers the session the server checked for the route.
+const whoami = Effect.map(Auth.caller, (caller) => Http.json({ app: caller.app_id, user: caller.user_id }))
+
+const authRoutes: ReadonlyArray<Route.Route> = [
+  Route.make({ method: "GET", path: "/whoami", summary: "the caller", auth: "session", handler: whoami }),
+  Route.make({ method: "GET", path: "/whoami/user", summary: "the user caller", auth: "user", handler: whoami })
+]
+
+// An open route's handler has no `Auth.Caller`: reading it is a compile error, not a defect at run time.
+// @ts-expect-error `Auth.Caller` is not in the environment of an `auth: "none"` handler
+const open = Route.make({ method: "GET", path: "/anyone", summary: "no caller", auth: "none", handler: whoami })
+
+describe("authenticated routes", () => {
+  it.effect("the handler reads the session the server checked (Auth.Caller); no token, no handler", () =>
+    Effect.gen(function*() {
+      assert.strictEqual(open.auth, "none")
+      const { call } = yield* emulator({ routes: [...SessionRoutes.routes, ...authRoutes] })
+      const token: string = (yield* call("POST", "/session", { body: appSession() })).body.session.token
+      const answer = yield* call("GET", "/whoami", { token })
+      assert.deepStrictEqual([answer.status, answer.body], [200, { app: 1, user: null }])
+      assert.match(answer.headers.get("cb-token-expirationdate") ?? "", /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/)
+      const none = yield* call("GET", "/whoami")
+      assert.deepStrictEqual([none.status, none.body], [401, { errors: ["Token is required"] }])
+      // an application session on a user route: refused before the handler, with the slid session's expiry
+      const app = yield* call("GET", "/whoami/user", { token })
+      assert.deepStrictEqual([app.status, app.body], [403, { errors: { base: ["Forbidden. Need user."] } }])
+      assert.isNotNull(app.headers.get("cb-token-expirationdate"))
+    }))
+})
 
 describe("routing", () => {
   it.effect("a static route found without the router sees the same search params as a routed one", () =>

@@ -8,7 +8,8 @@ import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import { DatabaseSync } from "node:sqlite"
-import * as Db from "../src/Db.js"
+import * as Db from "../src/internal/Db.js"
+import { migrations } from "../src/internal/Migrations.js"
 import * as Sqlite from "../src/internal/Sqlite.js"
 
 const setup = Effect.flatMap(SqlClient.SqlClient, (sql) => sql`CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)`)
@@ -101,7 +102,7 @@ describe("migrations", () => {
       const old = new DatabaseSync(file)
       old.exec("PRAGMA journal_mode = WAL")
       old.exec("CREATE TABLE _migrations (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)")
-      for (const migration of Db.migrations) {
+      for (const migration of migrations) {
         for (const statement of migration.statements) old.exec(statement)
         old.prepare("INSERT INTO _migrations (name, applied_at) VALUES (?, ?)").run(migration.name, 1_700_000_000_000)
       }
@@ -120,7 +121,7 @@ describe("migrations", () => {
       const second = yield* Effect.scoped(Effect.provide(read, Db.layer({ filename: file })))
       const expected = {
         apps: [{ id: 9, auth_key: "kept" }],
-        log: Db.migrations.map((m) => ({ migration_id: Number(m.name.slice(0, 4)), name: m.name.slice(5) }))
+        log: migrations.map((m) => ({ migration_id: Number(m.name.slice(0, 4)), name: m.name.slice(5) }))
       }
       assert.deepStrictEqual(first, expected)
       assert.deepStrictEqual(second, expected)

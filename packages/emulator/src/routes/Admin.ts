@@ -7,11 +7,12 @@
 import * as Effect from "effect/Effect"
 import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
+import { ApiError, Errors, fromParseError } from "../ApiError.js"
 import * as Clock from "../Clock.js"
 import { EmulatorClock } from "../Clock.js"
 import * as Faults from "../Faults.js"
 import * as Http from "../Http.js"
-import * as OpenApi from "../OpenApi.js"
+import * as OpenApi from "../internal/OpenApi.js"
 import { RequestLog } from "../RequestLog.js"
 import * as Route from "../Route.js"
 import { Settings } from "../Settings.js"
@@ -117,10 +118,10 @@ export const routes: ReadonlyArray<Route.Route> = [
       const input = yield* Http.schemaBody(ClockInput)
       const clock = yield* EmulatorClock
       const outOfRange = (field: string) =>
-        Effect.fail(Http.ApiError.fields(422, { [field]: [CLOCK_RANGE_MESSAGE] }))
+        Effect.fail(ApiError.fields(422, { [field]: [CLOCK_RANGE_MESSAGE] }))
       // every check before any change: a refused call moves nothing
       const at = input.now === undefined ? undefined : typeof input.now === "number" ? input.now : Date.parse(input.now)
-      if (at !== undefined && Number.isNaN(at)) return yield* Effect.fail(Http.ApiError.fields(422, { now: ["is not a date"] }))
+      if (at !== undefined && Number.isNaN(at)) return yield* Effect.fail(ApiError.fields(422, { now: ["is not a date"] }))
       if (at !== undefined && !Clock.inRange(at)) return yield* outOfRange("now")
       if (input.advanceMs !== undefined && !Clock.inRange((at ?? clock.unsafeNow()) + input.advanceMs)) {
         return yield* outOfRange("advanceMs")
@@ -135,9 +136,17 @@ export const routes: ReadonlyArray<Route.Route> = [
     method: "GET",
     path: "/__emulator/requests",
     tag,
-    summary: "The request log, oldest first (secrets redacted)",
+    summary: "The request log, oldest first (secrets redacted); `after=<seq>`: only the later entries",
     auth: "none",
-    handler: Effect.map(Effect.flatMap(RequestLog, (log) => log.list), (requests) => Http.json({ requests }))
+    errors: [422],
+    handler: Effect.gen(function*() {
+      const log = yield* RequestLog
+      const after = (yield* Http.query).after
+      if (after === undefined) return Http.json({ requests: yield* log.list })
+      const seq = typeof after === "string" && /^\d{1,15}$/.test(after) ? Number(after) : undefined
+      if (seq === undefined) return yield* Effect.fail(ApiError.fields(422, { after: ["must be a non-negative integer"] }))
+      return Http.json({ requests: yield* log.after(seq) })
+    })
   }),
   Route.make({
     method: "DELETE",
@@ -182,7 +191,7 @@ export const routes: ReadonlyArray<Route.Route> = [
       const faults = yield* Faults.Faults
       const fault = yield* Effect.mapError(
         faults.add(input),
-        (e) => Http.ApiError.fields(422, { path: [`is not a valid regular expression: ${e.message}`] })
+        (e) => ApiError.fields(422, { path: [`is not a valid regular expression: ${e.message}`] })
       )
       return Http.json({ fault: Faults.toJson(fault) }, 201)
     })
@@ -233,10 +242,10 @@ export const routes: ReadonlyArray<Route.Route> = [
       try {
         parsed = JSON.parse(request.toString("utf8"))
       } catch {
-        return yield* Effect.fail(Http.Errors.malformedJson())
+        return yield* Effect.fail(Errors.malformedJson())
       }
       const decoded = State.decodeSeed(parsed)
-      if (Result.isFailure(decoded)) return yield* Effect.fail(Http.fromParseError(decoded.failure))
+      if (Result.isFailure(decoded)) return yield* Effect.fail(fromParseError(decoded.failure))
       const settings = yield* Settings
       const now = yield* Http.now
       const seed = decoded.success

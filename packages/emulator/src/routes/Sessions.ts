@@ -12,13 +12,14 @@ import * as Session from "@connectycube-effect/core/Session"
 import * as User from "@connectycube-effect/core/User"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
+import { Errors } from "../ApiError.js"
 import * as Auth from "../Auth.js"
 import * as Http from "../Http.js"
+import * as Identity from "../internal/Identity.js"
 import { toInt } from "../internal/Params.js"
-import * as Identity from "../Identity.js"
+import * as Signature from "../internal/Signature.js"
 import * as Route from "../Route.js"
 import { Settings } from "../Settings.js"
-import * as Signature from "../Signature.js"
 import * as Apps from "../store/Apps.js"
 import * as Sessions from "../store/Sessions.js"
 import * as Users from "../store/Users.js"
@@ -79,16 +80,16 @@ const createSession = Effect.gen(function*() {
   const appId = toInt(body.application_id)
   const authKey = typeof body.auth_key === "string" ? body.auth_key : undefined
   if (body.application_id === undefined || body.application_id === "") {
-    return yield* Effect.fail(Http.Errors.blank("application_id"))
+    return yield* Effect.fail(Errors.blank("application_id"))
   }
-  if (authKey === undefined || authKey === "") return yield* Effect.fail(Http.Errors.blank("auth_key"))
+  if (authKey === undefined || authKey === "") return yield* Effect.fail(Errors.blank("auth_key"))
   const app = appId === undefined ? undefined : yield* Apps.find(appId)
-  if (app === undefined || app.auth_key !== authKey) return yield* Effect.fail(Http.Errors.unauthorized())
+  if (app === undefined || app.auth_key !== authKey) return yield* Effect.fail(Errors.unauthorized())
 
   // Signed requests (SDK 3.x, Flutter) are checked when the app has a secret; unsigned ones pass.
   const signature = typeof body.signature === "string" ? body.signature : undefined
   if (signature !== undefined && signature !== "" && app.auth_secret !== null) {
-    if (!Signature.verify(body, app.auth_secret, signature)) return yield* Effect.fail(Http.Errors.unexpectedSignature())
+    if (!Signature.verify(body, app.auth_secret, signature)) return yield* Effect.fail(Errors.unexpectedSignature())
   }
 
   const resolved = yield* Identity.resolve(app, Identity.fromBody(body, false), now, settings)
@@ -100,8 +101,7 @@ const createSession = Effect.gen(function*() {
     ttlMs: resolved?.guest === true ? settings.guestSessionTtlMs : settings.sessionTtlMs,
     now
   })
-  const state = yield* Http.RequestState
-  state.sessionExpiresAt = session.expires_at
+  yield* Http.setTokenExpiration(session.expires_at)
   // The user as it was before this request (issue 17, 7a): `last_request_at` is the previous request's time,
   // `null` for a user this sign-in created, as in the seed's guest example. GET /session shows this one.
   return Http.json({ session: Sessions.toJson(session, resolved === undefined ? undefined : Users.toJson(resolved.user)) }, 201)
@@ -113,18 +113,17 @@ const login = Effect.gen(function*() {
   const caller = yield* Auth.caller
   const body = yield* Http.body
   const credentials = Identity.fromBody(body, true)
-  if (credentials._tag === "None") return yield* Effect.fail(Http.Errors.blank("password"))
+  if (credentials._tag === "None") return yield* Effect.fail(Errors.blank("password"))
   if (credentials._tag === "Password" && (credentials.password === undefined || credentials.password === "")) {
-    return yield* Effect.fail(Http.Errors.blank("password"))
+    return yield* Effect.fail(Errors.blank("password"))
   }
   const app = yield* Apps.find(caller.app_id)
-  if (app === undefined) return yield* Effect.fail(Http.Errors.sessionNotFound())
+  if (app === undefined) return yield* Effect.fail(Errors.sessionNotFound())
   const resolved = yield* Identity.resolve(app, credentials, now, settings)
-  if (resolved === undefined) return yield* Effect.fail(Http.Errors.blank("password"))
+  if (resolved === undefined) return yield* Effect.fail(Errors.blank("password"))
   const ttl = resolved.guest ? settings.guestSessionTtlMs : settings.sessionTtlMs
   const session = yield* Sessions.attachUser(caller.token, resolved.user.id, ttl, now)
-  const state = yield* Http.RequestState
-  if (session !== undefined) state.sessionExpiresAt = session.expires_at
+  if (session !== undefined) yield* Http.setTokenExpiration(session.expires_at)
   const user = yield* Users.findById(app.id, resolved.user.id)
   return Http.json({ user: Users.toJson(user ?? resolved.user) })
 })
@@ -170,8 +169,7 @@ export const routes: ReadonlyArray<Route.Route> = [
     handler: Effect.gen(function*() {
       const caller = yield* Auth.caller
       yield* Sessions.remove(caller.token)
-      const state = yield* Http.RequestState
-      state.sessionExpiresAt = undefined
+      yield* Http.setTokenExpiration(undefined)
       return Http.empty()
     })
   }),
@@ -200,8 +198,7 @@ export const routes: ReadonlyArray<Route.Route> = [
       const now = yield* Http.now
       if (caller.user_id !== null) {
         const session = yield* Sessions.detachUser(caller.token, settings.sessionTtlMs, now)
-        const state = yield* Http.RequestState
-        if (session !== undefined) state.sessionExpiresAt = session.expires_at
+        if (session !== undefined) yield* Http.setTokenExpiration(session.expires_at)
       }
       return Http.empty()
     })

@@ -35,6 +35,7 @@ import * as Schema from "effect/Schema"
 import type * as SqlClient from "effect/sql/SqlClient"
 import type * as SqlError from "effect/sql/SqlError"
 import * as Crypto from "node:crypto"
+import { ApiError, Errors } from "../ApiError.js"
 import * as Auth from "../Auth.js"
 import * as Http from "../Http.js"
 import { toInt } from "../internal/Params.js"
@@ -47,11 +48,11 @@ import * as Search from "../store/UsersSearch.js"
 // Input
 // ---------------------------------------------------------------------------
 
-const unprocessable = (issues: ReadonlyArray<UserInput.Issue>) => Http.ApiError.fields(422, UserInput.toFieldErrors(issues))
+const unprocessable = (issues: ReadonlyArray<UserInput.Issue>) => ApiError.fields(422, UserInput.toFieldErrors(issues))
 
 const decodeWith = <A, I>(schema: Schema.Codec<A, I>, strictness: UserInput.Strictness) => {
   const run = UserInput.decode(schema, strictness)
-  return (input: unknown): Effect.Effect<A, Http.ApiError> =>
+  return (input: unknown): Effect.Effect<A, ApiError> =>
     Result.match(run(input), { onFailure: (issues) => Effect.fail(unprocessable(issues)), onSuccess: Effect.succeed })
 }
 
@@ -68,11 +69,29 @@ const coerce = (user: unknown): unknown => {
   return out
 }
 
-const decodeSignup = decodeWith(UserInput.Signup, "lenient")
-const decodeUpdate = decodeWith(UserInput.Update, "lenient")
+/**
+ * The sign-up validation of `POST /users` (422 field errors); the control API's user create uses it too.
+ *
+ * @since 0.1.0
+ * @category input
+ */
+export const decodeSignup = decodeWith(UserInput.Signup, "lenient")
+/**
+ * The update validation of `PUT /users/{id}` (422 field errors); the control API's user update uses it too.
+ *
+ * @since 0.1.0
+ * @category input
+ */
+export const decodeUpdate = decodeWith(UserInput.Update, "lenient")
 const decodeReset = decodeWith(UserInput.PasswordReset, "lenient")
 
-const userOf = (body: Record<string, unknown>): unknown => coerce(body.user ?? {})
+/**
+ * The `user` of a body, numbers sent as strings (form bodies) made numbers.
+ *
+ * @since 0.1.0
+ * @category input
+ */
+export const userOf = (body: Record<string, unknown>): unknown => coerce(body.user ?? {})
 
 const websiteOf = (w: string | null | undefined) =>
   w === null || w === undefined || /^[a-z][a-z0-9+.-]*:\/\//i.test(w) ? w : `http://${w}`
@@ -82,8 +101,13 @@ const idText = (v: string | number | null | undefined) => (v === null || v === u
 const tagsOf = (t: string | ReadonlyArray<string> | null | undefined) =>
   t === null || t === undefined ? t : typeof t === "string" ? t.split(",") : t
 
-/** A decoded signup or update as the store's input (ids of other systems are text, tags a list). */
-const toStore = (u: UserInput.Signup | UserInput.Update): Users.UserInput => ({
+/**
+ * A decoded signup or update as the store's input (ids of other systems are text, tags a list).
+ *
+ * @since 0.1.0
+ * @category input
+ */
+export const toStore = (u: UserInput.Signup | UserInput.Update): Users.UserInput => ({
   login: u.login,
   email: u.email,
   password: u.password,
@@ -127,20 +151,20 @@ export const LIMITS = {
 } as const
 
 const tooMany = (field: string, what: string, max: number) =>
-  Http.ApiError.fields(422, { [field]: [`has too many ${what} (maximum is ${max})`] })
+  ApiError.fields(422, { [field]: [`has too many ${what} (maximum is ${max})`] })
 
 /** V1 paging: page 1..`LIMITS.page`, per_page 1..100 (default 10). */
-const pagingV1 = (params: Record<string, unknown>): Effect.Effect<{ page: number; perPage: number }, Http.ApiError> => {
+const pagingV1 = (params: Record<string, unknown>): Effect.Effect<{ page: number; perPage: number }, ApiError> => {
   const page = Math.max(1, firstInt(params.page) ?? 1)
   const perPage = Math.min(100, Math.max(1, firstInt(params.per_page) ?? 10))
   if (page > LIMITS.page) {
-    return Effect.fail(Http.ApiError.fields(422, { page: [`must be less than or equal to ${LIMITS.page}`] }))
+    return Effect.fail(ApiError.fields(422, { page: [`must be less than or equal to ${LIMITS.page}`] }))
   }
   return Effect.succeed({ page, perPage })
 }
 
 /** The V2 lists (`k[in]`, `k[nin]`, `k[]`, `k=a,b`) within `LIMITS.listItems`. */
-const checkListsV2 = (normalized: Record<string, unknown>): Http.ApiError | undefined => {
+const checkListsV2 = (normalized: Record<string, unknown>): ApiError | undefined => {
   for (const [key, value] of Object.entries(normalized)) {
     const ops = value !== null && typeof value === "object" && !Array.isArray(value) ? Object.values(value) : [value]
     for (const op of ops) {
@@ -198,7 +222,7 @@ const decodeQuery = decodeWith(UsersQuery.UsersQuery, "strict")
 // Handlers
 // ---------------------------------------------------------------------------
 
-const notOwn = () => Http.ApiError.base(403, "Forbidden. You can only change your own account.")
+const notOwn = () => ApiError.base(403, "Forbidden. You can only change your own account.")
 
 const signup = Effect.gen(function*() {
   const { appId } = yield* Auth.requireSessionOrAuthKey
@@ -220,18 +244,18 @@ const update = Effect.gen(function*() {
   const now = yield* Http.now
   const input = yield* decodeUpdate(userOf(yield* Http.body))
   const current = yield* Users.findById(appId, userId)
-  if (current === undefined) return yield* Effect.fail(Http.Errors.notFound())
+  if (current === undefined) return yield* Effect.fail(Errors.notFound())
   if (input.password !== undefined) {
     const ok = yield* Users.verifyPassword(input.old_password ?? "", current.password_hash)
-    if (!ok) return yield* Effect.fail(Http.ApiError.fields(422, { old_password: ["is incorrect"] }))
+    if (!ok) return yield* Effect.fail(ApiError.fields(422, { old_password: ["is incorrect"] }))
   }
   const login = input.login === undefined ? current.login : input.login
   const email = input.email === undefined ? current.email : input.email
   if (login === null && email === null) {
-    return yield* Effect.fail(Http.ApiError.fields(422, { email: ["cannot be blank without a login"] }))
+    return yield* Effect.fail(ApiError.fields(422, { email: ["cannot be blank without a login"] }))
   }
   const row = yield* Users.update(appId, userId, toStore(input), now)
-  if (row === undefined) return yield* Effect.fail(Http.Errors.notFound())
+  if (row === undefined) return yield* Effect.fail(Errors.notFound())
   return Http.json({ user: Users.toJson(row) })
 })
 
@@ -246,7 +270,7 @@ const deleteByExternal = Effect.gen(function*() {
   const caller = yield* Auth.caller
   const { id } = yield* Http.pathParams
   const row = yield* Search.byExternalId(caller.app_id, id ?? "")
-  if (row === undefined) return yield* Effect.fail(Http.Errors.notFound())
+  if (row === undefined) return yield* Effect.fail(Errors.notFound())
   if (row.id !== caller.user_id) return yield* Effect.fail(notOwn())
   yield* Users.remove(caller.app_id, row.id)
   return Http.empty()
@@ -275,11 +299,11 @@ const resetPassword = Effect.gen(function*() {
   return Http.empty()
 })
 
-type V2Env = Http.RequestState | HttpServerRequest.HttpServerRequest | Http.BodyLimit | Search.SearchCache
+type V2Env = Http.RequestState | HttpServerRequest.HttpServerRequest | Http.BodyLimit | Search.SearchCache | Auth.Caller
 
 // Plain combinators (no generator): the V2 search is the most frequent call.
-const v2Query = (context: Context.Context<V2Env>): Effect.Effect<UsersQuery.UsersQuery, Http.ApiError, V2Env> =>
-  Effect.flatMap(Http.body, (body): Effect.Effect<UsersQuery.UsersQuery, Http.ApiError, V2Env> => {
+const v2Query = (context: Context.Context<V2Env>): Effect.Effect<UsersQuery.UsersQuery, ApiError, V2Env> =>
+  Effect.flatMap(Http.body, (body): Effect.Effect<UsersQuery.UsersQuery, ApiError, V2Env> => {
     if (Object.keys(body).length > 0) return Effect.flatMap(Http.params, decodeV2)
     const url = Context.get(context, HttpServerRequest.HttpServerRequest).url
     const i = url.indexOf("?")
@@ -296,10 +320,9 @@ const v2Query = (context: Context.Context<V2Env>): Effect.Effect<UsersQuery.User
   })
 
 const searchV2 = Effect.contextWith((context: Context.Context<V2Env>) =>
-  Effect.flatMap(Auth.caller, (caller) =>
-    Effect.flatMap(v2Query(context), (query) =>
-      Effect.map(Search.searchV2With(Context.get(context, Search.SearchCache), caller.app_id, query), (page) =>
-        Http.json({ limit: page.limit, skip: page.skip, total_entries: page.total, items: page.rows.map(Users.toJson) }))))
+  Effect.flatMap(v2Query(context), (query) =>
+    Effect.map(Search.searchV2With(Context.get(context, Search.SearchCache), Context.get(context, Auth.Caller).app_id, query), (page) =>
+      Http.json({ limit: page.limit, skip: page.skip, total_entries: page.total, items: page.rows.map(Users.toJson) })))
 )
 
 const listV1 = Effect.gen(function*() {
@@ -326,17 +349,17 @@ const listV1 = Effect.gen(function*() {
 })
 
 const found = (row: Users.UserRow | undefined) =>
-  row === undefined ? Effect.fail(Http.Errors.notFound()) : Effect.succeed(Http.json({ user: Users.toJson(row) }))
+  row === undefined ? Effect.fail(Errors.notFound()) : Effect.succeed(Http.json({ user: Users.toJson(row) }))
 
 /** A V1 lookup by one query parameter. */
 const lookup = (
   param: string,
   find: (appId: number, value: string) => Effect.Effect<Users.UserRow | undefined, SqlError.SqlError, SqlClient.SqlClient>
-): Route.Handler =>
+): Route.Handler<Auth.Caller> =>
   Effect.gen(function*() {
     const caller = yield* Auth.caller
     const value = text((yield* Http.params)[param])
-    if (value === undefined) return yield* Effect.fail(Http.Errors.blank(param))
+    if (value === undefined) return yield* Effect.fail(Errors.blank(param))
     return yield* found(yield* find(caller.app_id, value))
   })
 
@@ -357,7 +380,7 @@ const byFullName = Effect.gen(function*() {
   const caller = yield* Auth.caller
   const params = yield* Http.params
   const name = text(params.full_name)
-  if (name === undefined) return yield* Effect.fail(Http.Errors.blank("full_name"))
+  if (name === undefined) return yield* Effect.fail(Errors.blank("full_name"))
   const paging = yield* pagingV1(params)
   return pageV1(yield* Search.byFullName(caller.app_id, name, paging.page, paging.perPage), paging)
 })
@@ -366,7 +389,7 @@ const byTags = Effect.gen(function*() {
   const caller = yield* Auth.caller
   const params = yield* Http.params
   const tags = Http.list(params.tags)
-  if (tags.length === 0) return yield* Effect.fail(Http.Errors.blank("tags"))
+  if (tags.length === 0) return yield* Effect.fail(Errors.blank("tags"))
   if (tags.length > LIMITS.listItems) return yield* Effect.fail(tooMany("tags", "values", LIMITS.listItems))
   const paging = yield* pagingV1(params)
   return pageV1(yield* Search.byTags(caller.app_id, tags, paging.page, paging.perPage), paging)

@@ -111,7 +111,7 @@ export const create = (input: {
 
 /**
  * Slides that landed in the same second as the session's stored slide, kept in memory instead of
- * written (the `PendingSlides` service: one map per database, built with it by `Db.layer`, so
+ * written (the `PendingSlides` service: one map per database, `layerPendingSlides`, so
  * emulators in one process stay apart).
  *
  * Why: a burst of requests with one token would otherwise be a write transaction per request (the
@@ -131,7 +131,7 @@ interface PendingSlide {
 }
 
 /**
- * The slides not yet written, by token (see above). `Db.layer` provides one per database.
+ * The slides not yet written, by token (see above): one per database (`layerPendingSlides`).
  *
  * @since 0.1.0
  * @category tags
@@ -141,12 +141,26 @@ export class PendingSlides extends Context.Service<PendingSlides, Map<string, Pe
 ) {}
 
 /**
- * An empty `PendingSlides`, for one database.
+ * An empty `PendingSlides` for the database of the `SqlClient`; the slides still pending are written to
+ * it when the layer closes (before the database does).
  *
  * @since 0.1.0
  * @category layers
  */
-export const layerPendingSlides: Layer.Layer<PendingSlides> = Layer.sync(PendingSlides, () => new Map())
+export const layerPendingSlides: Layer.Layer<PendingSlides, never, SqlClient.SqlClient> = Layer.effect(
+  PendingSlides,
+  Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    const pending = new Map<string, PendingSlide>()
+    yield* Effect.addFinalizer(() =>
+      Effect.ignore(flushPending.pipe(
+        Effect.provideService(SqlClient.SqlClient, sql),
+        Effect.provideService(PendingSlides, pending)
+      ))
+    )
+    return pending
+  })
+)
 
 /** Beyond this many pending slides, they are written out (a bound on memory, never reached in tests). */
 const MAX_PENDING = 10_000

@@ -10,8 +10,8 @@ import * as SqlClient from "effect/sql/SqlClient"
 import type * as SqlError from "effect/sql/SqlError"
 import * as Effect from "effect/Effect"
 import * as Crypto from "node:crypto"
-import { ApiError } from "../Http.js"
 import { isoSeconds } from "../internal/Time.js"
+import { Taken } from "./Errors.js"
 import * as Sessions from "./Sessions.js"
 
 /**
@@ -248,8 +248,8 @@ export const normalizeTags = (tags: ReadonlyArray<string>): Array<string> => {
 }
 
 /**
- * 422 `{"errors":{"login":["has already been taken"], "email":[...]}}` when login or email is used
- * by another user of the app.
+ * Fails with `Taken` (login first, then email) when login or email is used by another user of the app
+ * (the server answers 422 `{"errors":{"login":["has already been taken"], "email":[...]}}`).
  *
  * @since 0.1.0
  * @category commands
@@ -258,18 +258,18 @@ export const checkUnique = (
   appId: number,
   input: { readonly login?: string | null | undefined; readonly email?: string | null | undefined },
   exceptId?: number
-): Effect.Effect<void, ApiError | SqlError.SqlError, SqlClient.SqlClient> =>
+): Effect.Effect<void, Taken | SqlError.SqlError, SqlClient.SqlClient> =>
   Effect.gen(function*() {
-    const errors: Record<string, Array<string>> = {}
+    const taken: Array<"login" | "email"> = []
     if (input.login != null) {
       const other = yield* findByLogin(appId, input.login)
-      if (other !== undefined && other.id !== exceptId) errors.login = ["has already been taken"]
+      if (other !== undefined && other.id !== exceptId) taken.push("login")
     }
     if (input.email != null) {
       const other = yield* findByEmail(appId, input.email)
-      if (other !== undefined && other.id !== exceptId) errors.email = ["has already been taken"]
+      if (other !== undefined && other.id !== exceptId) taken.push("email")
     }
-    if (Object.keys(errors).length > 0) return yield* Effect.fail(ApiError.fields(422, errors))
+    if (taken.length > 0) return yield* Effect.fail(new Taken({ fields: taken }))
   })
 
 const writeTags = (sql: SqlClient.SqlClient, appId: number, userId: number, tags: ReadonlyArray<string>) =>
@@ -290,7 +290,7 @@ export const create = (
   appId: number,
   input: UserInput,
   now: number
-): Effect.Effect<UserRow, ApiError | SqlError.SqlError, SqlClient.SqlClient> =>
+): Effect.Effect<UserRow, Taken | SqlError.SqlError, SqlClient.SqlClient> =>
   // with the uniqueness check failing the transaction, a user is always inserted
   Effect.flatMap(prepare(appId, input, now), (insert) => Effect.map(insert(true), (user) => user!))
 
@@ -305,7 +305,7 @@ export const createUnlessTaken = (
   appId: number,
   input: UserInput,
   now: number
-): Effect.Effect<UserRow | undefined, ApiError | SqlError.SqlError, SqlClient.SqlClient> =>
+): Effect.Effect<UserRow | undefined, Taken | SqlError.SqlError, SqlClient.SqlClient> =>
   Effect.flatMap(prepare(appId, input, now), (insert) => insert(false))
 
 /** Hashes the password (slow, outside the transaction), then gives the transaction that inserts. */
@@ -325,7 +325,7 @@ const prepare = (appId: number, input: UserInput, now: number) =>
       last_request_at: null
     }
     for (const column of COLUMNS) row[column] = input[column] ?? null
-    return (failIfTaken: boolean): Effect.Effect<UserRow | undefined, ApiError | SqlError.SqlError> =>
+    return (failIfTaken: boolean): Effect.Effect<UserRow | undefined, Taken | SqlError.SqlError> =>
       sql.withTransaction(Effect.gen(function*() {
         if (failIfTaken) yield* checkUnique(appId, input)
         else if (yield* isTaken(appId, input)) return undefined
@@ -354,42 +354,6 @@ const isTaken = (
  * @category identities
  */
 export type Provider = "facebook" | "twitter" | "firebase_phone" | "firebase_email" | "cidp"
-
-/**
- * The identities table (issue 17): `(app, provider, subject)` is unique and names exactly one user, linked when
- * that user is created by (or first signs in with) the provider, and never moved by a profile update, which
- * only changes the profile fields (`facebook_id`, `phone`, `email`, `external_id`, ...). Deleting the user
- * deletes its identities. The users that existed before are linked once, as the old lookups found them
- * (the first user by id with that field).
- *
- * @since 0.1.0
- * @category identities
- */
-export const identitiesMigration = {
-  name: "0007_identities",
-  statements: [
-    `CREATE TABLE identities (
-      app_id INTEGER NOT NULL,
-      provider TEXT NOT NULL,
-      subject TEXT NOT NULL,
-      user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
-      created_at INTEGER NOT NULL,
-      PRIMARY KEY (app_id, provider, subject)
-    )`,
-    `CREATE INDEX identities_user ON identities (user_id)`,
-    ...([
-      ["facebook", "facebook_id"],
-      ["twitter", "twitter_id"],
-      ["firebase_phone", "phone"],
-      ["firebase_email", "lower(email)"],
-      ["cidp", "external_id"]
-    ] as const).map(([provider, column]) =>
-      `INSERT OR IGNORE INTO identities (app_id, provider, subject, user_id, created_at)
-        SELECT app_id, '${provider}', ${column}, id, created_at FROM users
-        WHERE ${column} IS NOT NULL AND ${column} != '' ORDER BY id`
-    )
-  ]
-} as const
 
 const subjectOf = (provider: Provider, subject: string) => (provider === "firebase_email" ? subject.toLowerCase() : subject)
 
@@ -426,7 +390,7 @@ export const findOrCreateByIdentity = (
   subject: string,
   input: UserInput,
   now: number
-): Effect.Effect<{ readonly user: UserRow; readonly created: boolean }, ApiError | SqlError.SqlError, SqlClient.SqlClient> =>
+): Effect.Effect<{ readonly user: UserRow; readonly created: boolean }, Taken | SqlError.SqlError, SqlClient.SqlClient> =>
   Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
     return yield* sql.withTransaction(Effect.gen(function*() {
@@ -452,7 +416,7 @@ export const update = (
   id: number,
   input: UserInput,
   now: number
-): Effect.Effect<UserRow | undefined, ApiError | SqlError.SqlError, SqlClient.SqlClient> =>
+): Effect.Effect<UserRow | undefined, Taken | SqlError.SqlError, SqlClient.SqlClient> =>
   Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
     const patch: Record<string, unknown> = { updated_at: now }

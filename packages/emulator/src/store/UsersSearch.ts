@@ -19,25 +19,8 @@ import * as SqlClient from "effect/sql/SqlClient"
 import type * as SqlError from "effect/sql/SqlError"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import type { Migration } from "../internal/Migration.js"
 import * as Sqlite from "../internal/Sqlite.js"
 import type { UserRow } from "./Users.js"
-
-/**
- * Indexes for search: tag lookups ordered by user id (covering), users of an app by id, and a
- * case-insensitive full name index for `start_with`.
- *
- * @since 0.1.0
- * @category migrations
- */
-export const migration: Migration = {
-  name: "0003_users_search",
-  statements: [
-    `CREATE INDEX user_tags_app_tag_user ON user_tags (app_id, tag, user_id)`,
-    `CREATE INDEX users_app_id ON users (app_id, id)`,
-    `CREATE INDEX users_full_name_nocase ON users (app_id, full_name COLLATE NOCASE)`
-  ]
-}
 
 /** One SQL condition with its parameters. */
 interface Condition {

@@ -12,10 +12,11 @@ import * as Effect from "effect/Effect"
 import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
 import * as Crypto from "node:crypto"
-import { ApiError, Errors } from "./Http.js"
-import type { AppRow } from "./store/Apps.js"
-import * as Users from "./store/Users.js"
-import type { Service as SettingsService } from "./Settings.js"
+import { ApiError, Errors } from "../ApiError.js"
+import type { AppRow } from "../store/Apps.js"
+import type { StoreError } from "../store/Errors.js"
+import * as Users from "../store/Users.js"
+import type { Service as SettingsService } from "../Settings.js"
 
 /**
  * The credentials found in a request body, normalised.
@@ -157,7 +158,7 @@ const byIdentity = (
   subject: string,
   input: Users.UserInput,
   now: number
-): Effect.Effect<Users.UserRow, ApiError | SqlError.SqlError, Env> =>
+): Effect.Effect<Users.UserRow, ApiError | StoreError | SqlError.SqlError, Env> =>
   Effect.flatMap(
     Users.findByIdentity(app.id, provider, subject),
     (existing) =>
@@ -185,7 +186,7 @@ const firebase = (
   app: AppRow,
   c: Extract<Credentials, { _tag: "Firebase" }>,
   now: number
-): Effect.Effect<Users.UserRow, ApiError | SqlError.SqlError, Env> =>
+): Effect.Effect<Users.UserRow, ApiError | StoreError | SqlError.SqlError, Env> =>
   Effect.gen(function*() {
     if (c.projectId === undefined || c.projectId === "" || c.accessToken === undefined || c.accessToken === "") {
       return yield* Effect.fail(ApiError.fields(422, {
@@ -249,7 +250,7 @@ export const customIdentity = (
   externalToken: string,
   now: number,
   timeoutMs: number
-): Effect.Effect<Users.UserRow, ApiError | SqlError.SqlError, Env> =>
+): Effect.Effect<Users.UserRow, ApiError | StoreError | SqlError.SqlError, Env> =>
   Effect.gen(function*() {
     const url = new URL(app.cidp_url)
     url.searchParams.set("token", externalToken)
@@ -295,7 +296,7 @@ export const resolve = (
   c: Credentials,
   now: number,
   settings: SettingsService
-): Effect.Effect<Resolved | undefined, ApiError | SqlError.SqlError, Env> =>
+): Effect.Effect<Resolved | undefined, ApiError | StoreError | SqlError.SqlError, Env> =>
   Effect.gen(function*() {
     switch (c._tag) {
       case "None":

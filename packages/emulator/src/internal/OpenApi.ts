@@ -7,7 +7,7 @@
 import * as JsonSchema from "effect/JsonSchema"
 import * as Schema from "effect/Schema"
 import * as SchemaRepresentation from "effect/SchemaRepresentation"
-import type * as Route from "./Route.js"
+import type * as Route from "../Route.js"
 
 const ErrorBody = Schema.Struct({
   errors: Schema.Union([

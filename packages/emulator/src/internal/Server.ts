@@ -5,8 +5,8 @@
  * - CORS (preflight `OPTIONS` and the allow/expose headers on every answer)
  * - the emulator-clock `Date` header and `CB-Token-ExpirationDate` when a session was used
  * - route auth (`auth: "session" | "user"`) before the handler runs
- * - the error shapes: `ApiError` → its body; unknown route → 404 `E_ROUTE_NOT_FOUND`; anything
- *   else → 500 (a bug, never bad input)
+ * - the error shapes: `ApiError` → its body; a store's refusal → `ApiError.fromStoreError`; unknown
+ *   route → 404 `E_ROUTE_NOT_FOUND`; anything else → 500 (a bug, never bad input)
  * - fault injection and the request log
  *
  * @since 0.1.0
@@ -20,15 +20,18 @@ import { HttpServerError } from "effect/http/HttpServerError"
 import * as HttpServerRequest from "effect/http/HttpServerRequest"
 import * as HttpServerResponse from "effect/http/HttpServerResponse"
 import * as Option from "effect/Option"
-import * as Auth from "./Auth.js"
-import { EmulatorClock } from "./Clock.js"
-import * as Faults from "./Faults.js"
-import * as Http from "./Http.js"
-import * as Time from "./internal/Time.js"
-import { RequestLog } from "./RequestLog.js"
-import * as Route from "./Route.js"
-import { Settings } from "./Settings.js"
-import * as Users from "./store/Users.js"
+import { ApiError, Errors, fromStoreError } from "../ApiError.js"
+import * as Auth from "../Auth.js"
+import { EmulatorClock } from "../Clock.js"
+import * as Faults from "../Faults.js"
+import * as Http from "../Http.js"
+import { RequestLog } from "../RequestLog.js"
+import * as Route from "../Route.js"
+import { Settings } from "../Settings.js"
+import { isStoreError } from "../store/Errors.js"
+import * as Users from "../store/Users.js"
+import * as RailsQuery from "./RailsQuery.js"
+import * as Time from "./Time.js"
 
 /**
  * The CORS headers on every answer, so a browser page can call the emulator.
@@ -46,16 +49,21 @@ export const CORS_HEADERS: Readonly<Record<string, string>> = {
 
 const PREFLIGHT_HEADERS = { ...CORS_HEADERS, "access-control-max-age": "86400" }
 
-const internalError = () => Http.ApiError.messages(500, "Internal Server Error")
+const internalError = () => ApiError.messages(500, "Internal Server Error")
 
+/** The handler behind the route's auth check: the session it found is the handler's `Auth.Caller`. */
 const withAuth = (route: Route.Route): Route.Handler => {
   switch (route.auth) {
     case "none":
       return route.handler
-    case "session":
-      return Effect.andThen(Auth.requireSession, route.handler)
-    case "user":
-      return Effect.andThen(Auth.requireUser, route.handler)
+    case "session": {
+      const handler = route.handler
+      return Effect.flatMap(Auth.requireSession, (session) => Effect.provideService(handler, Auth.Caller, session))
+    }
+    case "user": {
+      const handler = route.handler
+      return Effect.flatMap(Auth.requireUser, (session) => Effect.provideService(handler, Auth.Caller, session))
+    }
   }
 }
 
@@ -151,18 +159,18 @@ export const controlRefusal = (
   method: string,
   headers: Readonly<Record<string, string | ReadonlyArray<string> | undefined>>,
   boundHost: string
-): Http.ApiError | undefined => {
+): ApiError | undefined => {
   if (method === "OPTIONS") {
-    return Http.ApiError.messages(403, "The emulator control API does not answer cross-origin requests")
+    return ApiError.messages(403, "The emulator control API does not answer cross-origin requests")
   }
   const host = typeof headers.host === "string" ? headers.host : ""
   const bound = boundHost.includes(":") ? `[${boundHost}]` : boundHost
   const open = boundHost === "0.0.0.0" || boundHost === "::"
   if (!open && !LOOPBACK_HOST.test(host) && host.split(/:(?=\d+$)/)[0]!.toLowerCase() !== bound.toLowerCase()) {
-    return Http.ApiError.messages(403, `The emulator control API answers only to loopback host names, not ${JSON.stringify(host)}`)
+    return ApiError.messages(403, `The emulator control API answers only to loopback host names, not ${JSON.stringify(host)}`)
   }
   if (STATE_CHANGING.has(method) && !isJson(typeof headers["content-type"] === "string" ? headers["content-type"] : undefined)) {
-    return Http.ApiError.messages(415, "Emulator control calls that change state need Content-Type: application/json")
+    return ApiError.messages(415, "Emulator control calls that change state need Content-Type: application/json")
   }
   return undefined
 }
@@ -231,9 +239,10 @@ export const makeHandle = (routes: ReadonlyArray<Route.Route>) =>
     const expirationHeader = Time.lastSecond(Time.formatExpiration)
 
     const onError = (method: string, rawPath: string) => (error: unknown) => {
-      if (error instanceof Http.ApiError) return Effect.succeed(Http.errorResponse(error))
+      if (error instanceof ApiError) return Effect.succeed(Http.errorResponse(error))
+      if (isStoreError(error)) return Effect.succeed(Http.errorResponse(fromStoreError(error)))
       if (error instanceof HttpServerError && error.reason._tag === "RouteNotFound") {
-        return Effect.succeed(Http.errorResponse(Http.Errors.routeNotFound(method, rawPath)))
+        return Effect.succeed(Http.errorResponse(Errors.routeNotFound(method, rawPath)))
       }
       return Effect.as(Effect.logError("emulator: request failed", error), Http.errorResponse(internalError()))
     }
@@ -284,21 +293,14 @@ export const makeHandle = (routes: ReadonlyArray<Route.Route>) =>
       const path = stripJson(rawPath)
       const method = request.method
       const admin = path.startsWith(ADMIN_PREFIX) || isControlPath(path)
-      const state: Http.RequestState = {
-        now,
-        path,
-        sessionExpiresAt: undefined,
-        session: undefined,
-        body: undefined,
-        query: undefined
-      }
+      const state: Http.RequestState = { now, sessionExpiresAt: undefined, body: undefined, query: undefined }
       let faultKind: "status" | "drop" | "delay" | undefined
 
       // Context.add keeps the base and layers the request's services over it (no copy of the base).
       let context: Context.Context<never> = base
       let run: Effect.Effect<HttpServerResponse.HttpServerResponse, unknown, any>
-      const deep = search === "" ? undefined : Http.queryTooDeep(search)
-      const refused = admin ? controlRefusal(method, request.headers, boundHost) : deep !== undefined ? Http.nestedTooDeeply(deep) : undefined
+      const deep = search === "" ? undefined : RailsQuery.queryTooDeep(search)
+      const refused = admin ? controlRefusal(method, request.headers, boundHost) : deep !== undefined ? Errors.nestedTooDeeply(deep) : undefined
       if (refused !== undefined) {
         context = Context.add(context, HttpServerRequest.HttpServerRequest, request)
         run = Effect.succeed(Http.errorResponse(refused))
