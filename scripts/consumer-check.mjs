@@ -185,6 +185,20 @@ if (url === undefined) {
 }
 step(`emulator (installed bin) at ${url}`)
 
+// the web UI ships inside the package (no CDN): the page and every asset it links answer from the installed bin
+{
+  const page = await fetch(`${url}/__emulator/ui/`)
+  const html = await page.text()
+  const assets = [...html.matchAll(/(?:src|href)="(\/__emulator\/ui\/[^"]+)"/g)].map((m) => m[1])
+  if (!page.ok || assets.length === 0) fail(`GET /__emulator/ui/: ${page.status}, ${assets.length} assets linked`)
+  for (const asset of assets) {
+    const response = await fetch(`${url}${asset}`)
+    const size = (await response.arrayBuffer()).byteLength
+    if (!response.ok || size === 0) fail(`GET ${asset}: ${response.status}, ${size} bytes`)
+  }
+  step(`web UI served by the installed bin (${assets.length} assets)`)
+}
+
 // the CLI's --version and --help, as a user reads them
 const emulatorVersion = JSON.parse(Fs.readFileSync(Path.join(project, "node_modules", "@connectycube-effect", "emulator", "package.json"), "utf8")).version
 const version = run(process.execPath, [Fs.realpathSync(bin), "--version"], { cwd: project })
