@@ -24,6 +24,16 @@ export default tseslint.config(
     }
   },
   {
+    // The implementation lives in internal/ and the public modules re-export it: an import back up (even of a type)
+    // would make the facade and its implementation depend on each other.
+    files: ["packages/*/src/internal/**/*.ts"],
+    rules: {
+      "no-restricted-imports": ["error", {
+        patterns: [{ group: ["../*"], message: "internal modules never import their package's public modules (issue 18)" }]
+      }]
+    }
+  },
+  {
     files: ["packages/emulator/src/bin.ts", "packages/emulator/src/Cli.ts"],
     rules: { "no-console": "off" }
   }

@@ -7,7 +7,8 @@
  *    declaration's).
  * 2. The value exports a user calls first (service tags, layers, constructors, combinators, getters, guards
  *    of the SDK packages, and the emulator's `Emulator` module) also have an `@example`.
- * 3. Every `@example` code block, and every `ts` code block of `docs/**` markdown, type-checks against the
+ * 3. Every `@example` code block (in `src/internal` too: a declaration a public module re-exports keeps its JSDoc
+ *    there, where TypeDoc reads it), and every `ts` code block of `docs/**` markdown, type-checks against the
  *    packages as they are now: all of them in one TypeScript program (one `tsc`, not one per example).
  *    A markdown block opened with ```` ```ts nocheck ```` is skipped (fragments that show a shape).
  * 4. A markdown block opened with ```` ```ts file=test/docs/x.test.ts#name ```` shows that file's
@@ -29,9 +30,9 @@ const listTs = (dir: string, skip: (name: string) => boolean = () => false): Arr
     return entry.name.endsWith(".ts") && !entry.name.endsWith(".d.ts") ? [full] : []
   })
 
-const sourceFiles = fs.readdirSync(packagesDir)
-  .filter((name) => fs.existsSync(path.join(packagesDir, name, "src")))
-  .flatMap((name) => listTs(path.join(packagesDir, name, "src"), (dir) => dir === "internal"))
+const packageSources = fs.readdirSync(packagesDir).filter((name) => fs.existsSync(path.join(packagesDir, name, "src")))
+const sourceFiles = packageSources.flatMap((name) => listTs(path.join(packagesDir, name, "src"), (dir) => dir === "internal"))
+const allSourceFiles = packageSources.flatMap((name) => listTs(path.join(packagesDir, name, "src")))
 
 interface ExportDoc {
   readonly where: string
@@ -193,7 +194,7 @@ const excerptOf = (file: string, region: string | undefined): string | undefined
   return match?.[1]
 }
 
-const examples: Array<Example> = [...sourceFiles.flatMap(jsdocExamples), ...markdownFiles.flatMap(markdownExamples)]
+const examples: Array<Example> = [...allSourceFiles.flatMap(jsdocExamples), ...markdownFiles.flatMap(markdownExamples)]
 const excerpts: Array<Excerpt> = markdownFiles.flatMap(markdownExcerpts)
 
 /** Type-checks every example as its own module, all in one program rooted in the docs package. */

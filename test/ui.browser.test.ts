@@ -6,7 +6,7 @@
  * Each view renders the seeded data; users search, paging, create, edit, delete; the clock moved in the UI moves
  * a session's countdown; a fault added in the UI answers the next SDK call; the reset mail shows its link; the
  * request log updates live. The page keeps to its Content-Security-Policy (no violation, no uncaught error).
- * Screenshots of every view go to test/.output/ui/ with the first paint measured (metrics.json).
+ * Screenshots of every view go to test/.output/ui/; the first paint is measured by `pnpm bench ui` (test/bench/ui.bench.ts).
  *
  * Without /usr/bin/chromium the tests are skipped, except in CI (`CI=true`), where they must run.
  */
@@ -18,7 +18,6 @@ import { Avatar, Storage } from "@connectycube-effect/storage"
 import { Users } from "@connectycube-effect/users"
 import { Effect, Layer, ManagedRuntime } from "effect"
 import * as Fs from "node:fs"
-import * as Http from "node:http"
 import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
 import * as Zlib from "node:zlib"
@@ -517,50 +516,6 @@ describe.skipIf(!run)("the emulator web UI in headless Chromium", () => {
       await phone.close()
     }
   })
-
-  it("first paint, measured in the browser (logged and written to metrics.json)", async () => {
-    // Fresh pages with nothing cached, as when the address is first opened, alternating with a baseline: a page
-    // of one paragraph from a bare node:http server, so the figure can be read apart from the machine's load.
-    const baseline = Http.createServer((_, res) => res.end("<!doctype html><title>baseline</title><p>baseline</p>"))
-    await new Promise<void>((resolve) => baseline.listen(0, "127.0.0.1", resolve))
-    const baselineUrl = `http://127.0.0.1:${(baseline.address() as { port: number }).port}/`
-    /** A fresh page (nothing cached) opened at `url`; its first contentful paint once `ready` shows. */
-    const load = async (url: string, ready: string) => {
-      const fresh = await browser.newPage({ viewport: { width: 1280, height: 800 } })
-      try {
-        await fresh.goto(url)
-        await fresh.locator(ready).first().waitFor()
-        return await fresh.evaluate(() => ({
-          fcp: Math.round(performance.getEntriesByType("paint").find((e) => e.name === "first-contentful-paint")?.startTime ?? -1),
-          // for the UI: the Overview's counts on screen (the page, its assets and its first control call)
-          shown: Math.round(performance.now())
-        }))
-      } finally {
-        await fresh.close()
-      }
-    }
-    const ui: Array<{ readonly fcp: number; readonly shown: number }> = []
-    const bare: Array<number> = []
-    try {
-      for (let i = 0; i < 7; i++) {
-        ui.push(await load(`${emu.url}/__emulator/ui/#/overview`, '[data-count="users"]'))
-        bare.push((await load(baselineUrl, "p")).fcp)
-      }
-    } finally {
-      await new Promise((resolve) => baseline.close(resolve))
-    }
-    const median = (values: ReadonlyArray<number>) => [...values].sort((a, b) => a - b)[values.length >> 1]!
-    const metrics = {
-      chromium: browser.version(),
-      loads: ui.length,
-      firstContentfulPaintMs: { median: median(ui.map((l) => l.fcp)), all: ui.map((l) => l.fcp) },
-      dataShownMs: { median: median(ui.map((l) => l.shown)), all: ui.map((l) => l.shown) },
-      baselineFirstContentfulPaintMs: { median: median(bare), all: bare }
-    }
-    console.log(`emulator UI first paint: ${JSON.stringify(metrics)}`)
-    Fs.writeFileSync(Path.join(OUTPUT, "metrics.json"), JSON.stringify(metrics, null, 2) + "\n")
-    for (const l of ui) expect(l.fcp).toBeGreaterThan(0)
-  }, 60_000)
 
   it("kept to its Content-Security-Policy: no violation, no uncaught error", () => {
     expect(problems).toEqual([])

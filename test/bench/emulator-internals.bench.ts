@@ -36,7 +36,7 @@ import { pathToFileURL } from "node:url"
 import * as Db from "../../packages/emulator/src/internal/Db.js"
 import { type Migration, migrations as allMigrations } from "../../packages/emulator/src/internal/Migrations.js"
 import * as NodeServer from "../../packages/emulator/src/internal/NodeServer.js"
-import * as Server from "../../packages/emulator/src/internal/Server.js"
+import * as Server from "@connectycube-effect/emulator/Server"
 import { api, appToken, fmt, median, ratio, type Row, ROOT, seedDb, startProcess, tmpDir } from "./lib.js"
 
 type Loop = "NodeServer" | "NodeHttpServer"

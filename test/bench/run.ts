@@ -8,7 +8,7 @@ import * as Os from "node:os"
 import * as Path from "node:path"
 import { ROOT, type Row } from "./lib.js"
 
-const all = ["overhead", "storm", "size", "paging", "throughput", "coldstart", "upload", "handwritten", "emulator-internals"] as const
+const all = ["overhead", "storm", "size", "paging", "throughput", "coldstart", "upload", "handwritten", "emulator-internals", "ui"] as const
 const chosen = process.argv.slice(2).filter((a) => a !== "--")
 const names = chosen.length > 0 ? all.filter((n) => chosen.includes(n)) : all
 

@@ -36,7 +36,6 @@ import type * as HttpRouter from "effect/http/HttpRouter"
 import type * as HttpServerRequest from "effect/http/HttpServerRequest"
 import type * as HttpServerResponse from "effect/http/HttpServerResponse"
 import type * as Path from "effect/Path"
-import type * as Schema from "effect/Schema"
 import type * as SqlClient from "effect/sql/SqlClient"
 import type * as SqlError from "effect/sql/SqlError"
 import type { Caller } from "./Auth.js"
@@ -44,6 +43,7 @@ import type { EmulatorClock } from "./Clock.js"
 import type { ApiError } from "./ApiError.js"
 import type { BodyLimit, RequestState } from "./Http.js"
 import type { Faults } from "./Faults.js"
+import type { Common } from "./internal/Route.js"
 import type { RequestLog } from "./RequestLog.js"
 import type { Settings } from "./Settings.js"
 import type { StoreError } from "./store/Errors.js"
@@ -91,47 +91,12 @@ export type Handler<R = never> = Effect.Effect<
   Env | R
 >
 
-/**
- * Who may call: `"none"` (the handler checks, e.g. POST /session), `"session"` (any token: READ),
- * `"user"` (a user token: WRITE; an app token gets 403). The server enforces it before the handler,
- * which reads the session with `Auth.caller`.
- *
- * @since 0.1.0
- * @category models
- */
-export type AuthMode = "none" | "session" | "user"
-
-/**
- * What every route declares, whatever its auth.
- *
- * @since 0.1.0
- * @category models
- */
-export interface Common {
-  /** One method, or several for the same handler (e.g. `["PUT", "POST"]` for blob complete). */
-  readonly method: HttpMethod.HttpMethod | ReadonlyArray<HttpMethod.HttpMethod>
-  /** find-my-way syntax without `.json` (`/users/:id`); the `.json` form is served too. */
-  readonly path: `/${string}`
-  readonly summary: string
-  readonly description?: string | undefined
-  /** OpenAPI tag (e.g. `"sessions"`, `"users"`, `"blobs"`, `"emulator"`). */
-  readonly tag?: string | undefined
-  /** For the OpenAPI document: the JSON body and query the route reads. */
-  readonly request?: {
-    readonly body?: Schema.Top | undefined
-    readonly query?: Schema.Top | undefined
-  } | undefined
-  /** For the OpenAPI document: the success status and body (`undefined` schema = empty body). */
-  readonly response?: {
-    readonly status: number
-    readonly body?: Schema.Top | undefined
-    readonly description?: string | undefined
-  } | undefined
-  /** For the OpenAPI document: the error statuses this route answers. */
-  readonly errors?: ReadonlyArray<number> | undefined
-  /** Leave out of the OpenAPI document. */
-  readonly internal?: boolean | undefined
-}
+export {
+  /** @since 0.1.0 */
+  type AuthMode,
+  /** @since 0.1.0 */
+  type Common
+} from "./internal/Route.js"
 
 /**
  * A route anyone may call: its handler authenticates by itself where it must, and has no `Auth.Caller`.

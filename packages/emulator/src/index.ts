@@ -4,8 +4,9 @@
  * What a user composes: `Emulator` (start it, control it) with its `Settings`, `Clock`, `Faults`,
  * `RequestLog` and `State` (seeds, export/import). What a route author adds to: the route table (`Routes`,
  * `Route`), and what a handler uses (`Http`, `ApiError`, `Auth`). The data modules (`store/*`), the route
- * modules (`routes/*`) and the CLI (`Cli`) are subpath imports (`@connectycube-effect/emulator/store/Users`);
- * the server, the database and the parsers are internal.
+ * modules (`routes/*`), the server that mounts the route table (`Server`), the sign-in forms (`Identity`) and the
+ * CLI (`Cli`) are subpath imports (`@connectycube-effect/emulator/store/Users`); the database, the parsers and body
+ * reading are internal.
  *
  * @packageDocumentation
  * @module @connectycube-effect/emulator

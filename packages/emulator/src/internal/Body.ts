@@ -11,7 +11,7 @@ import * as Effect from "effect/Effect"
 import type * as HttpServerRequest from "effect/http/HttpServerRequest"
 import * as Result from "effect/Result"
 import type { IncomingMessage } from "node:http"
-import { ApiError, Errors } from "../ApiError.js"
+import { ApiError, Errors } from "./ApiError.js"
 import { expandBracketKeys, parseQuery, tooDeep } from "./RailsQuery.js"
 
 /** An empty body. */

@@ -7,7 +7,7 @@
 import * as JsonSchema from "effect/JsonSchema"
 import * as Schema from "effect/Schema"
 import * as SchemaRepresentation from "effect/SchemaRepresentation"
-import type * as Route from "../Route.js"
+import type * as Route from "./Route.js"
 
 const ErrorBody = Schema.Struct({
   errors: Schema.Union([
@@ -57,13 +57,16 @@ const compileOne = (slot: Slot, defs: Record<string, unknown>): void => {
   }
 }
 
+/** What the document reads of a route: its description and its auth, never its handler. */
+type Documented = Route.Common & { readonly auth: Route.AuthMode }
+
 const oaPath = (path: string) => path.replace(/:([A-Za-z0-9_]+)/g, "{$1}")
 
 /**
  * @since 0.1.0
  * @category constructors
  */
-export const make = (routes: ReadonlyArray<Route.Route>, options: { readonly serverUrl?: string | undefined } = {}) => {
+export const make = (routes: ReadonlyArray<Documented>, options: { readonly serverUrl?: string | undefined } = {}) => {
   const defs: Record<string, unknown> = {}
   const paths: Record<string, Record<string, unknown>> = {}
   const slots: Array<Slot> = []

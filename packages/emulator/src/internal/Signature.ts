@@ -21,15 +21,8 @@ const flatten = (prefix: string, value: unknown, out: Array<string>): void => {
 }
 
 /**
- * The string that gets signed.
- *
- * @example
- * ```ts
- * import { Signature } from "@connectycube-effect/emulator"
- *
- * Signature.stringToSign({ application_id: 123, auth_key: "K", nonce: 1, timestamp: 2, user: { login: "a", password: "b" } })
- * // "application_id=123&auth_key=K&nonce=1&timestamp=2&user[login]=a&user[password]=b"
- * ```
+ * The string that gets signed: `{ application_id: 123, auth_key: "K", nonce: 1, timestamp: 2, user: { login: "a",
+ * password: "b" } }` gives `application_id=123&auth_key=K&nonce=1&timestamp=2&user[login]=a&user[password]=b`.
  *
  * @since 0.1.0
  * @category signing

@@ -9,7 +9,8 @@
  * - `blob_object_access.params` points at this emulator (`http://<host>/cb-shared-s3?...`, `Upload.ts`);
  * - `complete` is strict: the size must match the bytes uploaded (422 otherwise), so an SDK that
  *   completes without uploading, or declares the wrong size, is caught here;
- * - downloads answer the bytes directly (200, the stored content type), not a redirect. A public blob
+ * - downloads answer the bytes directly (200, the stored content type), not a redirect, on the origin of
+ *   the web UI and the control API: so never sniffed and, as a document, sandboxed (no script). A public blob
  *   needs no token. A private one takes `CB-Token` or `?token=`: none → 401 `{"errors":["Token is
  *   required"]}`, unknown/expired → 401 "Required session does not exist", a session of another
  *   application → 403. Unknown uid, or a blob not completed yet → 404;
@@ -36,6 +37,7 @@ import { ApiError, Errors } from "../ApiError.js"
 import * as Auth from "../Auth.js"
 import * as Http from "../Http.js"
 import { toInt } from "../internal/Params.js"
+import * as UserContent from "../internal/UserContent.js"
 import * as Route from "../Route.js"
 import * as Apps from "../store/Apps.js"
 import * as BlobBytes from "../store/BlobBytes.js"
@@ -217,18 +219,22 @@ const download = (uid: string) =>
     if (row.blob_status !== "complete") return yield* Effect.fail(Errors.notFound())
     const bytes = yield* BlobBytes.readBytes(row)
     if (Option.isNone(bytes)) return yield* Effect.fail(Errors.notFound())
+    // The bytes are served on the origin of the web UI and the control API: never a live document there
+    // (UserContent.INERT), and only header values Node can send (a name or type it cannot ended the process).
+    const contentType = UserContent.contentType(row.content_type)
     const headers = {
-      "content-disposition": `inline; filename="${row.name.replace(/["\r\n\\]/g, "_")}"`,
+      ...UserContent.INERT,
+      "content-disposition": `inline; ${UserContent.filenameParams(row.name)}`,
       "cache-control": row.public === 1 ? "public, max-age=3600" : "private, max-age=0"
     }
     if (bytes.value._tag === "File") {
-      return yield* HttpServerResponse.file(bytes.value.path, { contentType: row.content_type, headers }).pipe(
+      return yield* HttpServerResponse.file(bytes.value.path, { contentType, headers }).pipe(
         Effect.mapError(() => Errors.notFound())
       )
     }
     const sql = yield* SqlClient.SqlClient
     return HttpServerResponse.stream(Stream.provideService(bytes.value.stream, SqlClient.SqlClient, sql), {
-      contentType: row.content_type,
+      contentType,
       ...(row.uploaded_size !== null ? { contentLength: row.uploaded_size } : {}),
       headers
     })

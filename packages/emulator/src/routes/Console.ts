@@ -25,6 +25,7 @@ import { EmulatorClock } from "../Clock.js"
 import * as Faults from "../Faults.js"
 import * as Http from "../Http.js"
 import { toInt } from "../internal/Params.js"
+import * as UserContent from "../internal/UserContent.js"
 import * as Route from "../Route.js"
 import { Settings } from "../Settings.js"
 import * as Apps from "../store/Apps.js"
@@ -403,13 +404,6 @@ export const contentDisposition = (
   return { inline: false, contentType: "application/octet-stream" }
 }
 
-/** `filename="<ASCII>"; filename*=UTF-8''<the name>` (a header value must be ASCII). */
-const filenameParams = (name: string) => {
-  const ascii = name.replace(/[^\x20-\x7e]|["\\]/g, "_")
-  const encoded = encodeURIComponent(name).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
-  return `filename="${ascii}"; filename*=UTF-8''${encoded}`
-}
-
 const blobContent = Effect.gen(function*() {
   const row = yield* Inspect.blob(yield* idParam())
   if (row === undefined) return yield* Effect.fail(Errors.notFound())
@@ -417,7 +411,7 @@ const blobContent = Effect.gen(function*() {
   if (Option.isNone(bytes)) return yield* Effect.fail(ApiError.messages(404, "The blob has no uploaded bytes"))
   const { contentType, inline } = contentDisposition(row.content_type, flag((yield* Http.query).inline))
   const headers = {
-    "content-disposition": `${inline ? "inline" : "attachment"}; ${filenameParams(row.name)}`,
+    "content-disposition": `${inline ? "inline" : "attachment"}; ${UserContent.filenameParams(row.name)}`,
     "x-content-type-options": "nosniff",
     "content-security-policy": "sandbox; default-src 'none'",
     "referrer-policy": "no-referrer",

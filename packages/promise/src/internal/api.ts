@@ -8,7 +8,7 @@
 import type * as CubeHttpClient from "@connectycube-effect/http/CubeHttpClient"
 import type * as HttpClient from "effect/http/HttpClient"
 import type * as Layer from "effect/Layer"
-import type * as Types from "../Types.js"
+import type * as Types from "./types.js"
 
 /**
  * @since 0.1.0

@@ -23,8 +23,8 @@ import * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
 import type * as Client from "./api.js"
-import { Aborted, ClientDisposed, NotInitialized, withCompat } from "../Errors.js"
-import type * as Types from "../Types.js"
+import { Aborted, ClientDisposed, NotInitialized, withCompat } from "./errors.js"
+import type * as Types from "./types.js"
 
 /** @internal */
 export type Services = Session.Session | CubeHttpClient.CubeHttpClient | CubeConfig.CubeConfig | Storage.Storage | Users.Users

@@ -14,6 +14,16 @@ const linkOf = (mail: Mail): string | undefined => {
   return /https?:\/\/\S+/.exec(mail.body)?.[0]
 }
 
+/** Only a well-formed http(s) URL becomes a link: the emulator builds it from the request's `Host`, which a client chooses. */
+const isWebUrl = (text: string): boolean => {
+  try {
+    const url = new URL(text)
+    return url.protocol === "http:" || url.protocol === "https:"
+  } catch {
+    return false
+  }
+}
+
 export const mails: Mount = (root) => {
   const list = h("div", { class: "mails" }, loading())
   const summary = h("p", { class: "muted", "aria-live": "polite" })
@@ -43,7 +53,12 @@ export const mails: Mount = (root) => {
                 h("span", { class: "badge" }, mail.kind),
                 mail.user_id === null ? null : h("a", { href: href("users", [mail.user_id]) }, `user ${mail.user_id}`)
               ),
-              link === undefined ? null : h("p", null, "Reset link: ", h("a", { href: link, class: "reset-link" }, link)),
+              link === undefined ? null : h(
+                "p",
+                null,
+                "Reset link: ",
+                isWebUrl(link) ? h("a", { href: link, class: "reset-link" }, link) : h("code", null, link)
+              ),
               h("details", { open: true }, h("summary", null, "Body"), h("pre", null, mail.body))
             )
           })

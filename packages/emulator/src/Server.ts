@@ -9,6 +9,9 @@
  *   route → 404 `E_ROUTE_NOT_FOUND`; anything else → 500 (a bug, never bad input)
  * - fault injection and the request log
  *
+ * It composes the public modules (`Route`, `Auth`, `Http`, `ApiError`, the services) and the stores, so it is
+ * one of them rather than internal; `Emulator.ts` builds it with the node server.
+ *
  * @since 0.1.0
  */
 import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequest"
@@ -20,18 +23,18 @@ import { HttpServerError } from "effect/http/HttpServerError"
 import * as HttpServerRequest from "effect/http/HttpServerRequest"
 import * as HttpServerResponse from "effect/http/HttpServerResponse"
 import * as Option from "effect/Option"
-import { ApiError, Errors, fromStoreError } from "../ApiError.js"
-import * as Auth from "../Auth.js"
-import { EmulatorClock } from "../Clock.js"
-import * as Faults from "../Faults.js"
-import * as Http from "../Http.js"
-import { RequestLog } from "../RequestLog.js"
-import * as Route from "../Route.js"
-import { Settings } from "../Settings.js"
-import { isStoreError } from "../store/Errors.js"
-import * as Users from "../store/Users.js"
-import * as RailsQuery from "./RailsQuery.js"
-import * as Time from "./Time.js"
+import { ApiError, Errors, fromStoreError } from "./ApiError.js"
+import * as Auth from "./Auth.js"
+import { EmulatorClock } from "./Clock.js"
+import * as Faults from "./Faults.js"
+import * as Http from "./Http.js"
+import { RequestLog } from "./RequestLog.js"
+import * as Route from "./Route.js"
+import { Settings } from "./Settings.js"
+import { isStoreError } from "./store/Errors.js"
+import * as Users from "./store/Users.js"
+import * as RailsQuery from "./internal/RailsQuery.js"
+import * as Time from "./internal/Time.js"
 
 /**
  * The CORS headers on every answer, so a browser page can call the emulator.
@@ -101,7 +104,7 @@ export const router = (routes: ReadonlyArray<Route.Route>): Effect.Effect<
  * in `.json` are not part of the API.
  *
  * @since 0.1.0
- * @category internal
+ * @category routing
  */
 export const stripJson = (pathname: string): string =>
   pathname.length > 5 && pathname.endsWith(".json") ? pathname.slice(0, -5) : pathname

@@ -1,7 +1,8 @@
 /**
  * Turns the credential forms of `POST /session` and `POST /login` into a user: login/email +
  * password (created on the fly unless the app denies it), guest, Facebook/Twitter tokens, Firebase
- * phone/email ID tokens, and a Custom Identity Provider (rest-api.md §2.1, §2.5; D-cidp).
+ * phone/email ID tokens, and a Custom Identity Provider (rest-api.md §2.1, §2.5; D-cidp). A handler helper on
+ * the users store, beside `Auth.ts`; used by `routes/Sessions.ts`.
  *
  * @since 0.1.0
  */
@@ -12,11 +13,11 @@ import * as Effect from "effect/Effect"
 import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
 import * as Crypto from "node:crypto"
-import { ApiError, Errors } from "../ApiError.js"
-import type { AppRow } from "../store/Apps.js"
-import type { StoreError } from "../store/Errors.js"
-import * as Users from "../store/Users.js"
-import type { Service as SettingsService } from "../Settings.js"
+import { ApiError, Errors } from "./ApiError.js"
+import type { AppRow } from "./store/Apps.js"
+import type { StoreError } from "./store/Errors.js"
+import * as Users from "./store/Users.js"
+import type { Service as SettingsService } from "./Settings.js"
 
 /**
  * The credentials found in a request body, normalised.
