@@ -1,5 +1,6 @@
 // Issue 17, item 4: bad input is a 4xx with a JSON body (S3's XML on the upload target), never a 500,
 // never a hang. Every request has a bounded wait; the emulator must still answer normally afterwards.
+import { Effect, Exit } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as Http from "node:http"
 import * as Net from "node:net"
@@ -206,6 +207,72 @@ describe("attack: bad input", () => {
       `POST /session HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: keep-alive\r\n\r\n{}garbage garbage\r\n\r\n`
     )
     expect(extra.raw).not.toMatch(/HTTP\/1\.1 5\d\d/)
+  })
+
+  it("a fault's path regex: too long, or a quantified group holding a quantifier (catastrophic backtracking), is a 422", async () => {
+    // `^/(a+)+$` against /aaaa…a! froze the server for seconds: refused before it is compiled
+    const catastrophic = [
+      "^/(a+)+$",
+      "(a*)*",
+      "^/(x|(y+))*$",
+      "(?:\\d+)+",
+      "(a{1,5}){2,}",
+      "([a-z]+\\/)*x",
+      "(a?){30}a{30}",
+      "((ab)*c)+",
+      "(?<n>a+)+",
+      "(a+)*?",
+      "([\\w.]+)+$"
+    ]
+    for (const path of [...catastrophic, `^/${"a".repeat(499)}`]) {
+      const res = await postJson(`${emu.url}/__emulator/faults`, { path, regex: true, status: 503, times: 100 })
+      expectJsonError(res, path.slice(0, 40))
+      expect(res.status, path.slice(0, 40)).toBe(422)
+      expect(Object.keys(JSON.parse(res.text).errors), path.slice(0, 40)).toEqual(["path"])
+    }
+    expect(JSON.parse((await postJson(`${emu.url}/__emulator/faults`, { path: "x".repeat(501), regex: true })).text).errors).toEqual({
+      path: ["is too long for a regular expression (maximum is 500 characters)"]
+    })
+    expect(JSON.parse((await postJson(`${emu.url}/__emulator/faults`, { path: "^/(a+)+$", regex: true })).text).errors.path[0])
+      .toMatch(/nested quantifier/)
+    // none was added: the request the first one would have frozen answers (a 404), and no fault is pending
+    const frozen = await get(`/${"a".repeat(40)}!`)
+    expect(frozen.status).toBe(404)
+    expect(JSON.parse((await call(`${emu.url}/__emulator/faults`)).text).faults).toEqual([])
+    // in-process too
+    const added = await Effect.runPromiseExit(emu.emulator.addFault({ path: "^/(a+)+$", regex: true }))
+    expect(Exit.isFailure(added) && JSON.stringify(added.cause)).toMatch(/EmulatorError.*Fault|Fault.*EmulatorError/s)
+
+    // ordinary patterns still work, each with a 500-character pattern and a prefix (not a regex) of any length
+    const fine = [
+      "^/users/\\d+$",
+      "/blobs/.*",
+      "^/users/(\\d+)$",
+      "^/(users|blobs)(/\\d+)?$",
+      "^/users/[(+]+$",
+      "^/users/\\(a+\\)+$",
+      "^/users/(?:v2)?$",
+      `^/users/${"b".repeat(491)}$`
+    ]
+    for (const path of fine) {
+      const res = await postJson(`${emu.url}/__emulator/faults`, { path, regex: true, status: 503 })
+      expect(res.status, `${path.slice(0, 40)}: ${res.text.slice(0, 200)}`).toBe(201)
+    }
+    expect((await postJson(`${emu.url}/__emulator/faults`, { path: `/x${"y".repeat(1000)}`, status: 503 })).status).toBe(201)
+    expect((await call(`${emu.url}/__emulator/faults`, { method: "DELETE", headers: { "content-type": "application/json" } })).status)
+      .toBe(200)
+    expect((await postJson(`${emu.url}/__emulator/faults`, { path: "^/users/\\d+$", regex: true, status: 418 })).status).toBe(201)
+    expect((await get(`/users/${userId}`)).status).toBe(418)
+    expect((await get(`/users/${userId}`)).status).toBe(200)
+  })
+
+  it("a fault's status is a final one (200–599): a 1xx made the client wait forever", async () => {
+    for (const status of [100, 101, 103, 199]) {
+      const res = await postJson(`${emu.url}/__emulator/faults`, { path: "/users", status })
+      expect(res.status, String(status)).toBe(422)
+      expect(Object.keys(JSON.parse(res.text).errors)).toEqual(["status"])
+    }
+    expect(JSON.parse((await call(`${emu.url}/__emulator/faults`)).text).faults).toEqual([])
   })
 
   it("still answers normally afterwards", async () => {

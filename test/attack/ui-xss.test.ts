@@ -13,6 +13,8 @@
  *
  * Without /usr/bin/chromium the tests are skipped, except in CI (`CI=true`), where they must run.
  */
+import * as Emails from "@connectycube-effect/emulator/store/Emails"
+import { Effect } from "effect"
 import * as Fs from "node:fs"
 import * as Http from "node:http"
 import { type Browser, chromium, type Page } from "playwright-core"
@@ -124,7 +126,8 @@ describe.skipIf(!run)("attack: markup and uploads against the web UI's origin, i
     await storeBlob(base, attacker.token, { name: "\"><b data-xss>n</b>.png", type: "image/png; x=\"<b data-xss>\"", body: markup(9) })
     await storeBlob(base, attacker.token, { name: "javascript:window.__xss=10", type: "text/plain", body: markup(11) })
 
-    // a reset mail whose link and body carry markup (the link is built from the request's Host)
+    // reset mails: the body carries the user's markup; a forged Host no longer reaches the link (host-header.test.ts),
+    // but a mail stored with one (a database of an older version, an import) must still show it as text
     const appSession = JSON.parse((await postJson(`${base}/session`, { application_id: 1, auth_key: AUTH_KEY })).text).session
     const mail = await raw(base, "/users/password/reset", {
       method: "POST",
@@ -133,6 +136,15 @@ describe.skipIf(!run)("attack: markup and uploads against the web UI's origin, i
       body: JSON.stringify({ email: "xss@example.com" })
     })
     expect(mail).toBe(200)
+    const forged = "http://mail.example\"><b data-xss>h</b>/users/password/edit?reset_password_token=0"
+    await Effect.runPromise(emu.emulator.run(Emails.send({
+      appId: 1,
+      kind: "password_reset",
+      to: "forged@example.com",
+      subject: "Reset password instructions",
+      body: `a stored link: ${forged}`,
+      data: { reset_password_token: "0", link: forged }
+    }, Date.now())))
     const honest = await postJson(`${base}/users/password/reset`, { email: "xss@example.com" }, { "cb-token": appSession.token })
     expect(honest.status).toBe(200)
 
@@ -217,15 +229,16 @@ describe.skipIf(!run)("attack: markup and uploads against the web UI's origin, i
     await page.getByRole("button", { name: /^Preview <b data-xss="7">/ }).click()
     await page.waitForFunction(() => document.querySelector(".preview-text")?.textContent?.includes("<b data-xss=\"8\">") === true)
     expect(await leftovers()).toEqual(clean)
-    // a reset link becomes a link only as a well-formed http(s) URL: the one built from the forged Host is text
+    // a reset link becomes a link only as a well-formed http(s) URL: the stored forged one is text; the emulator's
+    // own (both mails sent through the API, the forged Host's included) are links to it
     await view("mails", "mail.example")
     const links = await page.locator("a.reset-link").evaluateAll((as) =>
       as.map((a) => {
         const href = a.getAttribute("href") ?? ""
-        return URL.canParse(href) ? new URL(href).protocol : `unparsable: ${href}`
+        return URL.canParse(href) ? new URL(href).origin : `unparsable: ${href}`
       })
     )
-    expect(links).toEqual(["http:"])
+    expect(links).toEqual([emu.url, emu.url])
     expect(await page.locator("main code", { hasText: "mail.example\"><b data-xss>h</b>" }).count()).toBe(1)
     expect(problems).toEqual([])
   }, 120_000)

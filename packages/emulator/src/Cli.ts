@@ -13,6 +13,7 @@ import * as Option from "effect/Option"
 import { execFileSync } from "node:child_process"
 import { X509Certificate } from "node:crypto"
 import * as Fs from "node:fs"
+import { isIP } from "node:net"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import * as Emulator from "./Emulator.js"
@@ -28,6 +29,19 @@ const port = Flag.Int("port").pipe(
 const host = Flag.String("host").pipe(
   Flag.optional,
   Flag.withDescription("interface to listen on (default 127.0.0.1: loopback only; any other must be given here)")
+)
+const allowHosts = Flag.String("allow-host").pipe(
+  Flag.atLeast(0),
+  Flag.withDescription(
+    "a host name the control API (/__emulator/*, the web UI) also answers to, e.g. a docker service name; repeat for more. " +
+      "It always answers to IP addresses, localhost and *.localhost, and refuses other names (DNS rebinding)"
+  )
+)
+const publicUrl = Flag.String("public-url").pipe(
+  Flag.optional,
+  Flag.withDescription(
+    "the emulator's address for links it mails (password reset), e.g. http://cube.dev.lan:8090 (default: the listening URL; never the request's Host)"
+  )
 )
 const db = Flag.String("db").pipe(
   Flag.optional,
@@ -96,19 +110,29 @@ const bodyLimit = Flag.Int("body-limit").pipe(
 export const isLoopback = (host: string): boolean =>
   /^(localhost|127(\.\d{1,3}){3}|::1|::ffff:127(\.\d{1,3}){3})$/i.test(host.replace(/^\[|\]$/g, ""))
 
+/** `a`, `a or b`, `a, b or c` */
+const orList = (items: ReadonlyArray<string>): string =>
+  items.length <= 1 ? items.join("") : `${items.slice(0, -1).join(", ")} or ${items.at(-1)}`
+
 /**
- * What the CLI says at start (on stderr, after `listening on ...`) about who can reach it.
+ * What the CLI says at start (on stderr, after `listening on ...`) about who can reach it, and, off loopback,
+ * which `Host` names the control API answers to (`allowHosts`: the `--allow-host` names).
  *
  * @since 0.1.0
  * @category parsing
  */
-export const securityNotice = (host: string, explicit: boolean): string =>
-  isLoopback(host) ?
-    `bound to loopback (${host}) only: the REST API and the control API (/__emulator/*) are not reachable from the network${
+export const securityNotice = (host: string, explicit: boolean, allowHosts: ReadonlyArray<string> = []): string => {
+  if (isLoopback(host)) {
+    return `bound to loopback (${host}) only: the REST API and the control API (/__emulator/*) are not reachable from the network${
       explicit ? "" : "; --host <address> binds another interface"
-    }` :
-    `WARNING: bound to ${host} (--host): anyone who can reach it can call the control API (/__emulator/*: reset, import, ` +
-    `clock) and read users and blobs; it has no authentication`
+    }${allowHosts.length === 0 ? "" : `; the control API also answers to the Host ${orList(allowHosts)}`}`
+  }
+  // a name given as --host is answered to as well (it was given on purpose)
+  const named = isIP(host.replace(/^\[|\]$/g, "")) === 0 ? [host] : []
+  return `WARNING: bound to ${host} (--host): anyone who can reach it can call the control API (/__emulator/*: reset, import, ` +
+    `clock) and read users and blobs; it has no authentication. Against DNS rebinding, the control API answers only to a ` +
+    `Host that is ${orList(["an IP address", "localhost", "*.localhost", ...named, ...allowHosts])} (--allow-host <name> adds a name)`
+}
 
 /**
  * The file names of the certificate `--tls` generates, in its folder.
@@ -260,6 +284,8 @@ export const command = Command.make(
   {
     port,
     host,
+    allowHosts,
+    publicUrl,
     db,
     synchronous,
     apps,
@@ -298,6 +324,8 @@ export const command = Command.make(
       const emulator = yield* Emulator.make({
         port: args.port,
         host: Option.getOrElse(args.host, () => "127.0.0.1"),
+        allowHosts: args.allowHosts,
+        publicUrl: Option.getOrUndefined(args.publicUrl),
         db: Option.getOrUndefined(args.db),
         synchronous: args.synchronous,
         apps: configured,
@@ -320,7 +348,7 @@ export const command = Command.make(
       yield* Console.log(`listening on ${emulator.url}`)
       yield* Console.log(`ui: ${emulator.url}${UiRoutes.PATH}`)
       // after the one line tools wait for: where the control API (reset, import, export) can be reached from
-      yield* Console.error(securityNotice(emulator.host, Option.isSome(args.host)))
+      yield* Console.error(securityNotice(emulator.host, Option.isSome(args.host), args.allowHosts))
       if (certificate !== undefined) {
         yield* Console.error(
           `TLS certificate: ${certificate.certFile}${certificate.generated ? " (made now)" : ""}; ` +

@@ -31,7 +31,7 @@ import * as NodeHttps from "node:https"
 import * as Clock from "./Clock.js"
 import * as Faults from "./Faults.js"
 import { fromStoreError } from "./ApiError.js"
-import { BodyLimit } from "./Http.js"
+import { BodyLimit, PublicUrl } from "./Http.js"
 import * as Db from "./internal/Db.js"
 import * as NodeServer from "./internal/NodeServer.js"
 import * as RequestLog from "./RequestLog.js"
@@ -55,6 +55,38 @@ export interface Options {
   readonly port?: number | undefined
   /** Interface to listen on (default `127.0.0.1`). */
   readonly host?: string | undefined
+  /**
+   * Host names the control API (`/__emulator/*`, the web UI) answers to besides IP addresses, `localhost`,
+   * `*.localhost` and `host` (CLI: repeatable `--allow-host <name>`): e.g. a docker service name, or a name in
+   * `/etc/hosts`. Any other `Host` gets a 403, whatever interface is bound, because a DNS-rebinding page sends
+   * its own name. Names only (no port, no wildcard); an invalid one fails the start (`reason: "Options"`).
+   *
+   * @since 0.1.0
+   */
+  readonly allowHosts?: ReadonlyArray<string> | undefined
+  /**
+   * The emulator's address as others should reach it (CLI: `--public-url`), for links it sends to a third
+   * party: the password-reset mail. An `http(s)` URL, optionally with a path, without a query; default: `url`
+   * (the address it printed at start). The request's `Host` is never used for such a link (anyone can send
+   * `Host: evil.example`). An invalid one fails the start (`reason: "Options"`).
+   *
+   * @example
+   * ```ts
+   * import { Emulator } from "@connectycube-effect/emulator"
+   *
+   * // bound to every interface, reached by the team as http://cube.dev.lan:8090
+   * const emu = await Emulator.startEmulator({
+   *   host: "0.0.0.0",
+   *   port: 8090,
+   *   allowHosts: ["cube.dev.lan"],
+   *   publicUrl: "http://cube.dev.lan:8090"
+   * })
+   * await emu.close()
+   * ```
+   *
+   * @since 0.1.0
+   */
+  readonly publicUrl?: string | undefined
   /** Applications (default: one app, id `1`, auth key `"emulator-auth-key"`). */
   readonly apps?: ReadonlyArray<Settings.AppOptions> | undefined
   /** SQLite file, or `":memory:"` (default). */
@@ -93,14 +125,15 @@ export interface Options {
 }
 
 /**
- * Why the emulator could not start (port in use, bad seed, unreadable db file), could not export its state,
- * or refused a fault rule (`addFault` with a `regex` path that is not a regular expression: reason `"Fault"`).
+ * Why the emulator could not start (port in use, bad seed, unreadable db file, an invalid `allowHosts` or
+ * `publicUrl`: reason `"Options"`), could not export its state, or refused a fault rule (`addFault` with a
+ * `regex` path that is not a regular expression, or one that could backtrack for seconds: reason `"Fault"`).
  *
  * @since 0.1.0
  * @category errors
  */
 export class EmulatorError extends Data.TaggedError("EmulatorError")<{
-  readonly reason: "Serve" | "Database" | "Seed" | "Export" | "Fault"
+  readonly reason: "Serve" | "Database" | "Seed" | "Export" | "Fault" | "Options"
   readonly message: string
   readonly cause?: unknown
 }> {}
@@ -182,6 +215,28 @@ const serverTimeouts = (requestTimeout: number): NodeHttp.ServerOptions => {
   }
 }
 
+/**
+ * `publicUrl` as links are built on it (no trailing slash), or why it cannot be one.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const parsePublicUrl = (value: string): string | EmulatorError => {
+  const refuse = (why: string) =>
+    new EmulatorError({ reason: "Options", message: `publicUrl (--public-url) ${JSON.stringify(value)}: ${why}` })
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    return refuse("not a URL (e.g. http://cube.dev.lan:8090)")
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") return refuse("must be http:// or https://")
+  if (url.username !== "" || url.password !== "" || url.search !== "" || url.hash !== "" || value.includes("?")) {
+    return refuse("must have no credentials, query or fragment")
+  }
+  return `${url.origin}${url.pathname.replace(/\/+$/, "")}`
+}
+
 const loadSeed = (data: unknown, settings: Settings.Service, now: number) =>
   Effect.gen(function*() {
     const decoded = State.decodeSeed(data)
@@ -222,6 +277,18 @@ const loadSeed = (data: unknown, settings: Settings.Service, now: number) =>
  */
 export const make = (options: Options = {}): Effect.Effect<Service, EmulatorError, Scope.Scope> =>
   Effect.gen(function*() {
+    const allowHosts = options.allowHosts ?? []
+    const badHost = allowHosts.find((name) => !Server.isHostName(name))
+    if (badHost !== undefined) {
+      return yield* Effect.fail(
+        new EmulatorError({
+          reason: "Options",
+          message: `allowHosts (--allow-host) ${JSON.stringify(badHost)}: not a host name (a DNS name without port or wildcard; IP addresses need no allowing)`
+        })
+      )
+    }
+    const publicUrl = options.publicUrl === undefined ? undefined : parsePublicUrl(options.publicUrl)
+    if (publicUrl instanceof EmulatorError) return yield* Effect.fail(publicUrl)
     const apps = (options.apps !== undefined && options.apps.length > 0 ? options.apps : [Settings.DEFAULT_APP]).map((
       app
     ) => (app.cidpUrl === undefined && options.cidpUrl !== undefined ? { ...app, cidpUrl: options.cidpUrl } : app))
@@ -279,7 +346,12 @@ export const make = (options: Options = {}): Effect.Effect<Service, EmulatorErro
     }
 
     const host = options.host ?? "127.0.0.1"
-    const handle = yield* provide(Server.makeHandle(routes).pipe(Effect.provideService(Server.BoundHost, host)))
+    const handle = yield* provide(
+      Server.makeHandle(routes).pipe(
+        Effect.provideService(Server.BoundHost, host),
+        Effect.provideService(Server.AllowedHosts, allowHosts)
+      )
+    )
     const timeouts = serverTimeouts(options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS)
     const nodeServer = options.tls === undefined ?
       NodeHttp.createServer(timeouts) :
@@ -289,16 +361,17 @@ export const make = (options: Options = {}): Effect.Effect<Service, EmulatorErro
     )
     // Runs before the server's own close: idle keep-alive sockets would otherwise hold the shutdown.
     yield* Effect.addFinalizer(() => Effect.sync(() => nodeServer.closeAllConnections()))
+    const address = nodeServer.address()
+    const port = typeof address === "object" && address !== null ? address.port : 0
+    const url = `${options.tls === undefined ? "http" : "https"}://${host.includes(":") ? `[${host}]` : host}:${port}`
     // The server keeps the real clock even when started from a test with a TestClock (fault delays
     // sleep in real time); the emulator clock is separate and moved explicitly.
     // Tracing is off: a span per statement costs more than the rest of a request.
     yield* provide(NodeServer.serve(nodeServer, handle)).pipe(
       Effect.provideService(EffectClock.Clock, EffectClock.Clock.defaultValue()),
+      Effect.provideService(PublicUrl, publicUrl ?? url),
       Effect.withTracerEnabled(false)
     )
-    const address = nodeServer.address()
-    const port = typeof address === "object" && address !== null ? address.port : 0
-    const url = `${options.tls === undefined ? "http" : "https"}://${host.includes(":") ? `[${host}]` : host}:${port}`
 
     const faults = Context.get(context, Faults.Faults)
     const log = Context.get(context, RequestLog.RequestLog)

@@ -1,6 +1,6 @@
 /**
  * What a route handler reads and answers: the request (its emulator-clock time, parsed query and body, path
- * parameters, headers, the base URL clients reached) and the JSON responses. The rules behind them have
+ * parameters, headers, the base URL clients reached, the emulator's public URL) and the JSON responses. The rules behind them have
  * modules of their own: the error bodies in `ApiError.ts`, the Rails query parser in
  * `internal/RailsQuery.ts`, body reading in `internal/Body.ts`, date formats in `internal/Time.ts`.
  *
@@ -10,6 +10,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as HttpServerRequest from "effect/http/HttpServerRequest"
 import * as HttpServerResponse from "effect/http/HttpServerResponse"
+import * as Option from "effect/Option"
 import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
 import { type ApiError, fromParseError } from "./ApiError.js"
@@ -252,8 +253,12 @@ export const header = (name: string): Effect.Effect<string | undefined, never, H
   Effect.map(HttpServerRequest.HttpServerRequest, (r) => r.headers[name.toLowerCase()])
 
 /**
- * The emulator's base URL as the client reached it (`http://<Host header>`, `https://` over TLS), for
- * URLs handed back to clients (e.g. blob upload targets).
+ * The emulator's base URL as the client reached it (`http://<Host header>`, `https://` over TLS), for URLs
+ * handed back to that same client: the blob upload target (`blob_object_access.params`) and the upload's
+ * `Location`. These follow the `Host` on purpose, so that a client that reaches the emulator through another
+ * name (a docker port mapping, `localhost` vs `127.0.0.1`, the browser example) gets a URL it can reach; a
+ * client that sends a false `Host` only misleads itself. Never use it for anything sent to someone else (a
+ * mail): the `Host` is the client's word. Use `publicUrl` there.
  *
  * @since 0.1.0
  * @category request
@@ -264,4 +269,32 @@ export const baseUrl: Effect.Effect<string, never, HttpServerRequest.HttpServerR
     `${(Body.incomingOf(r).socket as { readonly encrypted?: boolean }).encrypted === true ? "https" : "http"}://${
       r.headers.host ?? "127.0.0.1"
     }`
+)
+
+/**
+ * The emulator's own address for links sent to a third party (the password-reset mail): the `publicUrl`
+ * option (`--public-url`), else the URL it printed at start. Provided by the server; never the request's `Host`.
+ *
+ * @since 0.1.0
+ * @category request
+ */
+export class PublicUrl extends Context.Service<PublicUrl, string>()("@connectycube-effect/emulator/Http/PublicUrl") {}
+
+/**
+ * The `PublicUrl` of the current emulator. Where no server provided one (a route run on its own), the
+ * address the request's connection reached (the socket's local address and port): also never the `Host`.
+ *
+ * @since 0.1.0
+ * @category request
+ */
+export const publicUrl: Effect.Effect<string, never, HttpServerRequest.HttpServerRequest> = Effect.flatMap(
+  Effect.serviceOption(PublicUrl),
+  (configured) =>
+    Option.isSome(configured) ?
+      Effect.succeed(configured.value) :
+      Effect.map(HttpServerRequest.HttpServerRequest, (r) => {
+        const socket = Body.incomingOf(r).socket as { readonly encrypted?: boolean; readonly localAddress?: string; readonly localPort?: number }
+        const address = socket.localAddress ?? "127.0.0.1"
+        return `${socket.encrypted === true ? "https" : "http"}://${address.includes(":") ? `[${address}]` : address}:${socket.localPort ?? 0}`
+      })
 )

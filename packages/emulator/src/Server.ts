@@ -23,6 +23,7 @@ import { HttpServerError } from "effect/http/HttpServerError"
 import * as HttpServerRequest from "effect/http/HttpServerRequest"
 import * as HttpServerResponse from "effect/http/HttpServerResponse"
 import * as Option from "effect/Option"
+import { isIPv4, isIPv6 } from "node:net"
 import { ApiError, Errors, fromStoreError } from "./ApiError.js"
 import * as Auth from "./Auth.js"
 import { EmulatorClock } from "./Clock.js"
@@ -146,14 +147,45 @@ const STATE_CHANGING = new Set(["POST", "PUT", "PATCH", "DELETE"])
 const isJson = (contentType: string | undefined) =>
   contentType !== undefined && contentType.split(";")[0]!.trim().toLowerCase() === "application/json"
 
-const LOOPBACK_HOST = /^(localhost|[^:]*\.localhost|127(\.\d{1,3}){3}|\[::1\]|\[::ffff:127(\.\d{1,3}){3}\])(:\d+)?$/i
+/** `localhost` and its subdomains: browsers resolve these to loopback themselves, never through DNS. */
+const LOCALHOST = /^(?:[a-z0-9_-]+\.)*localhost$/
+
+/** A `Host` header's host, lower case without a trailing dot, and whether it is an IP literal; `undefined` when malformed. */
+const hostOf = (header: string): { readonly name: string; readonly ip: boolean } | undefined => {
+  const v6 = /^\[([^\]]+)\](?::\d{1,5})?$/.exec(header)
+  if (v6 !== null) return isIPv6(v6[1]!) ? { name: v6[1]!.toLowerCase(), ip: true } : undefined
+  const m = /^([^:[\]]+)(?::\d{1,5})?$/.exec(header)
+  if (m === null) return undefined
+  const name = normalizeHostName(m[1]!)
+  return { name, ip: isIPv4(name) }
+}
+
+/**
+ * A host name as the control API compares it: lower case, without brackets or one trailing dot.
+ *
+ * @since 0.1.0
+ * @category security
+ */
+export const normalizeHostName = (name: string): string => name.replace(/^\[(.*)\]$/, "$1").replace(/\.$/, "").toLowerCase()
+
+/**
+ * Whether `--allow-host` (`Emulator.Options.allowHosts`) takes a name: a DNS name (letters, digits, `-`, `_`;
+ * dot-separated labels), without a port or a wildcard. IP addresses need no allowing.
+ *
+ * @since 0.1.0
+ * @category security
+ */
+export const isHostName = (name: string): boolean =>
+  /^[a-z0-9_](?:[a-z0-9_-]{0,62})(?:\.[a-z0-9_](?:[a-z0-9_-]{0,62}))*\.?$/i.test(name) && name.length <= 254
 
 /**
  * The security model of `/__emulator/*` (no credentials, as a dev tool): it answers no CORS (a page of
  * another origin cannot read it, and its preflight is refused); a call that changes state needs
- * `Content-Type: application/json` (which a page can only send after that refused preflight); and the
- * `Host` must be a loopback name or the host the emulator was bound to (a DNS-rebound page names its
- * own host). The REST API keeps its CORS for the browser example.
+ * `Content-Type: application/json` (which a page can only send after that refused preflight); and, whatever
+ * interface it is bound to, the `Host` must be one a DNS-rebinding page cannot send: an IP literal (a page
+ * on an IP origin is not rebound: its name is not looked up), `localhost` or a `*.localhost` name (the browser
+ * resolves those to loopback itself), the host it was bound to, or a name in `allowHosts` (`--allow-host`,
+ * given on purpose). A rebound page names its own DNS name. The REST API keeps its CORS for the browser example.
  *
  * @since 0.1.0
  * @category security
@@ -161,16 +193,24 @@ const LOOPBACK_HOST = /^(localhost|[^:]*\.localhost|127(\.\d{1,3}){3}|\[::1\]|\[
 export const controlRefusal = (
   method: string,
   headers: Readonly<Record<string, string | ReadonlyArray<string> | undefined>>,
-  boundHost: string
+  boundHost: string,
+  allowHosts: ReadonlyArray<string> = []
 ): ApiError | undefined => {
   if (method === "OPTIONS") {
     return ApiError.messages(403, "The emulator control API does not answer cross-origin requests")
   }
-  const host = typeof headers.host === "string" ? headers.host : ""
-  const bound = boundHost.includes(":") ? `[${boundHost}]` : boundHost
-  const open = boundHost === "0.0.0.0" || boundHost === "::"
-  if (!open && !LOOPBACK_HOST.test(host) && host.split(/:(?=\d+$)/)[0]!.toLowerCase() !== bound.toLowerCase()) {
-    return ApiError.messages(403, `The emulator control API answers only to loopback host names, not ${JSON.stringify(host)}`)
+  const header = typeof headers.host === "string" ? headers.host : ""
+  const host = hostOf(header)
+  if (
+    host === undefined ||
+    !(host.ip || LOCALHOST.test(host.name) || host.name === normalizeHostName(boundHost) ||
+      allowHosts.some((name) => normalizeHostName(name) === host.name))
+  ) {
+    return ApiError.messages(
+      403,
+      "The emulator control API answers only to a Host that is an IP address, localhost, the --host name or a name " +
+        `given with --allow-host (a DNS-rebinding page sends its own name), not ${JSON.stringify(header)}`
+    )
   }
   if (STATE_CHANGING.has(method) && !isJson(typeof headers["content-type"] === "string" ? headers["content-type"] : undefined)) {
     return ApiError.messages(415, "Emulator control calls that change state need Content-Type: application/json")
@@ -189,6 +229,17 @@ const GUEST_SWEEP_EVERY_MS = 60_000
  * @category tags
  */
 export class BoundHost extends Context.Service<BoundHost, string>()("@connectycube-effect/emulator/Server/BoundHost") {}
+
+/**
+ * The host names the control API answers to besides IP addresses, `localhost`/`*.localhost` and the bound
+ * host (`--allow-host`, `Emulator.Options.allowHosts`); none when absent.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export class AllowedHosts
+  extends Context.Service<AllowedHosts, ReadonlyArray<string>>()("@connectycube-effect/emulator/Server/AllowedHosts")
+{}
 
 /**
  * One request, ready to run: the context its fiber starts with (the server's services, the request
@@ -228,6 +279,7 @@ export const makeHandle = (routes: ReadonlyArray<Route.Route>) =>
     const faults = yield* Faults.Faults
     const settings = yield* Settings
     const boundHost = Option.getOrElse(yield* Effect.serviceOption(BoundHost), () => "127.0.0.1")
+    const allowHosts = Option.getOrElse(yield* Effect.serviceOption(AllowedHosts), (): ReadonlyArray<string> => [])
     // -Infinity: the first request sweeps (a database kept from an earlier run may hold expired guests)
     let lastSweep = -Infinity
     const sweep = (now: number) =>
@@ -303,7 +355,7 @@ export const makeHandle = (routes: ReadonlyArray<Route.Route>) =>
       let context: Context.Context<never> = base
       let run: Effect.Effect<HttpServerResponse.HttpServerResponse, unknown, any>
       const deep = search === "" ? undefined : RailsQuery.queryTooDeep(search)
-      const refused = admin ? controlRefusal(method, request.headers, boundHost) : deep !== undefined ? Errors.nestedTooDeeply(deep) : undefined
+      const refused = admin ? controlRefusal(method, request.headers, boundHost, allowHosts) : deep !== undefined ? Errors.nestedTooDeeply(deep) : undefined
       if (refused !== undefined) {
         context = Context.add(context, HttpServerRequest.HttpServerRequest, request)
         run = Effect.succeed(Http.errorResponse(refused))

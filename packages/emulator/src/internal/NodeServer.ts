@@ -169,6 +169,36 @@ const write = (
   }
 }
 
+const INTERNAL_ERROR_BODY = JSON.stringify({ errors: ["Internal Server Error"] })
+
+/**
+ * The emulator's 500 (`{"errors":["Internal Server Error"]}`) in place of a response that could not be written;
+ * the connection is destroyed when a head is already out. The headers the server set before the answer (CORS,
+ * `Date`) stay; the failed response's own are removed, since Node keeps those it accepted before the one it refused.
+ */
+const writeInternalError = (
+  request: Http.IncomingMessage,
+  out: Http.ServerResponse,
+  failed: HttpServerResponse.HttpServerResponse | undefined
+) => {
+  if (out.writableEnded) return
+  if (out.headersSent) {
+    out.destroy()
+    return
+  }
+  try {
+    if (failed !== undefined) for (const name of Object.keys(headersOf(failed))) out.removeHeader(name)
+    out.writeHead(500, "Internal Server Error", {
+      "content-type": "application/json; charset=utf-8",
+      "content-length": Buffer.byteLength(INTERNAL_ERROR_BODY)
+    })
+    if (request.method === "HEAD") out.end()
+    else out.end(INTERNAL_ERROR_BODY)
+  } catch {
+    out.destroy()
+  }
+}
+
 /** What node's parser refused, as the emulator's JSON error (node's own answer has no body). */
 const clientErrorAnswer = (code: string | undefined): readonly [number, string] => {
   switch (code) {
@@ -227,23 +257,32 @@ export const serve = <R>(
 ): Effect.Effect<void, never, Scope.Scope | R> =>
   Effect.gen(function*() {
     const context = yield* Effect.context<R>()
+    const logError = (message: string, error: unknown) => {
+      Effect.runForkWith(context)(Effect.logError(message, error))
+    }
     const handler = (source: Http.IncomingMessage, out: Http.ServerResponse) => {
       let prepared: ReturnType<typeof handle>
       try {
         prepared = handle(new NodeRequest(source, out, source.url!), context)
-      } catch {
+      } catch (error) {
         // the per-request preparation runs outside any fiber: a throw there is a 500, not a crashed process
-        out.writeHead(500)
-        return out.end()
+        logError("emulator: preparing a request failed", error)
+        return writeInternalError(source, out, undefined)
       }
       const fiber = Effect.runForkWith(prepared.context)(prepared.effect)
       const respond = (exit: Exit.Exit<HttpServerResponse.HttpServerResponse>) => {
         if (Exit.isSuccess(exit)) {
-          const streaming = write(source, out, exit.value)
-          if (streaming !== undefined) Effect.runForkWith(context)(streaming)
-        } else if (!Cause.hasInterruptsOnly(exit.cause) && !out.headersSent) {
-          out.writeHead(500)
-          out.end()
+          // Node throws on a head it cannot send (a header value outside Latin-1 or with CR/LF, a bad name,
+          // status or status text). Here, outside any fiber, that throw would end the process: a 500 instead.
+          try {
+            const streaming = write(source, out, exit.value)
+            if (streaming !== undefined) Effect.runForkWith(context)(streaming)
+          } catch (error) {
+            logError("emulator: the response could not be written", error)
+            writeInternalError(source, out, exit.value)
+          }
+        } else if (!Cause.hasInterruptsOnly(exit.cause)) {
+          writeInternalError(source, out, undefined)
         } else {
           out.destroy()
         }

@@ -132,6 +132,8 @@ const createBlob = Effect.gen(function*() {
     now
   })
   const fields = Grants.grantFields(row, secret, now)
+  // From the Host the caller used (not `Http.publicUrl`): the target is for this caller, who may reach the
+  // emulator by another name (a docker port mapping, the browser example); a false Host only misleads itself.
   const params = `${yield* Http.baseUrl}${UPLOAD_PATH}?` +
     fields.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join("&")
   return Http.json({

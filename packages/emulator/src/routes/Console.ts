@@ -2,7 +2,7 @@
  * The control endpoints behind the web UI (`/__emulator/ui/`): an overview, the users (searched with the
  * REST `GET /users/v2` code, created, edited and deleted with the REST validation), sessions, blobs and
  * their bytes, one fault removed. Like all of `/__emulator/*` they need no session and get the control
- * API's protections (`Server.controlRefusal`: no CORS, loopback `Host`, JSON on state changes).
+ * API's protections (`Server.controlRefusal`: no CORS, a `Host` that is an IP, localhost or an allowed name, JSON on state changes).
  *
  * What they never show: a session token (masked: its first 4 characters), an auth key unless asked for
  * it (`GET /__emulator/apps/:id/auth-key`), a password hash. Blob bytes are user content served on the

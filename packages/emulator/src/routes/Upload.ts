@@ -246,6 +246,7 @@ const upload = Effect.gen(function*() {
   if (result._tag === "Failed") return s3Error(result.failure, requestId)
   const status = fields.get("success_action_status")
   if (status === "201") {
+    // the uploader's own Host, as for the upload target in `POST /blobs`: an answer to it, not sent elsewhere
     const location = `${yield* Http.baseUrl}${UPLOAD_PATH}/${result.row.uid}`
     return HttpServerResponse.text(
       `${XML_HEAD}<PostResponse><Location>${xmlEscape(location)}</Location><Bucket>${Grants.BUCKET}</Bucket>` +

@@ -283,7 +283,9 @@ const resetPassword = Effect.gen(function*() {
   const user = yield* Users.findByEmail(caller.app_id, email)
   if (user !== undefined && user.email !== null) {
     const token = Crypto.randomBytes(16).toString("hex")
-    const link = `${yield* Http.baseUrl}/users/password/edit?reset_password_token=${token}`
+    // The emulator's own address, never the request's Host: the mail goes to the user, and `Host: evil.example`
+    // would hand them a link that gives the token to evil.example.
+    const link = `${yield* Http.publicUrl}/users/password/edit?reset_password_token=${token}`
     yield* Emails.send({
       appId: caller.app_id,
       userId: user.id,

@@ -14,7 +14,7 @@ const linkOf = (mail: Mail): string | undefined => {
   return /https?:\/\/\S+/.exec(mail.body)?.[0]
 }
 
-/** Only a well-formed http(s) URL becomes a link: the emulator builds it from the request's `Host`, which a client chooses. */
+/** Only a well-formed http(s) URL becomes a link: a mail is data (an import can hold any text), never trusted markup. */
 const isWebUrl = (text: string): boolean => {
   try {
     const url = new URL(text)
