@@ -207,6 +207,29 @@ const info = (
     return Http.json({ blob: Blobs.toJson(row) })
   })
 
+/**
+ * A blob's stored bytes as the response: the file streamed from disk, or the chunks from SQLite (with the uploaded
+ * size as `Content-Length`). Used by the REST download and the console's blob content.
+ *
+ * @since 0.1.0
+ * @category blobs
+ */
+export const bytesResponse = (
+  bytes: BlobBytes.Bytes,
+  row: Blobs.BlobRow,
+  options: { readonly contentType: string; readonly headers: Readonly<Record<string, string>> }
+) =>
+  Effect.gen(function*() {
+    if (bytes._tag === "File") {
+      return yield* HttpServerResponse.file(bytes.path, options).pipe(Effect.mapError(() => Errors.notFound()))
+    }
+    const sql = yield* SqlClient.SqlClient
+    return HttpServerResponse.stream(Stream.provideService(bytes.stream, SqlClient.SqlClient, sql), {
+      ...options,
+      ...(row.uploaded_size !== null ? { contentLength: row.uploaded_size } : {})
+    })
+  })
+
 const download = (uid: string) =>
   Effect.gen(function*() {
     const row = yield* Blobs.findByUid(uid)
@@ -229,17 +252,7 @@ const download = (uid: string) =>
       "content-disposition": `inline; ${UserContent.filenameParams(row.name)}`,
       "cache-control": row.public === 1 ? "public, max-age=3600" : "private, max-age=0"
     }
-    if (bytes.value._tag === "File") {
-      return yield* HttpServerResponse.file(bytes.value.path, { contentType, headers }).pipe(
-        Effect.mapError(() => Errors.notFound())
-      )
-    }
-    const sql = yield* SqlClient.SqlClient
-    return HttpServerResponse.stream(Stream.provideService(bytes.value.stream, SqlClient.SqlClient, sql), {
-      contentType,
-      ...(row.uploaded_size !== null ? { contentLength: row.uploaded_size } : {}),
-      headers
-    })
+    return yield* bytesResponse(bytes.value, row, { contentType, headers })
   })
 
 const getBlob = Effect.gen(function*() {

@@ -14,12 +14,9 @@
 import * as UserInput from "@connectycube-effect/core/UserInput"
 import * as UsersQuery from "@connectycube-effect/core/UsersQuery"
 import * as Effect from "effect/Effect"
-import * as HttpServerResponse from "effect/http/HttpServerResponse"
 import * as Option from "effect/Option"
 import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
-import * as SqlClient from "effect/sql/SqlClient"
-import * as Stream from "effect/Stream"
 import { ApiError, Errors } from "../ApiError.js"
 import { EmulatorClock } from "../Clock.js"
 import * as Faults from "../Faults.js"
@@ -35,6 +32,7 @@ import * as Inspect from "../store/Inspect.js"
 import * as Sessions from "../store/Sessions.js"
 import * as Users from "../store/Users.js"
 import * as Search from "../store/UsersSearch.js"
+import * as BlobRoutes from "./Blobs.js"
 import * as UserRoutes from "./Users.js"
 
 // ---------------------------------------------------------------------------
@@ -417,17 +415,7 @@ const blobContent = Effect.gen(function*() {
     "referrer-policy": "no-referrer",
     "cache-control": "no-store"
   }
-  if (bytes.value._tag === "File") {
-    return yield* HttpServerResponse.file(bytes.value.path, { contentType, headers }).pipe(
-      Effect.mapError(() => Errors.notFound())
-    )
-  }
-  const sql = yield* SqlClient.SqlClient
-  return HttpServerResponse.stream(Stream.provideService(bytes.value.stream, SqlClient.SqlClient, sql), {
-    contentType,
-    ...(row.uploaded_size !== null ? { contentLength: row.uploaded_size } : {}),
-    headers
-  })
+  return yield* BlobRoutes.bytesResponse(bytes.value, row, { contentType, headers })
 })
 
 // ---------------------------------------------------------------------------

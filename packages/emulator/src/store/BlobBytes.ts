@@ -149,6 +149,16 @@ export const writeBytes = <E>(
   })
 
 /**
+ * A blob's stored bytes: a file of the blob directory, or its chunks streamed from SQLite.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Bytes =
+  | { readonly _tag: "File"; readonly path: string }
+  | { readonly _tag: "Stream"; readonly stream: Stream.Stream<Uint8Array, SqlError.SqlError, SqlClient.SqlClient> }
+
+/**
  * The stored bytes of a blob, or `None` when nothing was uploaded (or the file is gone).
  *
  * @since 0.1.0
@@ -157,7 +167,7 @@ export const writeBytes = <E>(
 export const readBytes = (
   row: BlobRow
 ): Effect.Effect<
-  Option.Option<{ readonly _tag: "File"; readonly path: string } | { readonly _tag: "Stream"; readonly stream: Stream.Stream<Uint8Array, SqlError.SqlError, SqlClient.SqlClient> }>,
+  Option.Option<Bytes>,
   SqlError.SqlError,
   SqlClient.SqlClient | FileSystem.FileSystem
 > =>
