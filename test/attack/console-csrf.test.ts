@@ -19,7 +19,7 @@ import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
 import { type Browser, chromium, type Frame } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { AUTH_KEY, call, postJson, signIn, start } from "./helpers.js"
+import { AUTH_KEY, call, postJson, signIn, start, storeBlob } from "./helpers.js"
 
 type Emu = Awaited<ReturnType<typeof start>>
 
@@ -34,30 +34,6 @@ if (!available && !inCI) {
   console.warn(`console-csrf.test.ts: the browser part is skipped, ${CHROMIUM} is absent (apt-get install -y chromium)`)
 }
 
-/** A public or private blob of the caller's, created, uploaded and completed through the REST API only. */
-const storeBlob = async (
-  base: string,
-  token: string,
-  blob: { readonly name: string; readonly type: string; readonly public?: boolean; readonly body: string }
-) => {
-  const created = await postJson(`${base}/blobs`, {
-    blob: { name: blob.name, content_type: blob.type, public: blob.public ?? true }
-  }, { "cb-token": token })
-  expect(created.status, created.text).toBe(201)
-  const row = JSON.parse(created.text).blob
-  const params = new URL(row.blob_object_access.params as string)
-  const form = new FormData()
-  for (const [k, v] of params.searchParams) form.append(k, v)
-  form.append("file", new Blob([blob.body], { type: "application/octet-stream" }), "file")
-  expect((await call(`${params.origin}${params.pathname}`, { method: "POST", body: form })).status).toBe(201)
-  const done = await call(`${base}/blobs/${row.id}/complete`, {
-    method: "PUT",
-    headers: { "content-type": "application/json", "cb-token": token },
-    body: JSON.stringify({ blob: { size: Buffer.byteLength(blob.body) } })
-  })
-  expect(done.status, done.text).toBe(200)
-  return { id: row.id as number, uid: row.uid as string }
-}
 
 /** The directives of a Content-Security-Policy header: `sandbox` alone (no `allow-*` token) makes a document inert. */
 const sandboxTokens = (csp: string | null): ReadonlyArray<string> | undefined => {
@@ -147,7 +123,7 @@ describe("attack: the origin of the UI and the control API, over HTTP (REST down
         ["café.html", "text/html; x=ü", "text/html"]
       ]
       for (const [name, type, sent] of cases) {
-        const blob = await storeBlob(base, token, { name, type, body: "bytes" })
+        const blob = await storeBlob(base, token, { name, type, body: "bytes", public: true })
         for (const path of [`/blobs/${blob.uid}`, `/blobs/${blob.uid}/download`, `/__emulator/blobs/${blob.id}/content`]) {
           const res = await call(`${base}${path}`).catch((error: Error) => ({ status: 0, headers: new Headers(), text: String(error.cause ?? error) }))
           expect(res.status, `${name} ${type} ${path}: ${res.text}`).toBe(200)

@@ -1,6 +1,7 @@
 // Shared by the attack suite: an emulator on 127.0.0.1, port 0, and small fetch helpers.
 import { Emulator } from "@connectycube-effect/emulator"
 import * as Crypto from "node:crypto"
+import { expect } from "vitest"
 
 export const AUTH_KEY = "emulator-auth-key"
 
@@ -52,3 +53,28 @@ export const upload = (url: string, fields: ReadonlyArray<readonly [string, stri
 
 export const hmac = (key: string, data: string) => Crypto.createHmac("sha256", key).update(data).digest("hex")
 export const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64")
+
+/** A blob of the caller's (private unless `public`), created, uploaded and completed through the REST API only. */
+export const storeBlob = async (
+  base: string,
+  token: string,
+  blob: { readonly name: string; readonly type: string; readonly public?: boolean; readonly body: string }
+) => {
+  const created = await postJson(`${base}/blobs`, {
+    blob: { name: blob.name, content_type: blob.type, public: blob.public ?? false }
+  }, { "cb-token": token })
+  expect(created.status, created.text).toBe(201)
+  const row = JSON.parse(created.text).blob
+  const params = new URL(row.blob_object_access.params as string)
+  const form = new FormData()
+  for (const [k, v] of params.searchParams) form.append(k, v)
+  form.append("file", new Blob([blob.body], { type: "application/octet-stream" }), "file")
+  expect((await call(`${params.origin}${params.pathname}`, { method: "POST", body: form })).status).toBe(201)
+  const done = await call(`${base}/blobs/${row.id}/complete`, {
+    method: "PUT",
+    headers: { "content-type": "application/json", "cb-token": token },
+    body: JSON.stringify({ blob: { size: Buffer.byteLength(blob.body) } })
+  })
+  expect(done.status, done.text).toBe(200)
+  return { id: row.id as number, uid: row.uid as string }
+}

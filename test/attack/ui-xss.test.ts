@@ -19,7 +19,7 @@ import * as Fs from "node:fs"
 import * as Http from "node:http"
 import { type Browser, chromium, type Page } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { AUTH_KEY, call, postJson, signIn, start } from "./helpers.js"
+import { AUTH_KEY, call, postJson, signIn, start, storeBlob } from "./helpers.js"
 
 const CHROMIUM = "/usr/bin/chromium"
 const available = Fs.existsSync(CHROMIUM)
@@ -35,30 +35,6 @@ type Emu = Awaited<ReturnType<typeof start>>
 /** Markup that would leave a `[data-xss]` element (and, were script allowed, set `__xss`) if parsed as HTML. */
 const markup = (n: number) => `<b data-xss="${n}">m${n}</b><img src=x data-xss onerror="window.__xss=${n}">`
 
-/** A completed blob of the caller's: created, uploaded (its grant's form), completed. */
-const storeBlob = async (
-  base: string,
-  token: string,
-  blob: { readonly name: string; readonly type: string; readonly public?: boolean; readonly body: string }
-) => {
-  const created = await postJson(`${base}/blobs`, {
-    blob: { name: blob.name, content_type: blob.type, public: blob.public ?? false }
-  }, { "cb-token": token })
-  expect(created.status, created.text).toBe(201)
-  const row = JSON.parse(created.text).blob
-  const params = new URL(row.blob_object_access.params as string)
-  const form = new FormData()
-  for (const [k, v] of params.searchParams) form.append(k, v)
-  form.append("file", new Blob([blob.body], { type: "application/octet-stream" }), "file")
-  expect((await call(`${params.origin}${params.pathname}`, { method: "POST", body: form })).status).toBe(201)
-  const done = await call(`${base}/blobs/${row.id}/complete`, {
-    method: "PUT",
-    headers: { "content-type": "application/json", "cb-token": token },
-    body: JSON.stringify({ blob: { size: Buffer.byteLength(blob.body) } })
-  })
-  expect(done.status, done.text).toBe(200)
-  return { id: row.id as number, uid: row.uid as string }
-}
 
 /** A raw request (node:http sends `<`, `>` and `"` in a path or `Host` as they are; fetch would escape them). */
 const raw = (url: string, path: string, init: { method?: string; host?: string; headers?: Record<string, string>; body?: string } = {}) =>
