@@ -92,6 +92,87 @@ describe("the synchronous read path", () => {
     }))
 })
 
+describe("rows kept while the database is unchanged", () => {
+  // the shared read transaction of a tick ends in a microtask: the next read starts a new one
+  const nextTick = Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+
+  it.effect("the same rows until a write through the SqlClient (one of its own, or in a transaction) or another connection's commit", () =>
+    Effect.gen(function*() {
+      const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "emulator-sqlite-"))
+      yield* Effect.addFinalizer(() => Effect.sync(() => Fs.rmSync(dir, { recursive: true, force: true })))
+      const file = Path.join(dir, "db.sqlite")
+      yield* Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        yield* setup
+        yield* sql`INSERT INTO t (id, v) VALUES (1, 'a')`
+        const kept = () => Sqlite.unsafeCachedRead<object>(sql, "SELECT * FROM t WHERE id >= ? ORDER BY id", [1])
+        const first = kept()
+        assert.deepStrictEqual(first, [{ id: 1, v: "a" }])
+        yield* nextTick
+        assert.strictEqual(kept(), first, "kept while nothing changed")
+
+        yield* sql`UPDATE t SET v = 'b' WHERE id = 1`
+        assert.deepStrictEqual(kept(), [{ id: 1, v: "b" }])
+        yield* sql.withTransaction(sql`INSERT INTO t (id, v) VALUES (2, 'c')`)
+        assert.deepStrictEqual(kept(), [{ id: 1, v: "b" }, { id: 2, v: "c" }])
+        yield* nextTick
+
+        const other = new DatabaseSync(file)
+        try {
+          other.exec("UPDATE t SET v = 'd' WHERE id = 1")
+        } finally {
+          other.close()
+        }
+        assert.deepStrictEqual(kept(), [{ id: 1, v: "d" }, { id: 2, v: "c" }])
+      }).pipe(Effect.provide(Sqlite.layer({ filename: file })))
+    }))
+
+  it.effect("another connection's commit during a tick whose read transaction is already open is seen at the next tick", () =>
+    Effect.gen(function*() {
+      const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "emulator-sqlite-"))
+      yield* Effect.addFinalizer(() => Effect.sync(() => Fs.rmSync(dir, { recursive: true, force: true })))
+      const file = Path.join(dir, "db.sqlite")
+      yield* Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        yield* setup
+        yield* sql`INSERT INTO t (id, v) VALUES (1, 'a')`
+        const kept = () => Sqlite.unsafeCachedRead<object>(sql, "SELECT * FROM t ORDER BY id", [])
+        const other = new DatabaseSync(file)
+        yield* Effect.addFinalizer(() => Effect.sync(() => other.close()))
+        for (let i = 0; i < 3; i++) {
+          assert.deepStrictEqual(kept(), [{ id: 1, v: "a" }])
+          yield* nextTick
+        }
+        // one tick: a read starts the shared snapshot, then the other connection commits
+        const inTick = yield* Effect.sync(() => {
+          Sqlite.unsafeRead(sql, "SELECT COUNT(*) AS n FROM t", [])
+          other.exec("UPDATE t SET v = 'x' WHERE id = 1")
+          return kept()
+        })
+        assert.deepStrictEqual(inTick, [{ id: 1, v: "a" }], "the tick reads one snapshot")
+        yield* nextTick
+        assert.deepStrictEqual(kept(), [{ id: 1, v: "x" }])
+      }).pipe(Effect.provide(Sqlite.layer({ filename: file })))
+    }))
+
+  it.effect("parameters SQLite binds differently are kept apart; a statement that writes is not run", () =>
+    Effect.gen(function*() {
+      const sql = yield* SqlClient.SqlClient
+      yield* setup
+      const typeOf = (value: unknown) => Sqlite.unsafeCachedRead<{ t: string }>(sql, "SELECT typeof(?) AS t", [value])?.[0]?.t
+      // node:sqlite binds every number as a REAL
+      assert.deepStrictEqual([typeOf(5), typeOf("5"), typeOf(null), typeOf("null"), typeOf(5)], [
+        "real",
+        "text",
+        "null",
+        "text",
+        "real"
+      ])
+      assert.isUndefined(Sqlite.unsafeCachedRead(sql, "INSERT INTO t (id, v) VALUES (4, 'd') RETURNING id", []))
+      assert.deepStrictEqual(yield* readAll, [])
+    }).pipe(Effect.provide(Sqlite.layer({ filename: ":memory:", disableWAL: true }))))
+})
+
 describe("migrations", () => {
   it.effect("a database file with the log of the hand-written migrator is adopted as is: data kept, nothing run twice", () =>
     Effect.gen(function*() {

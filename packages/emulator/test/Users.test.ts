@@ -2,6 +2,10 @@ import { describe, expect, it } from "@effect/vitest"
 import { Emulator } from "@connectycube-effect/emulator"
 import * as SqlClient from "effect/sql/SqlClient"
 import { Effect } from "effect"
+import * as Fs from "node:fs"
+import * as Os from "node:os"
+import * as Path from "node:path"
+import { DatabaseSync } from "node:sqlite"
 import { type Answer, fetchAnswer } from "./helpers.js"
 
 // Over a real loopback port, with plain fetch, the way the official SDK talks to the server.
@@ -462,6 +466,65 @@ describe("GET /users/v2", () => {
           expect(ms, `${qs}: ${JSON.stringify(timings)}`).toBeLessThan(broad.includes(qs) ? 1000 : 100)
         }
       })), 120_000)
+})
+
+describe("a search or a token used again (answers kept while the database is unchanged)", () => {
+  it.live("sees an update, a sign-up, a change by another connection to the database file, a tag search's change", () =>
+    Effect.gen(function*() {
+      const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "emulator-users-"))
+      yield* Effect.addFinalizer(() => Effect.sync(() => Fs.rmSync(dir, { recursive: true, force: true })))
+      const db = Path.join(dir, "cube.sqlite")
+      yield* withEmulator((emu) =>
+        Effect.gen(function*() {
+          yield* signup(emu.url, { login: "marvin18", full_name: "Marvin Simon", tag_list: ["a"] })
+          const s = yield* userSession(emu.url, "marvin18")
+          const app = yield* appToken(emu.url)
+          const names = (qs: string) =>
+            Effect.map(get(`${emu.url}/users/v2.json?${qs}`, app), (a) => [a.json.total_entries, a.json.items.map((u: any) => u.full_name)])
+          const marvins = names("full_name[start_with]=marvin")
+          expect(yield* marvins).toEqual([1, ["Marvin Simon"]])
+          expect(yield* marvins).toEqual([1, ["Marvin Simon"]])
+          expect(yield* names("user_tags=a")).toEqual([1, ["Marvin Simon"]])
+
+          expect((yield* put(`${emu.url}/users/${s.user_id}.json`, { user: { full_name: "Marvin Sim", tag_list: ["b"] } }, s.token)).status)
+            .toBe(200)
+          expect(yield* marvins).toEqual([1, ["Marvin Sim"]])
+          expect(yield* names("user_tags=a")).toEqual([0, []])
+
+          yield* signup(emu.url, { login: "marvin19", full_name: "Marvin Two" })
+          expect(yield* marvins).toEqual([2, ["Marvin Sim", "Marvin Two"]])
+
+          const other = new DatabaseSync(db)
+          try {
+            other.prepare("UPDATE users SET full_name = ? WHERE login = ?").run("Marvin Three", "marvin19")
+          } finally {
+            other.close()
+          }
+          expect(yield* marvins).toEqual([2, ["Marvin Sim", "Marvin Three"]])
+        }), { db })
+    }))
+
+  it.live("a token ended (sign-out, DELETE /session) or changed (sign-in) is seen at its next use", () =>
+    withEmulator((emu) =>
+      Effect.gen(function*() {
+        yield* signup(emu.url, { login: "marvin18" })
+        const app = yield* appToken(emu.url)
+        const me = (token: string) => get(`${emu.url}/users/v2.json?login=marvin18`, token)
+        expect((yield* me(app)).status).toBe(200)
+        expect((yield* me(app)).status).toBe(200)
+        // the same token signed in: a user session now, which may update its own user
+        const signedIn = yield* post(`${emu.url}/login.json`, { login: "marvin18", password: "password1" }, app)
+        expect(signedIn.status).toBe(200)
+        const id = signedIn.json.user.id
+        expect((yield* put(`${emu.url}/users/${id}.json`, { user: { full_name: "M" } }, app)).status).toBe(200)
+        expect((yield* del(`${emu.url}/login.json`, app)).status).toBe(200)
+        expect((yield* put(`${emu.url}/users/${id}.json`, { user: { full_name: "N" } }, app)).json)
+          .toEqual({ errors: { base: ["Forbidden. Need user."] } })
+        expect((yield* me(app)).status).toBe(200)
+        expect((yield* del(`${emu.url}/session.json`, app)).status).toBe(200)
+        const after = yield* me(app)
+        expect([after.status, after.json]).toEqual([401, { errors: { base: ["Required session does not exist"] } }])
+      })))
 })
 
 describe("V1 (deprecated)", () => {

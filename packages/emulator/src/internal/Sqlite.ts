@@ -8,6 +8,12 @@
  * `read` runs a SELECT straight on the connection and falls back to the `SqlClient` when it cannot:
  * while a `SqlClient` transaction is open (it would see uncommitted rows, and the `SqlClient` waits for
  * the transaction), for a statement that writes, or for a client that is not this one.
+ *
+ * `cachedRead` also keeps the rows of a SELECT while the database is unchanged: every statement the
+ * `SqlClient` runs that may write (or whose kind is not known) and every commit of another connection
+ * (`PRAGMA data_version`, checked when the WAL index says something was committed) drops them all. Polling
+ * clients repeat the same few reads (a token, a search page), and a page costs more to read than the rest of
+ * its request.
  */
 import type * as Arr from "effect/Array"
 import * as Cause from "effect/Cause"
@@ -21,6 +27,7 @@ import type * as SqlConnection from "effect/sql/SqlConnection"
 import { classifySqliteError, SqlError } from "effect/sql/SqlError"
 import * as Statement from "effect/sql/Statement"
 import * as Stream from "effect/Stream"
+import * as Fs from "node:fs"
 import { constants, DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite"
 
 const NativeId: unique symbol = Symbol.for("@connectycube-effect/emulator/internal/Sqlite/Native")
@@ -28,6 +35,8 @@ const NativeId: unique symbol = Symbol.for("@connectycube-effect/emulator/intern
 interface Native {
   /** The rows of a SELECT, or `undefined` when it must go through the `SqlClient` instead. */
   readonly read: (sql: string, params: ReadonlyArray<unknown>) => ReadonlyArray<any> | undefined
+  /** `read`, answered from the rows kept since the database last changed when it can. */
+  readonly cachedRead: (sql: string, params: ReadonlyArray<unknown>) => ReadonlyArray<any> | undefined
 }
 
 /** What a prepared statement is, found out once when it is prepared. */
@@ -88,6 +97,28 @@ const STREAM_CHUNK = 128
 
 const bind = (params: ReadonlyArray<unknown>) => params as Array<SQLInputValue>
 
+/** The first copy of the WAL-index header, at the start of the `-shm` file (https://www.sqlite.org/walformat.html). */
+const WAL_INDEX_HEADER = 48
+
+/** The bounds of `cachedRead`'s memory: past either, it is emptied. */
+const CACHED_STATEMENTS = 256
+const CACHED_ROWS = 5_000
+
+/**
+ * The parameters as a key of `cachedRead`, or `undefined` for values it does not keep results of (only
+ * text, safe integers and null: two keys are equal exactly when SQLite binds the same values).
+ */
+const paramsKey = (params: ReadonlyArray<unknown>): string | undefined => {
+  // "s…" never starts like the JSON array of the general case
+  if (params.length === 1 && typeof params[0] === "string") return `s${params[0]}`
+  for (const p of params) {
+    if (!(p === null || typeof p === "string" || (typeof p === "number" && Number.isSafeInteger(p) && !Object.is(p, -0)))) {
+      return undefined
+    }
+  }
+  return JSON.stringify(params)
+}
+
 /**
  * @param options.filename a file or `":memory:"`
  * @param options.disableWAL leave the journal mode alone (in-memory databases have no WAL)
@@ -118,7 +149,68 @@ export const make = (options: { readonly filename: string; readonly disableWAL?:
     const begin = db.prepare("BEGIN")
     const commit = db.prepare("COMMIT")
     const rollback = db.prepare("ROLLBACK")
+    const dataVersion = db.prepare("PRAGMA data_version")
+    dataVersion.setReturnArrays(true)
     let shared = false
+    // What `cachedRead` knows of changes: `generation` moves on every statement the SqlClient runs that may
+    // write and on every commit of another connection, seen as a new `data_version` (read once per shared
+    // read transaction: its snapshot does not change while it is open).
+    let generation = 0
+    let seenDataVersion: unknown = undefined
+    let versionRead = false
+    // Whether anything was committed since `data_version` was last read, without a read transaction (it
+    // takes and drops file locks: as much as the rest of a kept answer): the WAL-index header in the
+    // `-shm` file (`walIndex`, opened at the first check) changes with every commit of every connection.
+    // `checkedHeader` is the header read just before the snapshot `data_version` was last read in. No
+    // other connection can open a private in-memory database: nothing to check there.
+    const privateDb = options.filename === ":memory:" || options.filename === ""
+    let walIndex: number | null | undefined = privateDb ? null : undefined
+    const header = Buffer.alloc(WAL_INDEX_HEADER)
+    let checkedHeader: Buffer | undefined
+    const readHeader = (): boolean => {
+      if (typeof walIndex !== "number") return false
+      try {
+        return Fs.readSync(walIndex, header, 0, WAL_INDEX_HEADER, 0) === WAL_INDEX_HEADER
+      } catch {
+        return false
+      }
+    }
+    const openWalIndex = () => {
+      walIndex = null
+      try {
+        const mode = (db.prepare("PRAGMA journal_mode").get() as { readonly journal_mode?: unknown } | undefined)?.journal_mode
+        // `location()` is the path SQLite resolved (symbolic links followed), which its `-shm` file is named after
+        const location = typeof db.location === "function" ? db.location() : null
+        if (mode === "wal" && typeof location === "string" && location !== "") {
+          walIndex = Fs.openSync(`${location}-shm`, "r")
+        }
+      } catch {
+        // no WAL index to read: every check reads `data_version`
+      }
+    }
+    const othersUnchanged = () => privateDb || (checkedHeader !== undefined && readHeader() && header.equals(checkedHeader))
+    const checkOthers = () => {
+      if (privateDb) return
+      // only a header read before this snapshot starts (the shared transaction is opened here) can be checked against
+      const before = !shared && readHeader() ? Buffer.from(header) : undefined
+      openShared()
+      if (versionRead) return
+      const version = (dataVersion.get() as unknown as ReadonlyArray<unknown>)[0]
+      versionRead = true
+      if (version !== seenDataVersion) {
+        seenDataVersion = version
+        changed()
+      }
+      checkedHeader = before
+      if (walIndex === undefined) openWalIndex()
+    }
+    const cached = new Map<string, Map<string, ReadonlyArray<any>>>()
+    let cachedGeneration = 0
+    let cachedStatements = 0
+    let cachedRows = 0
+    const changed = () => {
+      generation++
+    }
     const endShared = () => {
       if (!shared) return
       shared = false
@@ -137,6 +229,8 @@ export const make = (options: { readonly filename: string; readonly disableWAL?:
     yield* Effect.addFinalizer(() =>
       Effect.sync(() => {
         endShared()
+        if (typeof walIndex === "number") Fs.closeSync(walIndex)
+        walIndex = null
         db.close()
       })
     )
@@ -150,6 +244,7 @@ export const make = (options: { readonly filename: string; readonly disableWAL?:
         } catch (cause) {
           return Effect.fail(classify(cause, "Failed to prepare statement", "prepare"))
         }
+        if (!info(statement).readonly) changed()
         try {
           statement.setReadBigInts(fiber.getRef(SqlClient.SafeIntegers))
           if (!raw || info(statement).reader) return Effect.succeed(statement.all(...bind(params)))
@@ -165,6 +260,7 @@ export const make = (options: { readonly filename: string; readonly disableWAL?:
         Effect.try({
           try: () => {
             endShared()
+            changed()
             const prepared = statement()
             prepared.setReadBigInts(fiber.getRef(SqlClient.SafeIntegers))
             prepared.setReturnArrays(true)
@@ -185,6 +281,7 @@ export const make = (options: { readonly filename: string; readonly disableWAL?:
         Effect.try({
           try: () => {
             endShared()
+            changed()
             const statement = db.prepare(sql)
             statement.setReadBigInts(fiber.getRef(SqlClient.SafeIntegers))
             return statement.iterate(...bind(params))
@@ -222,6 +319,8 @@ export const make = (options: { readonly filename: string; readonly disableWAL?:
           Effect.try({
             try: () => {
               endShared()
+              // BEGIN, COMMIT and ROLLBACK come this way too
+              changed()
               const statement = db.prepare(sql)
               statement.setReadBigInts(fiber.getRef(SqlClient.SafeIntegers))
               return statement.all(...bind(params ?? []))
@@ -259,47 +358,86 @@ export const make = (options: { readonly filename: string; readonly disableWAL?:
     })
     // Rows are read as arrays and built here (a plain object literal loop), as with better-sqlite3 before:
     // node:sqlite builds null-prototype row objects through the V8 API.
-    const native: Native = {
-      read: (sql, params) => {
-        if (db.isTransaction && !shared) return undefined
+    const openShared = () => {
+      if (shared) return
+      begin.run()
+      shared = true
+      versionRead = false
+      queueMicrotask(endShared)
+    }
+    const read: Native["read"] = (sql, params) => {
+      if (db.isTransaction && !shared) return undefined
+      try {
+        const statement = prepare(sql)
+        const about = info(statement)
+        // `readonly`, not just `reader`: an INSERT … RETURNING returns rows too, and must commit on its own
+        if (!about.readonly) return undefined
+        openShared()
+        statement.setReadBigInts(false)
+        statement.setReturnArrays(true)
+        let values: Array<Array<unknown>>
         try {
-          const statement = prepare(sql)
-          const about = info(statement)
-          // `readonly`, not just `reader`: an INSERT … RETURNING returns rows too, and must commit on its own
-          if (!about.readonly) return undefined
-          if (!shared) {
-            begin.run()
-            shared = true
-            queueMicrotask(endShared)
-          }
-          statement.setReadBigInts(false)
-          statement.setReturnArrays(true)
-          let values: Array<Array<unknown>>
-          try {
-            values = statement.all(...bind(params)) as unknown as Array<Array<unknown>>
-          } finally {
-            statement.setReturnArrays(false)
-          }
-          let names = about.names
-          // A schema change re-prepares `SELECT *` with other columns: read the names again then.
-          if (names === undefined || (values.length > 0 && values[0]!.length !== names.length)) {
-            names = statement.columns().map((column) => column.name)
-            about.names = names
-          }
-          const rows = new Array<Record<string, unknown>>(values.length)
-          for (let r = 0; r < values.length; r++) {
-            const row: Record<string, unknown> = {}
-            const value = values[r]!
-            for (let c = 0; c < names.length; c++) row[names[c]!] = value[c]
-            rows[r] = row
-          }
-          return rows
-        } catch {
-          // The SqlClient runs it again and reports the error as a SqlError.
-          return undefined
+          values = statement.all(...bind(params)) as unknown as Array<Array<unknown>>
+        } finally {
+          statement.setReturnArrays(false)
         }
+        let names = about.names
+        // A schema change re-prepares `SELECT *` with other columns: read the names again then.
+        if (names === undefined || (values.length > 0 && values[0]!.length !== names.length)) {
+          names = statement.columns().map((column) => column.name)
+          about.names = names
+        }
+        const rows = new Array<Record<string, unknown>>(values.length)
+        for (let r = 0; r < values.length; r++) {
+          const row: Record<string, unknown> = {}
+          const value = values[r]!
+          for (let c = 0; c < names.length; c++) row[names[c]!] = value[c]
+          rows[r] = row
+        }
+        return rows
+      } catch {
+        // The SqlClient runs it again and reports the error as a SqlError.
+        return undefined
       }
     }
+    const cachedRead: Native["cachedRead"] = (sql, params) => {
+      if (db.isTransaction && !shared) return undefined
+      const key = paramsKey(params)
+      if (key === undefined) return read(sql, params)
+      if (!othersUnchanged()) {
+        try {
+          checkOthers()
+        } catch {
+          return read(sql, params)
+        }
+      }
+      if (cachedGeneration !== generation) {
+        cached.clear()
+        cachedGeneration = generation
+        cachedStatements = 0
+        cachedRows = 0
+      }
+      let results = cached.get(sql)
+      const hit = results?.get(key)
+      if (hit !== undefined) return hit
+      const rows = read(sql, params)
+      if (rows === undefined) return undefined
+      if (cachedStatements >= CACHED_STATEMENTS || cachedRows + rows.length > CACHED_ROWS) {
+        cached.clear()
+        cachedStatements = 0
+        cachedRows = 0
+        results = undefined
+      }
+      if (results === undefined) {
+        results = new Map()
+        cached.set(sql, results)
+      }
+      results.set(key, rows)
+      cachedStatements++
+      cachedRows += rows.length
+      return rows
+    }
+    const native: Native = { read, cachedRead }
     return Object.assign(client, { [NativeId]: native })
   })
 
@@ -323,6 +461,29 @@ export const read = <A extends object>(
   const rows = unsafeRead<A>(sql, text, params)
   return rows === undefined ? sql.unsafe<A>(text, params as Array<unknown>) : Effect.succeed(rows)
 }
+
+/**
+ * `read` for reads that repeat: while the database is unchanged (see the module comment), the same statement
+ * and parameters get the same rows, the same array as the first time, so it and its rows must not be mutated.
+ */
+export const cachedRead = <A extends object>(
+  sql: SqlClient.SqlClient,
+  text: string,
+  params: ReadonlyArray<unknown>
+): Effect.Effect<ReadonlyArray<A>, SqlError> => {
+  const rows = unsafeCachedRead<A>(sql, text, params)
+  return rows === undefined ? sql.unsafe<A>(text, params as Array<unknown>) : Effect.succeed(rows)
+}
+
+/**
+ * `cachedRead` run synchronously, or `undefined` when the client does not allow it (as `unsafeRead`).
+ */
+export const unsafeCachedRead = <A extends object>(
+  sql: SqlClient.SqlClient,
+  text: string,
+  params: ReadonlyArray<unknown>
+): ReadonlyArray<A> | undefined =>
+  (sql as SqlClient.SqlClient & { readonly [NativeId]?: Native })[NativeId]?.cachedRead(text, params)
 
 /**
  * The rows of a SELECT run synchronously, or `undefined` when the client does not allow it (then use

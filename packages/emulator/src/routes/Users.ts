@@ -321,11 +321,19 @@ const v2Query = (context: Context.Context<V2Env>): Effect.Effect<UsersQuery.User
     })
   })
 
-const searchV2 = Effect.contextWith((context: Context.Context<V2Env>) =>
-  Effect.flatMap(v2Query(context), (query) =>
-    Effect.map(Search.searchV2With(Context.get(context, Search.SearchCache), Context.get(context, Auth.Caller).app_id, query), (page) =>
-      Http.json({ limit: page.limit, skip: page.skip, total_entries: page.total, items: page.rows.map(Users.toJson) })))
-)
+const searchV2 = Effect.contextWith((context: Context.Context<V2Env>) => {
+  const cache = Context.get(context, Search.SearchCache)
+  return Effect.flatMap(v2Query(context), (query) =>
+    Effect.map(Search.searchV2With(cache, Context.get(context, Auth.Caller).app_id, query), (page) => {
+      // the same page object while the database is unchanged: its answer is made once (`SearchCache.answers`)
+      let answer = cache.answers.get(page)
+      if (answer === undefined) {
+        answer = Http.json({ limit: page.limit, skip: page.skip, total_entries: page.total, items: page.rows.map(Users.toJson) })
+        cache.answers.set(page, answer)
+      }
+      return answer
+    }))
+})
 
 const listV1 = Effect.gen(function*() {
   const caller = yield* Auth.caller

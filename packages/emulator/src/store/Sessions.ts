@@ -234,7 +234,8 @@ export const touchWith = (
   now: number
 ): Effect.Effect<SessionRow | undefined, SqlError.SqlError> => {
   const text = "SELECT * FROM sessions WHERE token = ?"
-  const rows = Sqlite.unsafeRead<SessionRow>(sql, text, [token])
+  // kept while the database is unchanged (a client polls with one token); the row itself never leaves here
+  const rows = Sqlite.unsafeCachedRead<SessionRow>(sql, text, [token])
   return rows === undefined ?
     Effect.flatMap(sql.unsafe<SessionRow>(text, [token]), (rows) => slideRow(sql, pending, rows[0], token, now)) :
     slideRow(sql, pending, rows[0], token, now)

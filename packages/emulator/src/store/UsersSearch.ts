@@ -15,6 +15,7 @@
 import * as UsersQuery from "@connectycube-effect/core/UsersQuery"
 import type * as UsersQueryV1 from "@connectycube-effect/core/UsersQueryV1"
 import * as Context from "effect/Context"
+import type * as HttpServerResponse from "effect/http/HttpServerResponse"
 import * as SqlClient from "effect/sql/SqlClient"
 import type * as SqlError from "effect/sql/SqlError"
 import * as Effect from "effect/Effect"
@@ -156,21 +157,29 @@ const pageStatement = (
   }
 }
 
+type CountedRow = UserRow & { readonly __total: number }
+
+/** The page of a page statement's rows (only an empty page past the first needs a count of its own). */
+const pageOf = (
+  sql: SqlClient.SqlClient,
+  statement: PageStatement,
+  rows: ReadonlyArray<CountedRow>
+): Effect.Effect<Page, SqlError.SqlError> => {
+  if (rows.length > 0) return Effect.succeed({ rows, total: rows[0]!.__total })
+  if (statement.offset === 0) return Effect.succeed({ rows: [], total: 0 })
+  return Effect.map(
+    Sqlite.cachedRead<{ n: number }>(sql, statement.countText, statement.countParams),
+    (counted) => ({ rows: [], total: counted[0]?.n ?? 0 })
+  )
+}
+
 const runPage = (statement: PageStatement): Effect.Effect<Page, SqlError.SqlError, SqlClient.SqlClient> =>
-  // Plain combinators (no generator): every V2 search runs this.
+  // Plain combinators (no generator): every V1 list runs this.
   Effect.flatMap(SqlClient.SqlClient, (sql) => {
-    const pageOf = (rows: ReadonlyArray<UserRow & { readonly __total: number }>): Effect.Effect<Page, SqlError.SqlError> => {
-      if (rows.length > 0) return Effect.succeed({ rows, total: rows[0]!.__total })
-      if (statement.offset === 0) return Effect.succeed({ rows: [], total: 0 })
-      return Effect.map(
-        Sqlite.read<{ n: number }>(sql, statement.countText, statement.countParams),
-        (counted) => ({ rows: [], total: counted[0]?.n ?? 0 })
-      )
-    }
-    const rows = Sqlite.unsafeRead<UserRow & { readonly __total: number }>(sql, statement.text, statement.params)
+    const rows = Sqlite.unsafeCachedRead<CountedRow>(sql, statement.text, statement.params)
     return rows === undefined ?
-      Effect.flatMap(sql.unsafe<UserRow & { readonly __total: number }>(statement.text, statement.params as Array<unknown>), pageOf) :
-      pageOf(rows)
+      Effect.flatMap(sql.unsafe<CountedRow>(statement.text, statement.params as Array<unknown>), (rows) => pageOf(sql, statement, rows)) :
+      pageOf(sql, statement, rows)
   })
 
 const run = (
@@ -193,11 +202,26 @@ const orderBy = (field: string | undefined, direction: "ASC" | "DESC") =>
 export const searchV2 = (
   appId: number,
   query: UsersQuery.UsersQuery
-): Effect.Effect<Page & { readonly limit: number; readonly skip: number }, SqlError.SqlError, SqlClient.SqlClient | SearchCache> =>
+): Effect.Effect<PageV2, SqlError.SqlError, SqlClient.SqlClient | SearchCache> =>
   Effect.flatMap(SearchCache, (cache) => searchV2With(cache, appId, query))
 
 /**
+ * A V2 page: the rows, the total and the `limit`/`skip` the answer shows.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface PageV2 extends Page {
+  readonly limit: number
+  readonly skip: number
+}
+
+/**
  * `searchV2` with the cache at hand (the route reads it from the request's context it already holds).
+ *
+ * While the database is unchanged, a query searched again gets the same `PageV2` object (the page
+ * statement's rows are kept by `Sqlite.cachedRead`, and `SearchCache.pages` keeps the page of those rows),
+ * so the route can keep its answer too (`SearchCache.answers`).
  *
  * @since 0.1.0
  * @category queries
@@ -206,17 +230,29 @@ export const searchV2With = (
   cache: SearchCacheShape,
   appId: number,
   query: UsersQuery.UsersQuery
-): Effect.Effect<Page & { readonly limit: number; readonly skip: number }, SqlError.SqlError, SqlClient.SqlClient> => {
+): Effect.Effect<PageV2, SqlError.SqlError, SqlClient.SqlClient> => {
   let plan = cache.plans.get(query)
   if (plan === undefined || plan.appId !== appId) {
     plan = planV2(appId, query)
     cache.plans.set(query, plan)
   }
   const { limit, skip } = plan
-  const page = plan.tags !== undefined
-    ? byTagIndex(appId, plan.tags, plan.direction, limit, skip)
-    : runPage(plan.statement!)
-  return Effect.map(page, (p) => ({ ...p, limit, skip }))
+  const withPaging = (p: Page): PageV2 => ({ rows: p.rows, total: p.total, limit, skip })
+  if (plan.tags !== undefined) return Effect.map(byTagIndex(appId, plan.tags, plan.direction, limit, skip), withPaging)
+  const statement = plan.statement!
+  return Effect.flatMap(SqlClient.SqlClient, (sql) => {
+    const rows = Sqlite.unsafeCachedRead<CountedRow>(sql, statement.text, statement.params)
+    if (rows === undefined) return Effect.map(runPage(statement), withPaging)
+    // The statement (its text holds the limit and offset) and its parameters decide the rows and the
+    // total alike, so kept rows have one page; an empty page past the first counts on its own.
+    if (rows.length === 0 && statement.offset > 0) return Effect.map(pageOf(sql, statement, rows), withPaging)
+    let page = cache.pages.get(rows)
+    if (page === undefined) {
+      page = { rows, total: rows.length > 0 ? rows[0]!.__total : 0, limit, skip }
+      cache.pages.set(rows, page)
+    }
+    return Effect.succeed(page)
+  })
 }
 
 /**
@@ -243,6 +279,10 @@ export interface PlanV2 {
  *   of a small page; the decoded query is a pure function of the string and is only read afterwards.
  *   Bounded by `DECODED_MAX`: emptied when full.
  * - `plans`: the plan of a decoded query, by the query (the cached one is the same object every time).
+ * - `pages`: the page of a page statement's rows as `Sqlite.cachedRead` keeps them (dropped with them,
+ *   when the database changes).
+ * - `answers`: the route's answer of a page (`routes/Users.ts`): while the page is the same object, so is
+ *   its JSON, and answers are never changed once made (the server sets its headers on node's response).
  *
  * @since 0.1.0
  * @category models
@@ -250,6 +290,8 @@ export interface PlanV2 {
 export interface SearchCacheShape {
   readonly decoded: Map<string, UsersQuery.UsersQuery>
   readonly plans: WeakMap<UsersQuery.UsersQuery, PlanV2>
+  readonly pages: WeakMap<ReadonlyArray<UserRow>, PageV2>
+  readonly answers: WeakMap<PageV2, HttpServerResponse.HttpServerResponse>
 }
 
 /**
@@ -274,7 +316,12 @@ export class SearchCache extends Context.Service<SearchCache, SearchCacheShape>(
  * @since 0.1.0
  * @category layers
  */
-export const layerSearchCache: Layer.Layer<SearchCache> = Layer.sync(SearchCache, () => ({ decoded: new Map(), plans: new WeakMap() }))
+export const layerSearchCache: Layer.Layer<SearchCache> = Layer.sync(SearchCache, () => ({
+  decoded: new Map(),
+  plans: new WeakMap(),
+  pages: new WeakMap(),
+  answers: new WeakMap()
+}))
 
 const planV2 = (appId: number, query: UsersQuery.UsersQuery): PlanV2 => {
   const startsWith = FILTER_COLUMNS.some((column) => {
@@ -328,17 +375,17 @@ const byTagIndex = (
     const where = `app_id = ? AND tag IN (${placeholders(tags.length)})`
     const params = [appId, ...tags]
     const distinct = tags.length > 1 ? "DISTINCT " : ""
-    const counted = yield* Sqlite.read<{ n: number }>(sql, `SELECT COUNT(${distinct}user_id) AS n FROM user_tags WHERE ${where}`, params)
+    const counted = yield* Sqlite.cachedRead<{ n: number }>(sql, `SELECT COUNT(${distinct}user_id) AS n FROM user_tags WHERE ${where}`, params)
     const total = counted[0]?.n ?? 0
     if (total === 0 || offset >= total) return { rows: [], total }
-    const ids = yield* Sqlite.read<{ id: number }>(
+    const ids = yield* Sqlite.cachedRead<{ id: number }>(
       sql,
       `SELECT ${distinct}user_id AS id FROM user_tags WHERE ${where} ORDER BY user_id ${direction}
        LIMIT ${pageBound(limit)} OFFSET ${pageBound(offset)}`,
       params
     )
     if (ids.length === 0) return { rows: [], total }
-    const rows = yield* Sqlite.read<UserRow>(
+    const rows = yield* Sqlite.cachedRead<UserRow>(
       sql,
       `SELECT * FROM users WHERE id IN (${placeholders(ids.length)}) ORDER BY id ${direction}`,
       ids.map((r) => r.id)
