@@ -23,6 +23,7 @@ import { HttpServerError } from "effect/http/HttpServerError"
 import * as HttpServerRequest from "effect/http/HttpServerRequest"
 import * as HttpServerResponse from "effect/http/HttpServerResponse"
 import * as Option from "effect/Option"
+import * as Result from "effect/Result"
 import { isIPv4, isIPv6 } from "node:net"
 import { ApiError, Errors, fromStoreError } from "./ApiError.js"
 import * as Auth from "./Auth.js"
@@ -34,6 +35,7 @@ import * as Route from "./Route.js"
 import { Settings } from "./Settings.js"
 import { isStoreError } from "./store/Errors.js"
 import * as Users from "./store/Users.js"
+import * as NodeServer from "./internal/NodeServer.js"
 import * as RailsQuery from "./internal/RailsQuery.js"
 import * as Time from "./internal/Time.js"
 
@@ -288,23 +290,34 @@ export const makeHandle = (routes: ReadonlyArray<Route.Route>) =>
         Effect.asVoid
       )
 
-    const cors = Object.entries(CORS_HEADERS)
+    const cors = Object.entries(CORS_HEADERS).flat()
     // this server's own caches of the two per-second headers
     const dateHeader = Time.lastSecond(Time.httpDate)
     const expirationHeader = Time.lastSecond(Time.formatExpiration)
 
-    const onError = (method: string, rawPath: string) => (error: unknown) => {
+    const onError = (error: unknown) => {
       if (error instanceof ApiError) return Effect.succeed(Http.errorResponse(error))
       if (isStoreError(error)) return Effect.succeed(Http.errorResponse(fromStoreError(error)))
       if (error instanceof HttpServerError && error.reason._tag === "RouteNotFound") {
-        return Effect.succeed(Http.errorResponse(Errors.routeNotFound(method, rawPath)))
+        // the path as sent (`.json` and all): the router saw it stripped
+        const request = error.reason.request
+        const url = request.originalUrl
+        const q = url.indexOf("?")
+        return Effect.succeed(Http.errorResponse(Errors.routeNotFound(request.method, q === -1 ? url : url.slice(0, q))))
       }
       return Effect.as(Effect.logError("emulator: request failed", error), Http.errorResponse(internalError()))
     }
-    const onDefect = (cause: Cause.Cause<never>) =>
-      Cause.hasInterruptsOnly(cause) ?
+    // One handler for every request (what `Effect.catch` then a defect handler did): a typed failure is
+    // answered by `onError` unless the cause also holds a defect; a defect is a 500; an interrupt stays one.
+    const onCause = (cause: Cause.Cause<unknown>) => {
+      if (!Cause.hasDies(cause)) {
+        const error = Cause.findError(cause)
+        if (Result.isSuccess(error)) return onError(error.success)
+      }
+      return Cause.hasInterruptsOnly(cause) ?
         Effect.failCause(cause) :
         Effect.as(Effect.logError("emulator: handler defect", cause), Http.errorResponse(internalError()))
+    }
 
     const applyFault = (
       fault: Faults.Fault,
@@ -399,16 +412,17 @@ export const makeHandle = (routes: ReadonlyArray<Route.Route>) =>
       }
 
       const effect = run.pipe(
-        Effect.catch(onError(method, rawPath)),
-        Effect.catchCause(onDefect),
+        Effect.catchCause(onCause),
         Effect.map((response) => {
-          // Straight onto the node response: cheaper than copying the Effect response's headers.
-          const out = NodeHttpServerRequest.toServerResponse(request)
           // no CORS on the control API: a page of another origin can neither read it nor pass a preflight
-          if (!admin) for (const [name, value] of cors) out.setHeader(name, value)
-          out.setHeader("date", dateHeader(now))
+          const head = admin ? ["date", dateHeader(now)] : [...cors, "date", dateHeader(now)]
           if (state.sessionExpiresAt !== undefined) {
-            out.setHeader("cb-token-expirationdate", expirationHeader(state.sessionExpiresAt))
+            head.push("cb-token-expirationdate", expirationHeader(state.sessionExpiresAt))
+          }
+          // Written with the response's own head in one writeHead; another server gets them on its node response.
+          if (!NodeServer.setServerHeaders(request, head)) {
+            const out = NodeHttpServerRequest.toServerResponse(request)
+            for (let i = 0; i < head.length; i += 2) out.setHeader(head[i]!, head[i + 1]!)
           }
           record(response.status)
           return response

@@ -36,6 +36,8 @@ import { pipeline } from "node:stream/promises"
 /** A request over node's IncomingMessage, with the ServerResponse for `NodeHttpServerRequest.toServerResponse`. */
 class NodeRequest extends NodeHttpIncomingMessage<HttpServerError> implements HttpServerRequest.HttpServerRequest {
   readonly [HttpServerRequest.TypeId]: typeof HttpServerRequest.TypeId = HttpServerRequest.TypeId
+  /** `setServerHeaders`: name, value, name, value… */
+  serverHeaders: ReadonlyArray<string> | undefined = undefined
   constructor(
     source: Http.IncomingMessage,
     readonly response: Http.ServerResponse,
@@ -108,13 +110,35 @@ class NodeRequest extends NodeHttpIncomingMessage<HttpServerError> implements Ht
   }
 }
 
-const headersOf = (response: HttpServerResponse.HttpServerResponse): Record<string, string | Array<string>> => {
-  if (Cookies.isEmpty(response.cookies)) return response.headers
-  const headers: Record<string, string | Array<string>> = { ...response.headers }
-  const cookies = Cookies.toSetCookieHeaders(response.cookies)
-  if (headers["set-cookie"] !== undefined) cookies.push(headers["set-cookie"] as string)
-  headers["set-cookie"] = cookies
-  return headers
+/**
+ * Headers the app adds to every answer (CORS, `Date`): name, value, name, value… with lower-case names,
+ * written in the one `writeHead` of the response (node stores nothing before it). A name the response sets
+ * itself keeps the response's value. `false` when the request is not one of this server's (then the caller
+ * sets them on the node response itself).
+ */
+export const setServerHeaders = (request: HttpServerRequest.HttpServerRequest, headers: ReadonlyArray<string>): boolean => {
+  if (!(request instanceof NodeRequest)) return false
+  request.serverHeaders = headers
+  return true
+}
+
+/** The head of a response as node's flat header list: the server's headers, the response's own, its cookies. */
+const headOf = (
+  server: ReadonlyArray<string> | undefined,
+  response: HttpServerResponse.HttpServerResponse
+): Array<string> => {
+  const own = response.headers
+  const head: Array<string> = []
+  if (server !== undefined) {
+    for (let i = 0; i < server.length; i += 2) {
+      if (!(server[i]! in own)) head.push(server[i]!, server[i + 1]!)
+    }
+  }
+  for (const name in own) head.push(name, own[name]!)
+  if (!Cookies.isEmpty(response.cookies)) {
+    for (const cookie of Cookies.toSetCookieHeaders(response.cookies)) head.push("set-cookie", cookie)
+  }
+  return head
 }
 
 /**
@@ -124,11 +148,13 @@ const headersOf = (response: HttpServerResponse.HttpServerResponse): Record<stri
 const write = (
   request: Http.IncomingMessage,
   out: Http.ServerResponse,
+  server: ReadonlyArray<string> | undefined,
   response: HttpServerResponse.HttpServerResponse
 ): Effect.Effect<void> | undefined => {
   if (out.writableEnded) return undefined
-  if (response.statusText === undefined) out.writeHead(response.status, headersOf(response))
-  else out.writeHead(response.status, response.statusText, headersOf(response))
+  // one writeHead with the whole head: node validates and serializes it once and keeps no header map
+  if (response.statusText === undefined) out.writeHead(response.status, headOf(server, response))
+  else out.writeHead(response.status, response.statusText, headOf(server, response))
   const body = response.body
   if (request.method === "HEAD" || body._tag === "Empty") {
     out.end()
@@ -173,13 +199,13 @@ const INTERNAL_ERROR_BODY = JSON.stringify({ errors: ["Internal Server Error"] }
 
 /**
  * The emulator's 500 (`{"errors":["Internal Server Error"]}`) in place of a response that could not be written;
- * the connection is destroyed when a head is already out. The headers the server set before the answer (CORS,
- * `Date`) stay; the failed response's own are removed, since Node keeps those it accepted before the one it refused.
+ * the connection is destroyed when a head is already out. The server's headers (CORS, `Date`) stay; nothing of
+ * the failed response's head is sent (a refused `writeHead` with a header list stores none of it).
  */
 const writeInternalError = (
   request: Http.IncomingMessage,
   out: Http.ServerResponse,
-  failed: HttpServerResponse.HttpServerResponse | undefined
+  server: ReadonlyArray<string> | undefined
 ) => {
   if (out.writableEnded) return
   if (out.headersSent) {
@@ -187,11 +213,15 @@ const writeInternalError = (
     return
   }
   try {
-    if (failed !== undefined) for (const name of Object.keys(headersOf(failed))) out.removeHeader(name)
-    out.writeHead(500, "Internal Server Error", {
-      "content-type": "application/json; charset=utf-8",
-      "content-length": Buffer.byteLength(INTERNAL_ERROR_BODY)
-    })
+    // none is stored unless something set headers on `out` before (a refused header list can leave those it took)
+    for (const name of out.getHeaderNames()) out.removeHeader(name)
+    out.writeHead(500, "Internal Server Error", [
+      ...(server ?? []),
+      "content-type",
+      "application/json; charset=utf-8",
+      "content-length",
+      String(Buffer.byteLength(INTERNAL_ERROR_BODY))
+    ])
     if (request.method === "HEAD") out.end()
     else out.end(INTERNAL_ERROR_BODY)
   } catch {
@@ -262,8 +292,9 @@ export const serve = <R>(
     }
     const handler = (source: Http.IncomingMessage, out: Http.ServerResponse) => {
       let prepared: ReturnType<typeof handle>
+      const request = new NodeRequest(source, out, source.url!)
       try {
-        prepared = handle(new NodeRequest(source, out, source.url!), context)
+        prepared = handle(request, context)
       } catch (error) {
         // the per-request preparation runs outside any fiber: a throw there is a 500, not a crashed process
         logError("emulator: preparing a request failed", error)
@@ -275,14 +306,14 @@ export const serve = <R>(
           // Node throws on a head it cannot send (a header value outside Latin-1 or with CR/LF, a bad name,
           // status or status text). Here, outside any fiber, that throw would end the process: a 500 instead.
           try {
-            const streaming = write(source, out, exit.value)
+            const streaming = write(source, out, request.serverHeaders, exit.value)
             if (streaming !== undefined) Effect.runForkWith(context)(streaming)
           } catch (error) {
             logError("emulator: the response could not be written", error)
-            writeInternalError(source, out, exit.value)
+            writeInternalError(source, out, request.serverHeaders)
           }
         } else if (!Cause.hasInterruptsOnly(exit.cause)) {
-          writeInternalError(source, out, undefined)
+          writeInternalError(source, out, request.serverHeaders)
         } else {
           out.destroy()
         }
