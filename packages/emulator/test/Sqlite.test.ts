@@ -15,6 +15,13 @@ import * as Sqlite from "../src/internal/Sqlite.js"
 const setup = Effect.flatMap(SqlClient.SqlClient, (sql) => sql`CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)`)
 const readAll = Effect.flatMap(SqlClient.SqlClient, (sql) => Sqlite.read<object>(sql, "SELECT * FROM t ORDER BY id", []))
 
+/** A database file in a fresh folder, removed with the test's scope. */
+const tempFile = Effect.gen(function*() {
+  const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "emulator-sqlite-"))
+  yield* Effect.addFinalizer(() => Effect.sync(() => Fs.rmSync(dir, { recursive: true, force: true })))
+  return Path.join(dir, "db.sqlite")
+})
+
 describe("the synchronous read path", () => {
   it.effect("reads what the SqlClient wrote, and waits for an open transaction instead of seeing its rows", () =>
     Effect.gen(function*() {
@@ -64,9 +71,7 @@ describe("the synchronous read path", () => {
 
   it.effect("reads of one tick share a read transaction; a write in between ends it and is committed at once", () =>
     Effect.gen(function*() {
-      const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "emulator-sqlite-"))
-      yield* Effect.addFinalizer(() => Effect.sync(() => Fs.rmSync(dir, { recursive: true, force: true })))
-      const file = Path.join(dir, "db.sqlite")
+      const file = yield* tempFile
       const observed = yield* Effect.gen(function*() {
         const sql = yield* SqlClient.SqlClient
         yield* setup
@@ -98,9 +103,7 @@ describe("rows kept while the database is unchanged", () => {
 
   it.effect("the same rows until a write through the SqlClient (one of its own, or in a transaction) or another connection's commit", () =>
     Effect.gen(function*() {
-      const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "emulator-sqlite-"))
-      yield* Effect.addFinalizer(() => Effect.sync(() => Fs.rmSync(dir, { recursive: true, force: true })))
-      const file = Path.join(dir, "db.sqlite")
+      const file = yield* tempFile
       yield* Effect.gen(function*() {
         const sql = yield* SqlClient.SqlClient
         yield* setup
@@ -129,9 +132,7 @@ describe("rows kept while the database is unchanged", () => {
 
   it.effect("another connection's commit during a tick whose read transaction is already open is seen at the next tick", () =>
     Effect.gen(function*() {
-      const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "emulator-sqlite-"))
-      yield* Effect.addFinalizer(() => Effect.sync(() => Fs.rmSync(dir, { recursive: true, force: true })))
-      const file = Path.join(dir, "db.sqlite")
+      const file = yield* tempFile
       yield* Effect.gen(function*() {
         const sql = yield* SqlClient.SqlClient
         yield* setup

@@ -449,6 +449,19 @@ export const layer = (options: { readonly filename: string; readonly disableWAL?
   SqlError
 > => Layer.effect(SqlClient.SqlClient, make(options)).pipe(Layer.provide(Reactivity.layer))
 
+/** This module's synchronous side of a client, when the client is one of this module's. */
+const nativeOf = (sql: SqlClient.SqlClient): Native | undefined =>
+  (sql as SqlClient.SqlClient & { readonly [NativeId]?: Native })[NativeId]
+
+/** Rows read synchronously, or the same statement through the `SqlClient` when they could not be. */
+const orClient = <A extends object>(
+  sql: SqlClient.SqlClient,
+  text: string,
+  params: ReadonlyArray<unknown>,
+  rows: ReadonlyArray<A> | undefined
+): Effect.Effect<ReadonlyArray<A>, SqlError> =>
+  rows === undefined ? sql.unsafe<A>(text, params as Array<unknown>) : Effect.succeed(rows)
+
 /**
  * Runs a SELECT synchronously when the client allows it (see the module comment), else through the
  * `SqlClient`. Same rows either way.
@@ -457,10 +470,7 @@ export const read = <A extends object>(
   sql: SqlClient.SqlClient,
   text: string,
   params: ReadonlyArray<unknown>
-): Effect.Effect<ReadonlyArray<A>, SqlError> => {
-  const rows = unsafeRead<A>(sql, text, params)
-  return rows === undefined ? sql.unsafe<A>(text, params as Array<unknown>) : Effect.succeed(rows)
-}
+): Effect.Effect<ReadonlyArray<A>, SqlError> => orClient(sql, text, params, unsafeRead<A>(sql, text, params))
 
 /**
  * `read` for reads that repeat: while the database is unchanged (see the module comment), the same statement
@@ -470,10 +480,7 @@ export const cachedRead = <A extends object>(
   sql: SqlClient.SqlClient,
   text: string,
   params: ReadonlyArray<unknown>
-): Effect.Effect<ReadonlyArray<A>, SqlError> => {
-  const rows = unsafeCachedRead<A>(sql, text, params)
-  return rows === undefined ? sql.unsafe<A>(text, params as Array<unknown>) : Effect.succeed(rows)
-}
+): Effect.Effect<ReadonlyArray<A>, SqlError> => orClient(sql, text, params, unsafeCachedRead<A>(sql, text, params))
 
 /**
  * `cachedRead` run synchronously, or `undefined` when the client does not allow it (as `unsafeRead`).
@@ -483,7 +490,7 @@ export const unsafeCachedRead = <A extends object>(
   text: string,
   params: ReadonlyArray<unknown>
 ): ReadonlyArray<A> | undefined =>
-  (sql as SqlClient.SqlClient & { readonly [NativeId]?: Native })[NativeId]?.cachedRead(text, params)
+  nativeOf(sql)?.cachedRead(text, params)
 
 /**
  * The rows of a SELECT run synchronously, or `undefined` when the client does not allow it (then use
@@ -494,4 +501,4 @@ export const unsafeRead = <A extends object>(
   text: string,
   params: ReadonlyArray<unknown>
 ): ReadonlyArray<A> | undefined =>
-  (sql as SqlClient.SqlClient & { readonly [NativeId]?: Native })[NativeId]?.read(text, params)
+  nativeOf(sql)?.read(text, params)
